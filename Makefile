@@ -1,0 +1,170 @@
+# Developer entry points for the xen.xapi collection.
+#
+#   make test    everything CI runs: venv, pytest, ansible-test sanity,
+#                ansible-lint, collection docs lint and changelog lint
+#   make demo    run playbooks/demo.yml against a local XAPI simulator
+#   make build   build the collection tarball into build/dist/
+#   make lock    regenerate requirements/dev.lock.txt from requirements/dev.in
+#
+# Every tool comes from .venv, which is built from the fully pinned lock file
+# and rebuilt automatically whenever a file in requirements/ changes.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+# One shell per recipe: steps can keep state (timers, arrays) across lines.
+.ONESHELL:
+# Steps of `make test` must run in the order they are listed, even under -j.
+.NOTPARALLEL:
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+SANITY_PYTHON_VERSION := 3.11
+
+VENV := .venv
+VENV_BIN := $(CURDIR)/$(VENV)/bin
+VENV_PY := $(VENV_BIN)/python
+REQUIREMENTS := $(wildcard requirements/*.in requirements/*.txt)
+LOCK := requirements/dev.lock.txt
+VENV_STAMP := $(VENV)/.requirements.stamp
+
+BUILD := build
+# ansible-test and antsibull-docs want a real collection tree: a clean copy of
+# the files git would track, so local clutter never leaks into the checks.
+COLLECTION_COPY := $(BUILD)/ansible_collections/xen/xapi
+# ansible-playbook only needs the collection importable as xen.xapi: a symlink
+# back to the working tree means edits are picked up without a copy step.
+RUNTIME_COLLECTIONS := $(CURDIR)/$(BUILD)/collections
+RUNTIME_LINK := $(RUNTIME_COLLECTIONS)/ansible_collections/xen/xapi
+
+PYTEST_DIRS := tests/unit tests/sim tests/integration
+
+# Environment shared by every step that runs tools from the venv.
+define use_venv
+export PATH="$(VENV_BIN):$$PATH"
+export ANSIBLE_COLLECTIONS_PATH="$(RUNTIME_COLLECTIONS)"
+endef
+
+define step_begin
+printf '\n==> %s\n' '$(1)'
+SECONDS=0
+endef
+
+define step_end
+printf '<== %s: ok (%ss)\n' '$(1)' "$$SECONDS"
+endef
+
+.PHONY: help venv test pytest sanity ansible-lint docs-lint changelog-lint \
+	demo build lock collection-copy collection-link clean distclean
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+venv: $(VENV_STAMP)
+
+# The venv is rebuilt from scratch when requirements change so that packages
+# dropped from the lock do not linger. --no-deps installs exactly the lock;
+# pip check then proves the lock is complete and consistent.
+$(VENV_STAMP): $(REQUIREMENTS)
+	@$(call step_begin,Python virtual environment ($(VENV)))
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check --no-deps -r $(LOCK)
+	$(VENV_PY) -m pip check --disable-pip-version-check
+	touch $@
+	$(call step_end,Python virtual environment)
+
+test: venv pytest sanity ansible-lint docs-lint changelog-lint
+	@printf '\nAll checks passed.\n'
+
+collection-link:
+	@mkdir -p $(dir $(RUNTIME_LINK))
+	ln -sfn ../../../.. $(RUNTIME_LINK)
+
+collection-copy:
+	@rm -rf $(BUILD)/ansible_collections
+	mkdir -p $(COLLECTION_COPY)
+	git ls-files -z --cached --others --exclude-standard \
+		| tar --null --files-from=- --ignore-failed-read -cf - \
+		| tar -xf - -C $(COLLECTION_COPY)
+
+# Only directories holding Python files are handed to pytest, so suites that
+# do not exist yet are skipped, while a suite that collects nothing (pytest
+# exit code 5) still fails the build.
+pytest: venv collection-link
+	@$(call step_begin,pytest)
+	$(use_venv)
+	dirs=()
+	for dir in $(PYTEST_DIRS); do
+		if [ -n "$$(find "$$dir" -name '*.py' -print -quit 2>/dev/null)" ]; then dirs+=("$$dir"); fi
+	done
+	if [ $${#dirs[@]} -eq 0 ]; then
+		echo "No test suites found in: $(PYTEST_DIRS)"
+	else
+		PYTHONPATH=tests python -m pytest -q -p no:cacheprovider "$${dirs[@]}"
+	fi
+	$(call step_end,pytest)
+
+# ansible-test (2.19) runs most sanity tests in their own virtual environments
+# (~/.ansible/test/venv), installed from its own pinned requirement files on
+# PyPI. Those environments are bootstrapped with a get-pip.py downloaded from
+# a non-PyPI host; seed_pip_bootstrap.py caches a stand-in that uses ensurepip
+# and PyPI instead, so only PyPI access is needed. No ignore files are used.
+sanity: venv collection-copy
+	@$(call step_begin,ansible-test sanity)
+	$(use_venv)
+	python tests/sanity/seed_pip_bootstrap.py
+	cd $(COLLECTION_COPY)
+	ansible-test sanity --python $(SANITY_PYTHON_VERSION) --color no
+	$(call step_end,ansible-test sanity)
+
+# Configuration (profile, offline mode, exclusions) lives in .ansible-lint.
+ansible-lint: venv collection-link
+	@$(call step_begin,ansible-lint)
+	$(use_venv)
+	ansible-lint
+	$(call step_end,ansible-lint)
+
+docs-lint: venv collection-copy
+	@$(call step_begin,antsibull-docs lint-collection-docs)
+	$(use_venv)
+	cd $(COLLECTION_COPY)
+	antsibull-docs lint-collection-docs --plugin-docs .
+	$(call step_end,antsibull-docs lint-collection-docs)
+
+changelog-lint: venv
+	@$(call step_begin,antsibull-changelog lint)
+	$(use_venv)
+	antsibull-changelog lint
+	$(call step_end,antsibull-changelog lint)
+
+demo: venv collection-link
+	@$(call step_begin,demo)
+	$(use_venv)
+	python tests/run_demo.py
+	$(call step_end,demo)
+
+build: venv
+	@$(call step_begin,ansible-galaxy collection build)
+	$(use_venv)
+	ansible-galaxy collection build --force --output-path $(BUILD)/dist
+	$(call step_end,ansible-galaxy collection build)
+
+# Resolve dev.in in a throw-away venv and freeze the complete result.
+lock:
+	@$(call step_begin,lock requirements)
+	lock_venv=$(BUILD)/lock-venv
+	rm -rf "$$lock_venv"
+	$(PYTHON) -m venv "$$lock_venv"
+	"$$lock_venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements/dev.in
+	{
+		echo '# Full transitive lock of requirements/dev.in for Python $(SANITY_PYTHON_VERSION). Regenerate with: make lock'
+		"$$lock_venv/bin/python" -m pip freeze --disable-pip-version-check --exclude-editable
+	} > $(LOCK)
+	rm -rf "$$lock_venv"
+	$(call step_end,lock requirements)
+
+clean:
+	rm -rf $(BUILD) tests/output
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,283 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""HTTP(S) transport for XAPI calls over JSON-RPC or XML-RPC, standard library only."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import selectors
+import socket
+import ssl
+import typing as t
+import xml.parsers.expat
+import xmlrpc.client
+from urllib.parse import urlsplit
+
+from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiConnectionError, XapiError, XapiProtocolError
+
+PROTOCOLS = ("jsonrpc", "xmlrpc")
+_PATHS = {"jsonrpc": "/jsonrpc", "xmlrpc": "/"}
+_CONTENT_TYPES = {"jsonrpc": "application/json", "xmlrpc": "text/xml"}
+
+
+# --- URLs -------------------------------------------------------------------------------------
+
+def _split_host_port(authority: str) -> tuple[str, str]:
+    """Split "host", "host:port", "[v6]:port" or a bare IPv6 literal into (host, port)."""
+    if authority.startswith("["):
+        end = authority.find("]")
+        if end < 0:
+            raise ValueError("Host {0!r} has an unclosed IPv6 bracket.".format(authority))
+        rest = authority[end + 1:]
+        if rest and not rest.startswith(":"):
+            raise ValueError("Host {0!r} has text after the IPv6 address.".format(authority))
+        return authority[:end + 1], rest[1:]
+    if authority.count(":") > 1:
+        return "[" + authority + "]", ""
+    host, _sep, port = authority.partition(":")
+    return host, port
+
+
+def build_base_url(host: str, like: t.Optional[str] = None) -> str:
+    """Turn a user-supplied host into a base URL such as "https://host" or "http://host:8080".
+
+    A host without a scheme gets https, or, when `like` (another base URL) is given, the scheme
+    of `like` and, if the host names no port, its port too: that is how a pool master address
+    reported by HOST_IS_SLAVE, or a fallback host, keeps the connection settings.
+    An explicit http:// is accepted (callers should warn); paths and credentials are refused.
+    """
+    text = host.strip()
+    scheme = ""
+    if "://" in text:
+        scheme, text = text.split("://", 1)
+        scheme = scheme.lower()
+        if scheme not in ("http", "https"):
+            raise ValueError("Host {0!r} uses the scheme {1!r}; only https and http are supported.".format(host, scheme))
+    text = text.rstrip("/")
+    if "/" in text:
+        raise ValueError("Host {0!r} must not include a path.".format(host))
+    if "@" in text:
+        raise ValueError("Host must not include credentials; use the username and password options.")
+    hostname, port = _split_host_port(text)
+    if not hostname or hostname == "[]":
+        raise ValueError("Host {0!r} names no host.".format(host))
+    if port and (not port.isdigit() or not 0 < int(port) < 65536):
+        raise ValueError("Host {0!r} has an invalid port {1!r}.".format(host, port))
+    if not scheme:
+        model = urlsplit(like) if like else None
+        scheme = model.scheme if model else "https"
+        if not port and model and model.port:
+            port = str(model.port)
+    return "{0}://{1}{2}".format(scheme, hostname, ":" + port if port else "")
+
+
+# --- Wire encodings ---------------------------------------------------------------------------
+
+def _ints_as_strings(value: t.Any) -> t.Any:
+    """XAPI ints are 64-bit and travel as strings over XML-RPC, whose <int> is only 32-bit."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dict):
+        return dict((str(key), _ints_as_strings(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_ints_as_strings(item) for item in value]
+    return value
+
+
+def _plain(value: t.Any) -> t.Any:
+    """Replace xmlrpc.client.DateTime values by their wire text, as JSON-RPC returns them."""
+    if isinstance(value, xmlrpc.client.DateTime):
+        return value.value
+    if isinstance(value, dict):
+        return dict((key, _plain(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def encode_xmlrpc_request(method: str, params: t.Sequence[t.Any]) -> bytes:
+    return xmlrpc.client.dumps(tuple(_ints_as_strings(list(params))), methodname=method, encoding="utf-8").encode("utf-8")
+
+
+def decode_xmlrpc_response(body: bytes) -> t.Any:
+    """Unwrap the {Status, Value | ErrorDescription} envelope; raise XapiError on Failure."""
+    try:
+        (envelope,), _method = xmlrpc.client.loads(body)
+    except xmlrpc.client.Fault as fault:
+        # xapi reports failures in the envelope, not as faults; keep the text if one comes anyway.
+        raise XapiError("Fault", [fault.faultString])
+    if not isinstance(envelope, dict) or "Status" not in envelope:
+        raise ValueError("the XML-RPC response has no Status")
+    if envelope["Status"] == "Success":
+        return _plain(envelope.get("Value", ""))
+    description = envelope.get("ErrorDescription") or ["UNKNOWN_ERROR"]
+    raise XapiError(description[0], description[1:])
+
+
+def encode_jsonrpc_request(method: str, params: t.Sequence[t.Any], request_id: int) -> bytes:
+    return json.dumps({"jsonrpc": "2.0", "method": method, "params": list(params), "id": request_id}).encode("utf-8")
+
+
+def decode_jsonrpc_response(body: bytes) -> t.Any:
+    """Return the result; raise XapiError for a 2.0 error object or a 1.0 error list."""
+    response = json.loads(body.decode("utf-8"))
+    if not isinstance(response, dict):
+        raise ValueError("the JSON-RPC response is not an object")
+    error = response.get("error")
+    if error is None:
+        if "result" not in response:
+            raise ValueError("the JSON-RPC response has neither result nor error")
+        return response["result"]
+    if isinstance(error, dict):
+        data = error.get("data")
+        params = data if isinstance(data, list) else ([] if data is None else [data])
+        raise XapiError(str(error.get("message") or error.get("code")), params)
+    if isinstance(error, list) and error:
+        raise XapiError(str(error[0]), error[1:])
+    raise XapiError(str(error))
+
+
+# --- HTTP -------------------------------------------------------------------------------------
+
+def make_ssl_context(validate_certs: bool, ca_path: t.Optional[str]) -> ssl.SSLContext:
+    """Verifying context (system CAs, or ca_path: a PEM file or a hashed directory), or an unverified one."""
+    if not validate_certs:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    if ca_path and os.path.isdir(ca_path):
+        return ssl.create_default_context(capath=ca_path)
+    return ssl.create_default_context(cafile=ca_path or None)
+
+
+def _socket_is_stale(sock: socket.socket) -> bool:
+    """An idle keep-alive socket with something to read was closed (or spoiled) by the server."""
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(sock, selectors.EVENT_READ)
+            return bool(selector.select(timeout=0))
+    except (OSError, ValueError):
+        return True
+
+
+def _reason(err: BaseException, timeout: float) -> str:
+    """A short explanation of a network failure; never includes request data."""
+    if isinstance(err, ssl.SSLCertVerificationError):
+        return ("TLS certificate verification failed ({0}); set ca_path to the CA that signed the host's certificate, "
+                "or validate_certs to false for self-signed certificates".format(err.verify_message or err))
+    if isinstance(err, ssl.SSLError):
+        return "TLS error: {0}".format(err)
+    if isinstance(err, (socket.timeout, TimeoutError)):
+        return "no answer within {0:g} seconds".format(timeout)
+    if isinstance(err, socket.gaierror):
+        return "cannot resolve the host name ({0})".format(err.strerror or err)
+    if isinstance(err, http.client.RemoteDisconnected):
+        return "the server closed the connection without answering"
+    return str(err) or type(err).__name__
+
+
+class Transport:
+    """One persistent HTTP(S) connection to one XAPI endpoint.
+
+    The connection is kept alive across calls. A kept-alive socket that the server closed while
+    idle is replaced before sending; a request is never sent again once it may have reached the
+    server (the caller decides whether the call is safe to repeat).
+    """
+
+    def __init__(self, base_url: str, protocol: str = "jsonrpc", validate_certs: bool = True,
+                 ca_path: t.Optional[str] = None, timeout: float = 60, user_agent: str = "xen.xapi") -> None:
+        if protocol not in PROTOCOLS:
+            raise ValueError("Protocol {0!r} is not supported; use one of {1}.".format(protocol, ", ".join(PROTOCOLS)))
+        parts = urlsplit(base_url)
+        self.base_url = base_url
+        self.protocol = protocol
+        self.timeout = float(timeout)
+        self.url = base_url + _PATHS[protocol]
+        self.calls = 0
+        self._host = parts.hostname or ""
+        self._port = parts.port
+        self._headers = {"Content-Type": _CONTENT_TYPES[protocol], "User-Agent": user_agent}
+        self._request_id = 0
+        self._connection: t.Optional[http.client.HTTPConnection] = None
+        self._ssl_context: t.Optional[ssl.SSLContext] = None
+        if parts.scheme == "https":
+            try:
+                self._ssl_context = make_ssl_context(validate_certs, ca_path)
+            except (OSError, ssl.SSLError) as err:
+                raise XapiConnectionError(self.url, "cannot load CA certificates from {0}: {1}".format(ca_path, err))
+
+    def __repr__(self) -> str:
+        return "Transport({0!r}, protocol={1!r})".format(self.base_url, self.protocol)
+
+    def call(self, method: str, params: t.Sequence[t.Any]) -> t.Any:
+        """Send one call; return its value, or raise XapiError / XapiConnectionError."""
+        if self.protocol == "jsonrpc":
+            self._request_id += 1
+            body = encode_jsonrpc_request(method, params, self._request_id)
+        else:
+            body = encode_xmlrpc_request(method, params)
+        self.calls += 1
+        status, reason, payload = self._post(body)
+        if status != 200:
+            raise XapiProtocolError(self.url, "HTTP {0} {1}".format(status, reason))
+        try:
+            if self.protocol == "jsonrpc":
+                return decode_jsonrpc_response(payload)
+            return decode_xmlrpc_response(payload)
+        except (ValueError, xml.parsers.expat.ExpatError, xmlrpc.client.ResponseError) as err:
+            raise XapiProtocolError(self.url, "unreadable {0} response ({1})".format(self.protocol, err))
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _new_connection(self) -> http.client.HTTPConnection:
+        if self._ssl_context is not None:
+            return http.client.HTTPSConnection(self._host, self._port, timeout=self.timeout, context=self._ssl_context)
+        return http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+
+    def _connected(self) -> tuple[http.client.HTTPConnection, bool]:
+        """Return a connected HTTP connection and whether it is a kept-alive one."""
+        connection = self._connection
+        if connection is not None and connection.sock is not None:
+            if not _socket_is_stale(connection.sock):
+                return connection, True
+            self.close()
+        if self._connection is None:
+            self._connection = self._new_connection()
+        try:
+            self._connection.connect()
+        except (OSError, http.client.HTTPException) as err:
+            self.close()
+            raise XapiConnectionError(self.url, _reason(err, self.timeout), request_sent=False)
+        return self._connection, False
+
+    def _post(self, body: bytes) -> tuple[int, str, bytes]:
+        connection, kept_alive = self._connected()
+        try:
+            connection.request("POST", _PATHS[self.protocol], body=body, headers=self._headers)
+        except (OSError, http.client.HTTPException) as err:
+            self.close()
+            if not kept_alive:
+                raise XapiConnectionError(self.url, _reason(err, self.timeout), request_sent=False)
+            # The kept-alive socket died while sending: the server got at most part of the
+            # request and cannot have acted on it, so it goes once more on a fresh connection.
+            connection, _kept_alive = self._connected()
+            try:
+                connection.request("POST", _PATHS[self.protocol], body=body, headers=self._headers)
+            except (OSError, http.client.HTTPException) as retry_err:
+                self.close()
+                raise XapiConnectionError(self.url, _reason(retry_err, self.timeout), request_sent=False)
+        try:
+            response = connection.getresponse()
+            payload = response.read()
+        except (OSError, http.client.HTTPException) as err:
+            self.close()
+            raise XapiConnectionError(self.url, _reason(err, self.timeout), request_sent=True)
+        return response.status, response.reason, payload

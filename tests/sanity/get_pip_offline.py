@@ -1,0 +1,47 @@
+"""Stand-in for get-pip.py that bootstraps pip from the standard library and PyPI.
+
+ansible-test creates each sanity test virtual environment without pip and then
+runs a cached ``get-pip.py`` (normally downloaded from ci-files.testing.ansible.com)
+with pip-install style arguments, e.g. ``pip==24.2 --no-setuptools --no-wheel``.
+This replacement needs no host other than the package index: it installs the
+interpreter's bundled pip with ``ensurepip`` and then lets that pip install the
+exact packages ansible-test asked for. ``seed_pip_bootstrap.py`` puts it in place.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+# get-pip.py options that pip itself does not understand, mapped to the
+# bootstrap packages they ask us not to leave behind.
+GET_PIP_SKIP_FLAGS = {
+    '--no-setuptools': 'setuptools',
+    '--no-wheel': 'wheel',
+}
+
+
+def split_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Return (pip install arguments, packages to remove after the bootstrap)."""
+    pip_args = [arg for arg in argv if arg not in GET_PIP_SKIP_FLAGS]
+    unwanted = [GET_PIP_SKIP_FLAGS[arg] for arg in argv if arg in GET_PIP_SKIP_FLAGS]
+    return pip_args, unwanted
+
+
+def run_pip(*args: str) -> None:
+    """Run pip of the current interpreter, failing loudly."""
+    subprocess.run([sys.executable, '-m', 'pip', *args], check=True)
+
+
+def main() -> None:
+    """Bootstrap pip into the running (empty) virtual environment."""
+    pip_args, unwanted = split_arguments(sys.argv[1:])
+    subprocess.run([sys.executable, '-m', 'ensurepip', '--default-pip'], check=True)
+    run_pip('install', *pip_args)
+    # ensurepip on some Python versions also installs setuptools; honour --no-setuptools.
+    if unwanted:
+        run_pip('uninstall', '--yes', '--disable-pip-version-check', *unwanted)
+
+
+if __name__ == '__main__':
+    main()

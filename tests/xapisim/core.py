@@ -1,0 +1,194 @@
+"""The simulator object: one pool's store plus the dispatch of every wire call.
+
+The path of a call: statistics and faults, method lookup in the generated schema, arity,
+master check, session check, parameter types, then either a hand-written handler from the
+semantic layer (``semantics/``) or the generic layer (``generic.py``). ``Async.*`` calls run
+the same handler inside a task (``semantics/tasks.py``).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from . import generic
+from .control import Faults, Stats
+from .errors import XapiError
+from .registry import DERIVED, HANDLERS
+from .schema import Message, Schema
+from .store import NULL_REF, Store
+from .types import coerce
+
+# Login-type calls take no session; login_with_password accepts 2 to 4 parameters.
+NO_SESSION_METHODS = frozenset({"session.login_with_password", "session.slave_local_login_with_password"})
+# Calls a pool member answers itself instead of redirecting to the master.
+MEMBER_METHODS = frozenset({"session.slave_local_login_with_password", "session.logout", "session.local_logout",
+                            "pool.emergency_transition_to_master", "pool.emergency_reset_master"})
+# Handlers that block (waiting for events) must not hold the store lock while they wait.
+UNLOCKED_METHODS = frozenset({"event.from", "event.next"})
+DEFAULT_DURATION = 0.05
+
+
+@dataclass
+class CallContext:
+    """What a handler knows about the call it serves."""
+
+    sim: "Simulator"
+    method: str
+    session: str = NULL_REF
+    host: str = NULL_REF
+    task: str | None = None
+
+    @property
+    def store(self) -> Store:
+        return self.sim.store
+
+
+@dataclass
+class Simulator:
+    schema: Schema
+    store: Store
+    users: dict[str, str] = field(default_factory=lambda: {"root": "xapisim"})
+    durations: dict[str, float] = field(default_factory=dict)
+    state_file: str | None = None
+
+    def __post_init__(self) -> None:
+        self.stats = Stats()
+        self.faults = Faults()
+        # Imported here: the semantic modules register their handlers on import.
+        from .semantics import sessions, tasks
+        from . import semantics  # noqa: F401  (registers every handler module)
+
+        self.store.derived.update(DERIVED)
+        self.sessions = sessions.SessionTable(self)
+        self.tasks = tasks.TaskRunner(self)
+
+    # ---- pool topology seen by the HTTP front ------------------------------------------------
+    @property
+    def hosts(self) -> list[tuple[str, str]]:
+        records = sorted(self.store.records("host").values(), key=lambda r: _address_key(r["address"]))
+        return [(r["name_label"], r["address"]) for r in records]
+
+    @property
+    def host_refs(self) -> list[str]:
+        table = self.store.records("host")
+        return sorted(table, key=lambda ref: _address_key(table[ref]["address"]))
+
+    @property
+    def master_ref(self) -> str:
+        pool = next(iter(self.store.records("pool").values()))
+        return pool["master"]
+
+    @property
+    def master_index(self) -> int:
+        return self.host_refs.index(self.master_ref)
+
+    @property
+    def username(self) -> str:
+        return "root"
+
+    @property
+    def password(self) -> str:
+        return self.users["root"]
+
+    def duration(self, method: str) -> float:
+        return self.faults.slow_tasks or self.durations.get(method, self.durations.get("*", DEFAULT_DURATION))
+
+    # ---- the wire entry points ----------------------------------------------------------------
+    def wire_action(self, host_index: int) -> str:
+        return self.faults.wire_action(host_index)
+
+    def control(self, verb: str, path: str, body: dict | None) -> tuple[int, Any]:
+        from .control import handle_control
+
+        return handle_control(self, verb, path, body or {})
+
+    def call(self, method: str, params: list, host_index: int = 0) -> Any:
+        self.stats.count_call(method)
+        writes_before = self.store.writes_by_this_thread()
+        try:
+            self.faults.before_call(method)
+            return self._dispatch(method, params, host_index)
+        finally:
+            if self.store.writes_by_this_thread() != writes_before:
+                self.stats.count_write()
+
+    def _dispatch(self, method: str, params: list, host_index: int) -> Any:
+        is_async = method.startswith("Async.")
+        name = method[len("Async."):] if is_async else method
+        message, cls = self._lookup(name, method)
+        expected = len(message.params) + (1 if message.takes_session else 0)
+        if name == "session.login_with_password":
+            if not 2 <= len(params) <= 4:
+                raise XapiError("MESSAGE_PARAMETER_COUNT_MISMATCH", method, 4, len(params))
+            params = list(params) + [""] * (4 - len(params))
+        else:
+            params = self._check_arity(message, method, params, expected)
+        host_refs = self.host_refs
+        host = host_refs[host_index] if host_index < len(host_refs) else NULL_REF
+        if host != self.master_ref and name not in MEMBER_METHODS:
+            master = self.store.get("host", self.master_ref)
+            raise XapiError("HOST_IS_SLAVE", master["address"])
+        ctx = CallContext(self, name, host=host)
+        if message.takes_session:
+            ctx.session = self.sessions.check(params[0])
+            params = params[1:]
+        args = [coerce(self.schema, value, ptype, pname) for value, (pname, ptype) in zip(params, message.params)]
+        handler = self._handler(cls, message, name)
+        if is_async:
+            if not message.is_async:
+                raise XapiError("MESSAGE_METHOD_UNKNOWN", method)
+            return self.tasks.spawn(ctx, handler, args)
+        if name in UNLOCKED_METHODS:
+            return handler(ctx, *args)
+        if message.is_async and not message.implicit:
+            time.sleep(self.duration(name))
+        with self.store.lock:
+            return handler(ctx, *args)
+
+    def _check_arity(self, message: Message, method: str, params: list, expected: int) -> list:
+        """Trailing optional parameters (``required_params``) may be left out; they take their zero value."""
+        minimum = message.required_params + (1 if message.takes_session else 0)
+        if not minimum <= len(params) <= expected:
+            raise XapiError("MESSAGE_PARAMETER_COUNT_MISMATCH", method, expected, len(params))
+        missing = message.params[len(params) - expected:] if len(params) < expected else []
+        return list(params) + [self.schema.zero(ptype) for _, ptype in missing]
+
+    def _lookup(self, name: str, method: str) -> tuple[Message, str]:
+        cls_name, _, msg_name = name.partition(".")
+        cdef = self.schema.classes.get(cls_name) or self.schema.by_lower(cls_name.lower())
+        if cdef is None or not msg_name:
+            raise XapiError("MESSAGE_METHOD_UNKNOWN", method)
+        message = cdef.messages.get(msg_name) or generic.synthetic_message(self.schema, cdef.name, msg_name)
+        if message is None:
+            raise XapiError("MESSAGE_METHOD_UNKNOWN", method)
+        return message, cdef.name
+
+    def _handler(self, cls: str, message: Message, name: str) -> Callable[..., Any]:
+        handler = HANDLERS.get(f"{cls}.{message.name}")
+        if handler is not None:
+            return handler
+        if message.implicit or message.name in generic.WHERE_MESSAGES:
+            return generic.implicit_handler(cls, message)
+        return _not_implemented(name)
+
+    # ---- persistence ------------------------------------------------------------------------
+    def save_state(self) -> None:
+        if self.state_file:
+            from .world import save_state
+
+            save_state(self, self.state_file)
+
+
+def _not_implemented(name: str) -> Callable[..., Any]:
+    def handler(ctx: CallContext, *args: Any) -> Any:
+        raise XapiError("NOT_IMPLEMENTED", name)
+
+    return handler
+
+
+def _address_key(address: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in address.split("."))
+    except ValueError:
+        return (999,)

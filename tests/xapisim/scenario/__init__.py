@@ -1,0 +1,1 @@
+"""Scenarios: what pool a simulator starts with (built-in ``demo``, generated, or a YAML file)."""

@@ -1,0 +1,214 @@
+"""Building blocks for scenarios: hosts, SRs, networks, templates and VMs with realistic records.
+
+Every scenario (the built-in demo, generated pools, YAML files) is made of these calls, so the
+records they produce have the same shape as those of a real pool master.
+"""
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any
+
+from ..store import EPOCH, NULL_REF, utcnow
+
+if TYPE_CHECKING:
+    from ..core import Simulator
+
+GiB = 1024 ** 3
+MiB = 1024 ** 2
+SOFTWARE_VERSION = {
+    "product_brand": "XCP-ng", "product_version": "8.3.0", "product_version_text": "8.3",
+    "product_version_text_short": "8.3", "platform_name": "XCP", "platform_version": "3.4.0",
+    "build_number": "cloud", "xapi": "24.19", "xapi_build": "24.19.2", "xen": "4.17.5",
+    "linux": "4.19.0+1", "network_backend": "openvswitch", "db_schema": "5.780",
+}
+API_VERSION = (2, 21)
+# Storage drivers and the device_config keys each one takes (SM records).
+SM_DRIVERS: dict[str, tuple[str, list[str]]] = {
+    "nfs": ("NFS VHD", ["server", "serverpath", "nfsversion", "nfsoptions"]),
+    "lvm": ("Local LVM", ["device"]),
+    "ext": ("Local EXT3 VHD", ["device"]),
+    "iso": ("ISO", ["location", "legacy_mode", "type", "username", "cifspassword", "cifspassword_secret"]),
+    "smb": ("SMB VHD", ["server", "username", "password", "password_secret"]),
+    "lvmoiscsi": ("LVM over iSCSI", ["target", "targetIQN", "SCSIid", "port", "chapuser", "chappassword"]),
+    "udev": ("Removable storage", ["location"]),
+}
+
+
+class PoolBuilder:
+    def __init__(self, sim: "Simulator", seed: int = 7) -> None:
+        self.sim = sim
+        self.store = sim.store
+        self.random = random.Random(seed)
+        self.hosts: list[str] = []
+
+    # ---- pool and hosts ----------------------------------------------------------------------
+    def pool(self, name: str) -> str:
+        for driver, (label, keys) in SM_DRIVERS.items():
+            self.store.create("SM", {"name_label": label, "type": driver, "vendor": "XCP-ng",
+                                     "configuration": {k: "" for k in keys}, "capabilities": ["VDI_CREATE", "VDI_RESIZE", "VDI_CLONE", "VDI_SNAPSHOT"],
+                                     "features": {"VDI_CREATE": 1, "VDI_RESIZE": 1, "VDI_CLONE": 1, "VDI_SNAPSHOT": 1},
+                                     "version": "1.0", "required_api_version": "1.0"})
+        return self.store.create("pool", {"name_label": name, "master": NULL_REF, "other_config": {}})
+
+    def host(self, name: str, address: str, cpus: int = 16, memory: int = 256 * GiB) -> str:
+        metrics = self.store.create("host_metrics", {"memory_total": memory, "memory_free": memory - 4 * GiB,
+                                                     "live": True, "last_updated": utcnow()})
+        host = self.store.create("host", {
+            "name_label": name, "name_description": "Default install", "hostname": name, "address": address,
+            "enabled": True, "software_version": dict(SOFTWARE_VERSION), "API_version_major": API_VERSION[0],
+            "API_version_minor": API_VERSION[1], "API_version_vendor": "XenSource",
+            "cpu_info": {"cpu_count": str(cpus), "socket_count": "2", "vendor": "GenuineIntel", "speed": "2600.000"},
+            "metrics": metrics, "memory_overhead": 600 * MiB, "sched_policy": "credit",
+            "capabilities": ["xen-3.0-x86_64", "hvm-3.0-x86_64"], "license_params": {"sku_type": "free"},
+            "edition": "xcp-ng", "allowed_operations": ["provision", "vm_start", "vm_resume", "vm_migrate", "evacuate"],
+        })
+        for index in range(cpus):
+            self.store.create("host_cpu", {"host": host, "number": index, "vendor": "GenuineIntel", "speed": 2600,
+                                           "modelname": "Intel(R) Xeon(R) Gold 6126", "utilisation": 0.02})
+        dom0 = self.store.create("VM", {
+            "name_label": f"Control domain on host: {name}", "is_control_domain": True, "power_state": "Running",
+            "resident_on": host, "domid": 0, "memory_static_max": 4 * GiB, "memory_dynamic_max": 4 * GiB,
+            "memory_dynamic_min": 4 * GiB, "memory_static_min": 4 * GiB, "memory_target": 4 * GiB,
+            "VCPUs_max": 8, "VCPUs_at_startup": 8, "domain_type": "pv", "user_version": 1,
+        })
+        self.store.update("host", host, control_domain=dom0)
+        self.hosts.append(host)
+        pool = next(iter(self.store.records("pool")))
+        if self.store.get("pool", pool)["master"] == NULL_REF:
+            self.store.update("pool", pool, master=host)
+        return host
+
+    # ---- storage -----------------------------------------------------------------------------
+    def sr(self, name: str, sr_type: str, size: int, hosts: list[str], shared: bool = False,
+           content_type: str = "user", device_config: dict[str, str] | None = None, default: bool = False) -> str:
+        sr = self.store.create("SR", {
+            "name_label": name, "name_description": "", "type": sr_type, "content_type": content_type,
+            "shared": shared, "physical_size": size, "physical_utilisation": 0, "virtual_allocation": 0,
+            "sm_config": {"devserial": "scsi-3600"} if sr_type == "lvm" else {},
+            "other_config": {"i18n-key": "local-storage"} if sr_type in ("lvm", "ext") else {},
+            "allowed_operations": ["vdi_create", "vdi_destroy", "vdi_resize", "vdi_clone", "vdi_snapshot",
+                                   "scan", "plug", "unplug", "forget", "destroy", "update"],
+        })
+        for host in hosts:
+            self.store.create("PBD", {"host": host, "SR": sr, "device_config": dict(device_config or {}),
+                                      "currently_attached": True, "other_config": {}})
+        if default:
+            pool = next(iter(self.store.records("pool")))
+            self.store.update("pool", pool, default_SR=sr, suspend_image_SR=sr, crash_dump_SR=sr)
+        return sr
+
+    def vdi(self, sr: str, name: str, size: int, vdi_type: str = "user", read_only: bool = False,
+            location: str | None = None, **extra: Any) -> str:
+        uuid = str(self.random_uuid())
+        vdi = self.store.create("VDI", {
+            "uuid": uuid, "name_label": name, "SR": sr, "virtual_size": size, "physical_utilisation": size // 4,
+            "type": vdi_type, "sharable": False, "read_only": read_only, "managed": True,
+            "location": location or uuid, "storage_lock": False, "other_config": {}, "sm_config": {},
+            "allowed_operations": ["clone", "copy", "resize", "snapshot", "destroy", "update", "forget"],
+            **extra,
+        })
+        record = self.store.get("SR", sr)
+        self.store.update("SR", sr, physical_utilisation=record["physical_utilisation"] + size // 4,
+                          virtual_allocation=record["virtual_allocation"] + size)
+        return vdi
+
+    # ---- networking --------------------------------------------------------------------------
+    def network(self, name: str, bridge: str, device: str | None, management: bool = False,
+                subnet: str = "10.0.0") -> str:
+        network = self.store.create("network", {"name_label": name, "bridge": bridge, "MTU": 1500, "managed": True,
+                                                "other_config": {}, "allowed_operations": [],
+                                                "purpose": []})
+        if device is None:
+            return network
+        for index, host in enumerate(self.hosts):
+            metrics = self.store.create("PIF_metrics", {"carrier": True, "speed": 10000, "duplex": True,
+                                                        "vendor_name": "Intel Corporation", "device_name": "X710"})
+            self.store.create("PIF", {
+                "device": device, "host": host, "network": network, "MAC": self.mac(), "MTU": 1500, "VLAN": -1,
+                "physical": True, "currently_attached": True, "management": management, "metrics": metrics,
+                "ip_configuration_mode": "Static" if management else "None",
+                "IP": self.store.get("host", host)["address"] if management else "",
+                "netmask": "255.0.0.0" if management else "", "managed": True, "primary_address_type": "IPv4",
+            })
+        return network
+
+    # ---- guests ------------------------------------------------------------------------------
+    def template(self, name: str, hvm: bool, disk_size: int, memory: int, vcpus: int = 2,
+                 platform: dict[str, str] | None = None, extra_other_config: dict[str, str] | None = None) -> str:
+        disks = f'<provision><disk device="0" size="{disk_size}" sr="" bootable="true" type="system"/></provision>'
+        return self.store.create("VM", {
+            "name_label": name, "name_description": f"Template which allows VM installation of {name}",
+            "is_a_template": True, "is_default_template": True, "power_state": "Halted", "user_version": 1,
+            "memory_static_max": memory, "memory_dynamic_max": memory, "memory_dynamic_min": memory,
+            "memory_static_min": min(memory, 512 * MiB), "memory_target": memory,
+            "VCPUs_max": vcpus, "VCPUs_at_startup": vcpus,
+            "HVM_boot_policy": "BIOS order" if hvm else "", "HVM_boot_params": {"order": "cdn"} if hvm else {},
+            "PV_bootloader": "" if hvm else "pygrub", "domain_type": "hvm" if hvm else "pv",
+            "platform": platform or ({"viridian": "false", "acpi": "1", "apic": "true", "pae": "true", "nx": "true",
+                                      "device-model": "qemu-upstream-compat"} if hvm else {}),
+            "other_config": {"default_template": "true", "disks": disks, "install-methods": "cdrom,nfs,http,ftp",
+                             "linux_template": "true" if not name.startswith("Windows") else "false",
+                             **(extra_other_config or {})},
+            "recommendations": f'<restrictions><restriction field="memory-static-max" max="{64 * GiB}"/>'
+                               f'<restriction field="vcpus-max" max="32"/></restrictions>',
+            "actions_after_shutdown": "destroy", "actions_after_reboot": "restart", "actions_after_crash": "restart",
+        })
+
+    def vm(self, name: str, memory: int = 2 * GiB, vcpus: int = 2, power_state: str = "Halted",
+           host: str | None = None, disks: list[tuple[str, int]] | None = None,
+           networks: list[str] | None = None, os_name: str = "Debian GNU/Linux 12", tags: list[str] | None = None,
+           sr: str | None = None) -> str:
+        """A guest with disks on ``sr`` and VIFs on ``networks``; running ones get guest metrics."""
+        running = power_state in ("Running", "Paused")
+        vm = self.store.create("VM", {
+            "name_label": name, "power_state": power_state, "user_version": 1, "memory_static_max": memory,
+            "memory_dynamic_max": memory, "memory_dynamic_min": memory, "memory_static_min": 512 * MiB,
+            "memory_target": memory if running else 0, "VCPUs_max": vcpus, "VCPUs_at_startup": vcpus,
+            "HVM_boot_policy": "BIOS order", "HVM_boot_params": {"order": "cd"}, "domain_type": "hvm",
+            "platform": {"acpi": "1", "apic": "true", "pae": "true", "nx": "true", "viridian": "false",
+                         "device-model": "qemu-upstream-compat"},
+            "resident_on": host if running and host else NULL_REF, "domid": self.random.randint(1, 999) if running else -1,
+            "affinity": host or NULL_REF, "tags": list(tags or []), "other_config": {"base_template_name": "Debian Bookworm 12"},
+            "actions_after_shutdown": "destroy", "actions_after_reboot": "restart", "actions_after_crash": "restart",
+            "allowed_operations": [],
+        })
+        metrics = self.store.create("VM_metrics", {"memory_actual": memory if running else 0, "VCPUs_number": vcpus if running else 0,
+                                                   "start_time": utcnow() if running else EPOCH,
+                                                   "install_time": utcnow(), "state": [], "current_domain_type": "hvm" if running else "unspecified"})
+        self.store.update("VM", vm, metrics=metrics)
+        for index, (disk_name, size) in enumerate(disks or []):
+            if sr is None:
+                break
+            vdi = self.vdi(sr, disk_name, size)
+            self.store.create("VBD", {"VM": vm, "VDI": vdi, "userdevice": str(index), "device": f"xvd{chr(97 + index)}" if running else "",
+                                      "bootable": index == 0, "mode": "RW", "type": "Disk", "unpluggable": index > 0,
+                                      "empty": False, "currently_attached": running, "other_config": {},
+                                      "qos_algorithm_params": {}, "qos_algorithm_type": ""})
+        addresses: dict[str, str] = {}
+        for index, network in enumerate(networks or []):
+            self.store.create("VIF", {"VM": vm, "network": network, "device": str(index), "MAC": self.mac(), "MTU": 1500,
+                                      "currently_attached": running, "other_config": {}, "qos_algorithm_params": {},
+                                      "qos_algorithm_type": "", "locking_mode": "network_default"})
+            if running:
+                address = f"10.0.{self.random.randint(1, 254)}.{self.random.randint(2, 254)}"
+                addresses.update({f"{index}/ip": address, f"{index}/ipv4/0": address,
+                                  f"{index}/ipv6/0": f"fe80::{self.random.randint(1, 0xffff):x}"})
+        if running:
+            guest = self.store.create("VM_guest_metrics", {
+                "os_version": {"name": os_name, "distro": os_name.split()[0].lower(), "major": "12", "minor": "0"},
+                "networks": addresses, "PV_drivers_version": {"major": "9", "minor": "0", "micro": "0"},
+                "PV_drivers_detected": True, "PV_drivers_up_to_date": True, "live": True, "last_updated": utcnow(),
+                "other": {"feature-shutdown": "1"}, "netbios_name": {}, "can_use_hotplug_vbd": "yes", "can_use_hotplug_vif": "yes",
+            })
+            self.store.update("VM", vm, guest_metrics=guest)
+        return vm
+
+    # ---- values ------------------------------------------------------------------------------
+    def mac(self) -> str:
+        octets = [self.random.randint(0, 255) for _ in range(5)]
+        return "da:" + ":".join(f"{o:02x}" for o in octets)
+
+    def random_uuid(self) -> str:
+        return "%08x-%04x-4%03x-%04x-%012x" % (self.random.getrandbits(32), self.random.getrandbits(16),
+                                                self.random.getrandbits(12), 0x8000 | self.random.getrandbits(14),
+                                                self.random.getrandbits(48))

@@ -1,0 +1,61 @@
+"""Build a simulator from a scenario, and save/restore its state (``--state-file``)."""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from typing import Any
+
+from . import schema
+from .core import Simulator
+from .store import Store
+from .types import parse_datetime
+
+
+def build_simulator(scenario: str | None = None, hosts: int | None = None, vms: int | None = None,
+                    state_file: str | None = None) -> Simulator:
+    sim = Simulator(schema.load(), Store(schema.load()), state_file=state_file)
+    if state_file and os.path.exists(state_file):
+        load_state(sim, state_file)
+        return sim
+    if hosts or vms:
+        from .scenario.generated import build_generated
+
+        build_generated(sim, hosts or 1, vms or 0)
+    elif scenario in (None, "demo"):
+        from .scenario.demo import build_demo
+
+        build_demo(sim)
+    else:
+        from .scenario.yaml_file import build_from_file
+
+        build_from_file(sim, scenario)
+    return sim
+
+
+def save_state(sim: Simulator, path: str) -> None:
+    document = {"users": sim.users, "durations": sim.durations, "tables": sim.store.dump()}
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, default=_encode)
+    os.replace(tmp, path)
+
+
+def load_state(sim: Simulator, path: str) -> None:
+    with open(path, encoding="utf-8") as handle:
+        document = json.load(handle, object_hook=_decode)
+    sim.users.update(document.get("users", {}))
+    sim.durations.update(document.get("durations", {}))
+    sim.store.load(document["tables"])
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"__datetime__": value.strftime("%Y%m%dT%H:%M:%SZ")}
+    raise TypeError(type(value).__name__)
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    if set(obj) == {"__datetime__"}:
+        return parse_datetime(obj["__datetime__"])
+    return obj
