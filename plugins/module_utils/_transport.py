@@ -88,14 +88,14 @@ def _ints_as_strings(value: t.Any) -> t.Any:
     return value
 
 
-def _plain(value: t.Any) -> t.Any:
+def plain_values(value: t.Any) -> t.Any:
     """Replace xmlrpc.client.DateTime values by their wire text, as JSON-RPC returns them."""
     if isinstance(value, xmlrpc.client.DateTime):
         return value.value
     if isinstance(value, dict):
-        return dict((key, _plain(item)) for key, item in value.items())
+        return dict((key, plain_values(item)) for key, item in value.items())
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [plain_values(item) for item in value]
     return value
 
 
@@ -113,7 +113,7 @@ def decode_xmlrpc_response(body: bytes) -> t.Any:
     if not isinstance(envelope, dict) or "Status" not in envelope:
         raise ValueError("the XML-RPC response has no Status")
     if envelope["Status"] == "Success":
-        return _plain(envelope.get("Value", ""))
+        return plain_values(envelope.get("Value", ""))
     description = envelope.get("ErrorDescription") or ["UNKNOWN_ERROR"]
     raise XapiError(description[0], description[1:])
 

@@ -17,7 +17,7 @@ from .errors import XapiError
 from .registry import DERIVED, HANDLERS
 from .schema import Message, Schema
 from .store import NULL_REF, Store
-from .types import coerce
+from .coercion import coerce
 
 # Login-type calls take no session; login_with_password accepts 2 to 4 parameters.
 NO_SESSION_METHODS = frozenset({"session.login_with_password", "session.slave_local_login_with_password"})

@@ -20,12 +20,14 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-# schema.py sits beside this script; reusing its type parser keeps one definition of the grammar.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from schema import XType, parse_type  # noqa: E402
+# Reuse the simulator's own type parser (one definition of the type grammar). The package is
+# imported through its parent folder so that sibling modules never shadow standard ones.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from xapisim.schema import XType, parse_type  # noqa: E402
 
 # xapi's all_relations (datamodel.ml), "many" end first. Self-pairs such as subject.roles and
 # role.subroles are plain stored sets rather than two ends of a relation, so they are left out.
@@ -96,7 +98,7 @@ KNOWN_RELATIONS: tuple[tuple[str, str], ...] = (
 RelationEnds = tuple[str, str, str, str]  # (class_a, field_a, class_b, field_b)
 Fields = dict[str, dict[str, dict[str, Any]]]  # class -> field name -> raw datamodel field
 
-_CTOR_ARGS = re.compile(r"The constructor args are: (.*?) \(\* = non-optional\)", re.S)
+_CTOR_ARGS = re.compile(r"The constructor args are: (.*?) \(\* = non-optional\)", re.DOTALL)
 _DATETIME = re.compile(r"\d{8}T\d{2}:\d{2}:\d{2}Z?")
 _NULL_REF_SPELLINGS = {"OpaqueRef:NULL", "Null", "None", ""}
 
@@ -196,7 +198,7 @@ def _braced_items(text: str) -> list[str]:
 
 
 def _map_entry(item: str) -> tuple[str, str]:
-    match = re.fullmatch(r'("(?:[^"\\]|\\.)*"|[^"\s]+)\s*->\s*(.+)', item, re.S)
+    match = re.fullmatch(r'("(?:[^"\\]|\\.)*"|[^"\s]+)\s*->\s*(.+)', item, re.DOTALL)
     if not match:
         raise _Unparseable(item)
     return match.group(1), match.group(2).strip()
@@ -337,7 +339,9 @@ def _ends(rel: RelationEnds) -> frozenset[tuple[str, str]]:
 def relation_report(kept: list[RelationEnds], dropped: list[str], candidates: list[RelationEnds]) -> list[str]:
     known = {_ends(rel) for rel in kept}
     guessed = {_ends(rel) for rel in candidates}
-    show = lambda rel: f"{rel[0]}.{rel[1]} / {rel[2]}.{rel[3]}"  # noqa: E731
+    def show(rel: RelationEnds) -> str:
+        return f"{rel[0]}.{rel[1]} / {rel[2]}.{rel[3]}"
+
     lines = [f"dropped (known to xapi, absent here): {reason}" for reason in dropped]
     lines += [f"kept, not guessable from types alone: {show(r)}" for r in kept if _ends(r) not in guessed]
     lines += [f"guessed from types, not a known relation (left out): {show(r)}" for r in candidates

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .errors import XapiError
 from .schema import Message, Schema, parse_type
 from .store import NULL_REF
-from .types import coerce_record
+from .coercion import coerce_record
 from .where import WhereSyntaxError, compile_where
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ class XType:
     key: XType | None = None
 
 
-@lru_cache(maxsize=None)
+@cache
 def parse_type(text: str) -> XType:
     """Parse one datamodel type string; anything unrecognised becomes kind ``other``."""
     text = text.strip()

@@ -23,6 +23,7 @@ import errno
 import ipaddress
 import json
 import socket
+import socketserver
 import ssl
 import struct
 import sys
@@ -69,6 +70,8 @@ class _HostServer(ThreadingHTTPServer):
     """Listener of one simulated host on one address."""
 
     daemon_threads = True
+    # Port sharing would let another process listen on "our" address unnoticed.
+    allow_reuse_port = False
     # Shutdown closes live connections itself (see close_connections) rather
     # than waiting for idle keep-alive clients to go away.
     block_on_close = False
@@ -94,7 +97,7 @@ class _HostServer(ThreadingHTTPServer):
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the host's FQDN, a reverse DNS lookup
         # that can take seconds on machines without DNS; it is not needed here.
-        super(ThreadingHTTPServer.__mro__[2], self).server_bind()  # socketserver.TCPServer
+        socketserver.TCPServer.server_bind(self)
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
 
@@ -157,7 +160,10 @@ class _XapiRequestHandler(BaseHTTPRequestHandler):
         self._serve({})
 
     def _serve(self, routes: dict[str, Callable[[bytes], None]]) -> None:
-        action = self.server.sim.wire_action(self.server.host_index)
+        path = self.path.split("?", 1)[0]
+        # The control API is exempt from injected faults: it is how they are lifted.
+        is_control = path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+        action = "ok" if is_control else self.server.sim.wire_action(self.server.host_index)
         if action == "down":
             # A host that is down does not even read what was sent.
             self._drop_connection()
@@ -168,8 +174,7 @@ class _XapiRequestHandler(BaseHTTPRequestHandler):
         if action == "reset":
             self._drop_connection()
             return
-        path = self.path.split("?", 1)[0]
-        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
+        if is_control:
             self._control(path[len(CONTROL_PREFIX):].lstrip("/"), body)
             return
         route = routes.get(path)
@@ -249,9 +254,13 @@ class _XapiRequestHandler(BaseHTTPRequestHandler):
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = -1
-        if not 0 <= length <= MAX_BODY_BYTES:
+        if length > MAX_BODY_BYTES:
             self.close_connection = True
-            self._send_html(413 if length > 0 else 400, "Bad Request", "bad Content-Length")
+            self._send_html(413, "Payload Too Large", f"bodies are limited to {MAX_BODY_BYTES} bytes")
+            return None
+        if length < 0:
+            self.close_connection = True
+            self._send_html(400, "Bad Request", "bad Content-Length")
             return None
         return self.rfile.read(length) if length else b""
 

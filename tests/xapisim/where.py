@@ -15,9 +15,10 @@ large table costs one closure call per record.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any, Callable, cast
+from typing import Any, cast
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
@@ -26,7 +27,7 @@ ValueOf = Callable[[Record], str]
 _MISSING = object()
 _TOKEN = re.compile(
     r'\s*(?:(?P<string>"(?:[^"\\]|\\.)*")|(?P<symbol><>|=|\(|\))|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<other>\S))',
-    re.S,
+    re.DOTALL,
 )
 _KEYWORDS = {"and", "or", "not", "true", "false", "field"}
 
@@ -51,7 +52,7 @@ def render_db_value(value: Any) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(timezone.utc)
-        return value.strftime("%Y%m%dT%H:%M:%SZ")
+        return str(value.strftime("%Y%m%dT%H:%M:%SZ"))
     if isinstance(value, (list, tuple, set, frozenset)):
         # Sets are s-expressions of quoted strings: ('a' 'b').
         return "(" + " ".join(_sexpr_atom(item) for item in value) + ")"

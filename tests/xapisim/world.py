@@ -9,7 +9,7 @@ from typing import Any
 from . import schema
 from .core import Simulator
 from .store import Store
-from .types import parse_datetime
+from .coercion import parse_datetime
 
 
 def build_simulator(scenario: str | None = None, hosts: int | None = None, vms: int | None = None,

@@ -1,0 +1,282 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A logged-in XAPI session that follows the pool master and survives transient failures."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import time
+import typing as t
+import xmlrpc.client
+
+from ansible_collections.xen.xapi.plugins.module_utils._datamodel import CLASSES, TYPED_FIELDS
+from ansible_collections.xen.xapi.plugins.module_utils._errors import (
+    XapiBaseError,
+    XapiConnectionError,
+    XapiError,
+    XapiProtocolError,
+)
+from ansible_collections.xen.xapi.plugins.module_utils._transport import Transport, build_base_url
+
+# The collection's version, announced to the server as the session originator and user agent.
+COLLECTION_VERSION = "1.0.0"
+ORIGINATOR = "xen.xapi/" + COLLECTION_VERSION
+API_VERSION = "1.0"
+
+# Pauses before repeating a call that hit a connection failure: bounded, and short, so a
+# dead host is given up on quickly and the fallback hosts get their turn.
+RETRY_DELAYS = (0.2, 0.5)
+MAX_MASTER_REDIRECTS = 3
+
+# Calls outside the get_* family that only read, and so may be repeated after a lost answer.
+_READ_ONLY_CALLS = frozenset(("event.from", "event.get_current_id"))
+
+
+def is_read_only(method: str) -> bool:
+    """Whether a call only reads state, so sending it twice cannot change anything."""
+    if method.startswith("Async."):
+        return False
+    return method.rpartition(".")[2].startswith("get_") or method in _READ_ONLY_CALLS
+
+
+@dataclasses.dataclass
+class ConnectionParams:
+    """Where and how to connect; built from the common module options."""
+
+    hostname: str
+    username: str = "root"
+    password: str = dataclasses.field(default="", repr=False)
+    validate_certs: bool = True
+    ca_path: t.Optional[str] = None
+    protocol: str = "jsonrpc"
+    timeout: float = 60
+    fallback_hosts: list[str] = dataclasses.field(default_factory=list)
+
+    @classmethod
+    def from_module_params(cls, params: t.Mapping[str, t.Any]) -> ConnectionParams:
+        return cls(
+            hostname=params["hostname"],
+            username=params.get("username") or "root",
+            password=params.get("password") or "",
+            validate_certs=params.get("validate_certs", True) is not False,
+            ca_path=params.get("ca_path") or None,
+            protocol=params.get("protocol") or "jsonrpc",
+            timeout=params.get("timeout") or 60,
+            fallback_hosts=list(params.get("fallback_hosts") or []),
+        )
+
+
+# --- Record normalisation ---------------------------------------------------------------------
+
+def _to_int(value: t.Any) -> t.Any:
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _to_float(value: t.Any) -> t.Any:
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _to_datetime_text(value: t.Any) -> t.Any:
+    """Datetimes are kept in xapi's wire text, "20240101T00:00:00Z", whatever the transport."""
+    if isinstance(value, xmlrpc.client.DateTime):
+        return value.value
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y%m%dT%H:%M:%SZ")
+    return value
+
+
+def _each(convert: t.Callable[[t.Any], t.Any]) -> t.Callable[[t.Any], t.Any]:
+    return lambda values: [convert(item) for item in values] if isinstance(values, list) else values
+
+
+def _each_value(convert: t.Callable[[t.Any], t.Any]) -> t.Callable[[t.Any], t.Any]:
+    return lambda mapping: dict((key, convert(item)) for key, item in mapping.items()) if isinstance(mapping, dict) else mapping
+
+
+_CONVERTERS: dict[str, t.Callable[[t.Any], t.Any]] = {
+    "int": _to_int,
+    "float": _to_float,
+    "datetime": _to_datetime_text,
+    "int_set": _each(_to_int),
+    "int_map": _each_value(_to_int),
+    "float_map": _each_value(_to_float),
+}
+_API_CLASS_BY_LOWER_NAME = dict((name.lower(), name) for name in CLASSES)
+
+
+def api_class_name(name: str) -> str:
+    """The API spelling of a class name given in any case ("vm" -> "VM")."""
+    return name if name in CLASSES else _API_CLASS_BY_LOWER_NAME.get(name.lower(), name)
+
+
+def normalize_record(cls: str, record: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """Return a copy of a record with ints, floats and datetimes in the same Python types for both
+    transports (XML-RPC sends ints as strings, JSON-RPC as numbers)."""
+    normalized = dict(record)
+    for kind, names in TYPED_FIELDS.get(api_class_name(cls), {}).items():
+        convert = _CONVERTERS[kind]
+        for name in names:
+            if name in normalized:
+                normalized[name] = convert(normalized[name])
+    return normalized
+
+
+# --- Client -----------------------------------------------------------------------------------
+
+class XapiClient:
+    """A session on the pool master, used as a context manager: login on enter, logout on exit.
+
+    call() prepends the session, logs in again once on SESSION_INVALID, follows HOST_IS_SLAVE to
+    the master, repeats read-only calls (and calls that never left) after connection failures,
+    and, when the master stays silent, moves to the first of fallback_hosts that answers.
+    """
+
+    def __init__(self, params: ConnectionParams, sleep: t.Callable[[float], None] = time.sleep) -> None:
+        self._params = params
+        self._sleep = sleep
+        self._transport: t.Optional[Transport] = None
+        self._session: t.Optional[str] = None
+        self._retired_calls = 0
+        self._primary_url = build_base_url(params.hostname)
+
+    def __repr__(self) -> str:
+        return "XapiClient({0!r}, username={1!r})".format(self.base_url, self._params.username)
+
+    def __enter__(self) -> XapiClient:
+        self.login()
+        return self
+
+    def __exit__(self, *exc_info: t.Any) -> None:
+        self.logout()
+
+    @property
+    def base_url(self) -> str:
+        """The URL of the host currently talked to (the pool master once logged in)."""
+        return self._transport.base_url if self._transport is not None else self._primary_url
+
+    @property
+    def session_ref(self) -> t.Optional[str]:
+        return self._session
+
+    @property
+    def http_timeout(self) -> float:
+        return float(self._params.timeout)
+
+    @property
+    def rpc_count(self) -> int:
+        """Calls sent so far, over every connection this client has used."""
+        return self._retired_calls + (self._transport.calls if self._transport is not None else 0)
+
+    def normalize(self, cls: str, record: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        return normalize_record(cls, record)
+
+    def _candidate_urls(self) -> list[str]:
+        """Current host first, then the configured host, then the fallback hosts, without repeats."""
+        urls = [self.base_url, self._primary_url]
+        urls.extend(build_base_url(host, like=self._primary_url) for host in self._params.fallback_hosts)
+        return list(dict.fromkeys(urls))
+
+    def _use_transport(self, base_url: str) -> Transport:
+        if self._transport is not None and self._transport.base_url == base_url:
+            return self._transport
+        if self._transport is not None:
+            self._retired_calls += self._transport.calls
+            self._transport.close()
+        self._transport = Transport(base_url, protocol=self._params.protocol, validate_certs=self._params.validate_certs,
+                                    ca_path=self._params.ca_path, timeout=self._params.timeout, user_agent=ORIGINATOR)
+        return self._transport
+
+    def _login_at(self, base_url: str) -> None:
+        """Log in at base_url, following HOST_IS_SLAVE to the master it names."""
+        for _redirect in range(MAX_MASTER_REDIRECTS + 1):
+            transport = self._use_transport(base_url)
+            credentials = [self._params.username, self._params.password, API_VERSION, ORIGINATOR]
+            try:
+                self._session = transport.call("session.login_with_password", credentials)
+                return
+            except XapiError as err:
+                if err.code != "HOST_IS_SLAVE" or not err.params:
+                    raise
+                base_url = build_base_url(err.params[0], like=base_url)
+        raise XapiConnectionError(base_url, "more than {0} HOST_IS_SLAVE redirections".format(MAX_MASTER_REDIRECTS))
+
+    def login(self) -> None:
+        """Log in on the first host that answers: current, configured, then each fallback host.
+
+        Rounds over the hosts are repeated after the RETRY_DELAYS pauses while nobody answers.
+        XAPI failures such as bad credentials end the attempt at once.
+        """
+        self._session = None
+        last_error: t.Optional[XapiConnectionError] = None
+        for delay in (0.0,) + RETRY_DELAYS:
+            if delay:
+                self._sleep(delay)
+            for url in self._candidate_urls():
+                try:
+                    self._login_at(url)
+                    return
+                except XapiConnectionError as err:
+                    last_error = err
+                except XapiBaseError:
+                    self._close()
+                    raise
+        self._close()
+        if last_error is not None:
+            raise last_error
+
+    def call(self, method: str, *args: t.Any) -> t.Any:
+        """Call an XAPI message with the session prepended and return its value."""
+        if self._session is None or self._transport is None:
+            raise XapiConnectionError(self.base_url, "not logged in")
+        read_only = is_read_only(method)
+        delays = list(RETRY_DELAYS)
+        logged_in_again = failed_over = False
+        redirects = 0
+        while True:
+            try:
+                return self._transport.call(method, [self._session] + list(args))
+            except XapiError as err:
+                if err.code == "SESSION_INVALID" and not logged_in_again:
+                    logged_in_again = True
+                    self.login()
+                elif err.code == "HOST_IS_SLAVE" and err.params and redirects < MAX_MASTER_REDIRECTS:
+                    # The master moved; the refusing member did not run the call, so sending it again is safe.
+                    redirects += 1
+                    self._login_at(build_base_url(err.params[0], like=self.base_url))
+                else:
+                    raise
+            except XapiConnectionError as err:
+                if isinstance(err, XapiProtocolError) or (err.request_sent and not read_only):
+                    raise
+                if delays:
+                    self._sleep(delays.pop(0))
+                elif self._params.fallback_hosts and not failed_over:
+                    failed_over = True
+                    self.login()
+                else:
+                    raise
+
+    def logout(self) -> None:
+        """End the session and close the connection; failures here are ignored."""
+        if self._transport is not None and self._session is not None:
+            try:
+                self._transport.call("session.logout", [self._session])
+            except XapiBaseError:
+                pass
+        self._session = None
+        self._close()
+
+    def _close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()

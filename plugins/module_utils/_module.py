@@ -1,0 +1,106 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""AnsibleModule with the collection's common connection options and XAPI error reporting."""
+
+from __future__ import annotations
+
+import contextlib
+import typing as t
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback
+
+from ansible_collections.xen.xapi.plugins.module_utils._client import ConnectionParams, XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._errors import (
+    XapiBaseError,
+    XapiConnectionError,
+    XapiError,
+    XapiTimeoutError,
+    redact,
+)
+from ansible_collections.xen.xapi.plugins.module_utils._transport import PROTOCOLS, build_base_url
+
+# Keep in step with plugins/doc_fragments/connection.py.
+CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
+    "hostname": dict(type="str", required=True, aliases=["host"], fallback=(env_fallback, ["XAPI_HOST", "XENSERVER_HOST"])),
+    "username": dict(type="str", default="root", aliases=["user"], fallback=(env_fallback, ["XAPI_USERNAME", "XENSERVER_USER"])),
+    "password": dict(type="str", no_log=True, aliases=["pass", "pwd"], fallback=(env_fallback, ["XAPI_PASSWORD", "XENSERVER_PASSWORD"])),
+    "validate_certs": dict(type="bool", default=True, fallback=(env_fallback, ["XAPI_VALIDATE_CERTS", "XENSERVER_VALIDATE_CERTS"])),
+    "ca_path": dict(type="path", fallback=(env_fallback, ["XAPI_CA_PATH"])),
+    "protocol": dict(type="str", default="jsonrpc", choices=list(PROTOCOLS)),
+    "timeout": dict(type="int", default=60),
+    "fallback_hosts": dict(type="list", elements="str", default=[]),
+}
+
+_PLAIN_HTTP_WARNING = ("Connecting to {0} over plain HTTP: the password and all data travel unencrypted. "
+                       "Use https:// (the default when no scheme is given) outside test setups.")
+
+
+class XapiModule:
+    """An AnsibleModule whose argument spec includes the connection options.
+
+    Use `with module.client() as client:`; any XAPI failure escaping that block ends the module
+    with fail_json (after the session was logged out), with the password redacted.
+    """
+
+    def __init__(self, argument_spec: t.Optional[dict[str, t.Any]] = None, **kwargs: t.Any) -> None:
+        spec = dict(CONNECTION_ARGUMENT_SPEC)
+        spec.update(argument_spec or {})
+        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+
+    @property
+    def params(self) -> dict[str, t.Any]:
+        return self.module.params
+
+    @property
+    def check_mode(self) -> bool:
+        return bool(self.module.check_mode)
+
+    @property
+    def diff_mode(self) -> bool:
+        return bool(self.module._diff)
+
+    def warn(self, message: str) -> None:
+        self.module.warn(message)
+
+    def connection_params(self) -> ConnectionParams:
+        if self.params["timeout"] <= 0:
+            self.fail("timeout must be a positive number of seconds, not {0}.".format(self.params["timeout"]))
+        return ConnectionParams.from_module_params(self.params)
+
+    @contextlib.contextmanager
+    def client(self) -> t.Iterator[XapiClient]:
+        """A logged-in XapiClient, logged out on exit; XAPI failures end the module."""
+        params = self.connection_params()
+        try:
+            base_url = build_base_url(params.hostname)
+        except ValueError as err:
+            self.fail(str(err))
+        if base_url.startswith("http://"):
+            self.warn(_PLAIN_HTTP_WARNING.format(base_url))
+        try:
+            with XapiClient(params) as client:
+                yield client
+        except XapiBaseError as err:
+            self.fail_from_error(err)
+
+    def _secrets(self) -> list[t.Optional[str]]:
+        return [self.params.get("password")]
+
+    def fail(self, msg: str, **result: t.Any) -> t.NoReturn:
+        self.module.fail_json(msg=redact(msg, self._secrets()), **result)
+        raise AssertionError("fail_json returned")  # for type checkers; fail_json exits
+
+    def fail_from_error(self, err: XapiBaseError, **result: t.Any) -> t.NoReturn:
+        """End the module reporting a connection-layer failure in words, with its details."""
+        secrets = self._secrets()
+        if isinstance(err, XapiError):
+            result.update(error_code=err.code, error_params=[redact(param, secrets) for param in err.params])
+        elif isinstance(err, XapiConnectionError):
+            result.update(url=err.url)
+        elif isinstance(err, XapiTimeoutError):
+            result.update(method=err.method, timeout=err.timeout)
+        self.fail(err.describe(), **result)
+
+    def exit(self, changed: bool, **result: t.Any) -> t.NoReturn:
+        self.module.exit_json(changed=changed, **result)
+        raise AssertionError("exit_json returned")

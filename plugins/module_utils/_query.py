@@ -1,0 +1,118 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading XAPI state: where-expressions, filtered reads, and one-call snapshots of whole classes."""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, api_class_name, normalize_record
+from ansible_collections.xen.xapi.plugins.module_utils._datamodel import CLASSES, CLASSES_WITHOUT_EVENTS
+
+# ref -> record, and class -> (ref -> record)
+Records = t.Dict[str, t.Dict[str, t.Any]]
+Snapshot = t.Dict[str, Records]
+
+_FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+# --- Where-expressions ------------------------------------------------------------------------
+
+def quote(value: t.Any) -> str:
+    """A string literal of the where language holding value verbatim.
+
+    Backslashes and double quotes are escaped, so no value can end the literal early and
+    inject operators. Booleans become "true"/"false", as xapi renders them.
+    """
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    else:
+        text = str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def field_equals(name: str, value: t.Any) -> str:
+    """`field "name" = "value"`; the field name must be a plain identifier."""
+    if not _FIELD_NAME.match(name):
+        raise ValueError("{0!r} is not a valid XAPI field name.".format(name))
+    return "field {0} = {1}".format(quote(name), quote(value))
+
+
+def where(**field_values: t.Any) -> str:
+    """Comparisons joined with `and`: where(name_label="web01", is_a_template=False) gives
+    `field "name_label" = "web01" and field "is_a_template" = "false"`."""
+    if not field_values:
+        return "true"
+    return " and ".join(field_equals(name, value) for name, value in field_values.items())
+
+
+def where_all(*clauses: str) -> str:
+    """All clauses must hold; each is parenthesised so or-clauses keep their meaning."""
+    return " and ".join("({0})".format(clause) for clause in clauses) if clauses else "true"
+
+
+def where_any(*clauses: str) -> str:
+    """At least one clause must hold."""
+    return " or ".join("({0})".format(clause) for clause in clauses) if clauses else "false"
+
+
+# --- Reads ------------------------------------------------------------------------------------
+
+def get_all_records_where(client: XapiClient, cls: str, expr: str) -> Records:
+    """The records of one class matching a where-expression, normalised, keyed by ref."""
+    api_name = api_class_name(cls)
+    records = client.call(api_name + ".get_all_records_where", expr)
+    return dict((ref, normalize_record(api_name, record)) for ref, record in records.items())
+
+
+def event_class_name(cls: str) -> str:
+    """The event.from subscription name of an API class ("VM" -> "vm"); ValueError if it has no events."""
+    api_name = api_class_name(cls)
+    if api_name not in CLASSES:
+        raise ValueError("{0!r} is not an XAPI class.".format(cls))
+    if api_name in CLASSES_WITHOUT_EVENTS:
+        raise ValueError("XAPI class {0} produces no events, so it cannot be part of a snapshot.".format(api_name))
+    return CLASSES[api_name]
+
+
+def snapshot(client: XapiClient, classes: t.Sequence[str]) -> Snapshot:
+    """Every object of the given classes, read consistently in a single event.from call.
+
+    Returns {API class name: {ref: normalised record}}, with an entry (maybe empty) for each
+    class asked for. An empty token makes event.from return all current objects at once.
+    """
+    names = dict((event_class_name(cls), api_class_name(cls)) for cls in classes)
+    result: Snapshot = dict((api_name, {}) for api_name in names.values())
+    answer = client.call("event.from", list(names), "", 1.0)
+    for event in answer.get("events") or []:
+        api_name = names.get(str(event.get("class", "")).lower())
+        if api_name is None or event.get("operation") == "del" or event.get("snapshot") is None:
+            continue
+        result[api_name][event["ref"]] = normalize_record(api_name, event["snapshot"])
+    return result
+
+
+# --- Look-ups within records already read -----------------------------------------------------
+
+def find_by_uuid(records: Records, uuid: str) -> t.Optional[t.Tuple[str, t.Dict[str, t.Any]]]:
+    """The (ref, record) whose uuid matches, or None."""
+    for ref, record in records.items():
+        if record.get("uuid") == uuid:
+            return ref, record
+    return None
+
+
+def find_by_name(records: Records, name_label: str) -> t.List[t.Tuple[str, t.Dict[str, t.Any]]]:
+    """Every (ref, record) with this name_label, in ref order (names are not unique in XAPI)."""
+    return [(ref, records[ref]) for ref in sorted(records) if records[ref].get("name_label") == name_label]
+
+
+def find_by_ref_or_uuid_or_name(records: Records, key: str) -> t.List[t.Tuple[str, t.Dict[str, t.Any]]]:
+    """Resolve what a user typed: an OpaqueRef, a uuid, or a name_label (possibly several matches)."""
+    if key in records:
+        return [(key, records[key])]
+    by_uuid = find_by_uuid(records, key)
+    if by_uuid is not None:
+        return [by_uuid]
+    return find_by_name(records, key)

@@ -1,0 +1,115 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run XAPI messages as asynchronous tasks and wait for them through the event stream."""
+
+from __future__ import annotations
+
+import time
+import typing as t
+import xml.parsers.expat
+import xmlrpc.client
+
+from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, normalize_record
+from ansible_collections.xen.xapi.plugins.module_utils._datamodel import ASYNC_MESSAGES
+from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError, XapiError, XapiTimeoutError
+from ansible_collections.xen.xapi.plugins.module_utils._transport import plain_values
+
+DEFAULT_TASK_TIMEOUT = 600.0
+# Share of the HTTP timeout one blocking event.from may use, so the server always answers
+# before the socket gives up on it.
+_EVENT_WAIT_SHARE = 0.8
+_FINISHED = ("success", "failure", "cancelled")
+
+
+def has_async(method: str) -> bool:
+    """Whether "<Class>.<message>" can be called as Async.<Class>.<message>."""
+    cls, _sep, message = method.partition(".")
+    return message in ASYNC_MESSAGES.get(cls, ())
+
+
+def decode_task_result(text: str) -> t.Any:
+    """Decode a task's `result`: the XML-RPC encoding of the return value, e.g. "<value>OpaqueRef:1</value>".
+
+    Returns plain strings, bools, floats, lists and dicts; "" for a void result. Ints stay strings,
+    as XML-RPC carries them.
+    """
+    text = (text or "").strip()
+    if not text:
+        return ""
+    # The value is wrapped in a minimal response document so the standard XML-RPC reader parses it.
+    document = "<methodResponse><params><param>{0}</param></params></methodResponse>".format(text)
+    try:
+        (value,), _method = xmlrpc.client.loads(document)
+    except (ValueError, xml.parsers.expat.ExpatError, xmlrpc.client.ResponseError) as err:
+        raise XapiError("INTERNAL_ERROR", ["unreadable task result {0!r}: {1}".format(text, err)])
+    return plain_values(value)
+
+
+def _task_snapshot(client: XapiClient, task_ref: str, events: t.Iterable[t.Mapping[str, t.Any]]) -> t.Optional[dict[str, t.Any]]:
+    """The latest snapshot of the task among events; raise HANDLE_INVALID if it was deleted."""
+    snapshot = None
+    for event in events:
+        if event.get("ref") != task_ref:
+            continue
+        if event.get("operation") == "del":
+            raise XapiError("HANDLE_INVALID", ["task", task_ref])
+        if event.get("snapshot") is not None:
+            snapshot = client.normalize("task", event["snapshot"])
+    return snapshot
+
+
+def wait_for_task(client: XapiClient, task_ref: str, timeout: float, method: str = "task") -> dict[str, t.Any]:
+    """Block until the task is no longer pending and return its record.
+
+    Uses event.from on "task/<ref>": the first call (empty token) returns the current
+    snapshot at once, later calls block until the task changes, so nothing sleeps and polls.
+    On timeout the task is cancelled and XapiTimeoutError raised.
+    """
+    deadline = time.monotonic() + timeout
+    max_wait = max(0.1, client.http_timeout * _EVENT_WAIT_SHARE)
+    token = ""
+    while True:
+        wait = 0.0 if token == "" else max(0.0, min(deadline - time.monotonic(), max_wait))
+        answer = client.call("event.from", ["task/" + task_ref], token, float(wait))
+        first = token == ""
+        token = answer.get("token", token)
+        record = _task_snapshot(client, task_ref, answer.get("events") or [])
+        if record is None and first:
+            # The task did not come with the snapshot: read it (raises HANDLE_INVALID if unknown).
+            record = normalize_record("task", client.call("task.get_record", task_ref))
+        if record is not None and record.get("status") in _FINISHED:
+            return record
+        if time.monotonic() >= deadline:
+            _quietly(client, "task.cancel", task_ref)
+            raise XapiTimeoutError(method, timeout, task_ref)
+
+
+def task_outcome(record: t.Mapping[str, t.Any]) -> t.Any:
+    """The decoded result of a finished task, or its error raised as XapiError."""
+    if record.get("status") == "success":
+        return decode_task_result(record.get("result", ""))
+    error_info = list(record.get("error_info") or [])
+    if not error_info:
+        error_info = ["TASK_CANCELLED"] if record.get("status") == "cancelled" else ["INTERNAL_ERROR", "task failed without error_info"]
+    raise XapiError(error_info[0], error_info[1:])
+
+
+def run_async(client: XapiClient, method: str, *args: t.Any, timeout: float = DEFAULT_TASK_TIMEOUT) -> t.Any:
+    """Call Async.<method>(*args), wait for the task and return its decoded result.
+
+    Raises the task's XAPI error, or XapiTimeoutError after `timeout` seconds (the task is
+    cancelled). The task record is destroyed in every case.
+    """
+    task_ref = client.call("Async." + method, *args)
+    try:
+        return task_outcome(wait_for_task(client, task_ref, timeout, method))
+    finally:
+        _quietly(client, "task.destroy", task_ref)
+
+
+def _quietly(client: XapiClient, method: str, *args: t.Any) -> None:
+    """Best-effort clean-up call: its failure must not hide the outcome being reported."""
+    try:
+        client.call(method, *args)
+    except XapiBaseError:
+        pass
