@@ -80,12 +80,16 @@ collection-link:
 	@mkdir -p $(dir $(RUNTIME_LINK))
 	ln -sfn ../../../.. $(RUNTIME_LINK)
 
+# The copy gets its own (empty) git repository: ansible-test lists content with
+# `git ls-files` from the nearest enclosing repository, and would otherwise
+# find this working tree, where build/ is ignored, and test nothing.
 collection-copy:
 	@rm -rf $(BUILD)/ansible_collections
 	mkdir -p $(COLLECTION_COPY)
 	git ls-files -z --cached --others --exclude-standard \
 		| tar --null --files-from=- --ignore-failed-read -cf - \
 		| tar -xf - -C $(COLLECTION_COPY)
+	git -C $(COLLECTION_COPY) init --quiet
 
 # Only directories holding Python files are handed to pytest, so suites that
 # do not exist yet are skipped, while a suite that collects nothing (pytest

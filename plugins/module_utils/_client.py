@@ -20,7 +20,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._errors import (
 from ansible_collections.xen.xapi.plugins.module_utils._transport import Transport, build_base_url
 
 # The collection's version, announced to the server as the session originator and user agent.
-COLLECTION_VERSION = "1.0.0"
+COLLECTION_VERSION = "0.1.0"
 ORIGINATOR = "xen.xapi/" + COLLECTION_VERSION
 API_VERSION = "1.0"
 

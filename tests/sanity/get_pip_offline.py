@@ -10,6 +10,7 @@ exact packages ansible-test asked for. ``seed_pip_bootstrap.py`` puts it in plac
 
 from __future__ import annotations
 
+import importlib.metadata
 import subprocess
 import sys
 
@@ -29,18 +30,28 @@ def split_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
 
 
 def run_pip(*args: str) -> None:
-    """Run pip of the current interpreter, failing loudly."""
-    subprocess.run([sys.executable, '-m', 'pip', *args], check=True)
+    """Run pip of the current interpreter quietly; errors are still reported."""
+    subprocess.run([sys.executable, '-m', 'pip', *args, '--quiet', '--disable-pip-version-check'], check=True)
+
+
+def is_installed(name: str) -> bool:
+    """Return True if the distribution is installed in the running environment."""
+    try:
+        importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 def main() -> None:
     """Bootstrap pip into the running (empty) virtual environment."""
     pip_args, unwanted = split_arguments(sys.argv[1:])
-    subprocess.run([sys.executable, '-m', 'ensurepip', '--default-pip'], check=True)
+    subprocess.run([sys.executable, '-m', 'ensurepip', '--default-pip'], check=True, stdout=subprocess.DEVNULL)
     run_pip('install', *pip_args)
-    # ensurepip on some Python versions also installs setuptools; honour --no-setuptools.
-    if unwanted:
-        run_pip('uninstall', '--yes', '--disable-pip-version-check', *unwanted)
+    # ensurepip on Python < 3.12 also installs setuptools; honour --no-setuptools.
+    leftovers = [name for name in unwanted if is_installed(name)]
+    if leftovers:
+        run_pip('uninstall', '--yes', *leftovers)
 
 
 if __name__ == '__main__':

@@ -8,7 +8,8 @@ core answer ``HOST_IS_SLAVE`` on members.
 
 Routes:
 
-* ``POST /``          XML-RPC (``text/xml``)
+* ``POST /``          XML-RPC (``text/xml``); ``POST /RPC2`` too, where Python's
+                      ``xmlrpc.client`` (and so the XenAPI SDK) posts by default
 * ``POST /jsonrpc``   JSON-RPC 1.0 / 2.0 (``application/json``)
 * ``GET|POST /_sim/<path>``  the control API, JSON in and out, loopback clients only
 * anything else       404
@@ -143,12 +144,15 @@ class _XapiRequestHandler(BaseHTTPRequestHandler):
     server_version = "xapisim"
     sys_version = ""
     timeout = IDLE_TIMEOUT
+    # Headers and body leave in two writes; with Nagle on, the second waits for
+    # the client's delayed ACK (about 40 ms a request on Linux).
+    disable_nagle_algorithm = True
     server: _HostServer
 
     # ---- routing -------------------------------------------------------------
 
     def do_POST(self) -> None:  # noqa: N802 (name fixed by BaseHTTPRequestHandler)
-        self._serve({"/": self._xmlrpc, "/jsonrpc": self._jsonrpc})
+        self._serve({"/": self._xmlrpc, "/RPC2": self._xmlrpc, "/jsonrpc": self._jsonrpc})
 
     def do_GET(self) -> None:  # noqa: N802
         self._serve({})

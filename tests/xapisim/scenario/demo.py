@@ -13,7 +13,7 @@ from .builder import GiB, MiB, PoolBuilder
 if TYPE_CHECKING:
     from ..core import Simulator
 
-DEMO_PASSWORD = "xapisim"
+DEMO_PASSWORD = "demo-Secr3t-pw"
 ISO_NAMES = ("debian-12.7.0-amd64-netinst.iso", "ubuntu-24.04.1-live-server-amd64.iso",
              "Win2022_EN-US.iso", "xcp-ng-guest-tools.iso")
 

@@ -1,0 +1,169 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one reconcile path every resource module follows.
+
+    locate ─▶ plan (each family diffs its own options) ─▶ check mode stops here ─▶ apply ─▶ report
+
+A module describes its object with a `Resource` subclass: how to find it, what to create, which
+changes its options ask for, how to delete it and how to present it. `reconcile` does the rest,
+so check mode, diff mode and the shape of results are decided here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
+
+Record = t.Dict[str, t.Any]
+Found = t.Optional[t.Tuple[str, Record]]
+
+
+class ResourceError(Exception):
+    """Bad input or an impossible request, reported with `fail_json(msg=..., **details)`."""
+
+    def __init__(self, msg: str, **details: t.Any) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.details = details
+
+
+@dataclasses.dataclass
+class Change:
+    """One planned change: what the user sees (option, before, after) and how to make it."""
+
+    option: str
+    before: t.Any
+    after: t.Any
+    apply: t.Callable[[], None]
+
+
+class Resource:
+    """What a module knows about its kind of object. Subclasses override the hooks they need."""
+
+    #: the key under which the object is returned, e.g. "vdi"
+    result_key = "object"
+
+    def __init__(self, module: XapiModule, client: XapiClient) -> None:
+        self.module = module
+        self.client = client
+        self.params = module.params
+
+    # -- hooks ------------------------------------------------------------------------------
+    def locate(self) -> Found:
+        """The (ref, record) the options name, None if absent; ResourceError if ambiguous."""
+        raise NotImplementedError
+
+    def plan_create(self) -> t.Callable[[], str]:
+        """Validate the options for a new object; return the function that creates it (-> ref)."""
+        raise NotImplementedError
+
+    def plan_update(self, ref: str, record: Record) -> t.List[Change]:
+        """The changes the options ask for on an existing object (empty when it already matches)."""
+        return []
+
+    def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
+        """The steps that remove the object (several when it must first be detached)."""
+        raise NotImplementedError
+
+    def present(self, ref: t.Optional[str]) -> Record:
+        """The object as returned to the user (re-read after changes); {} when absent."""
+        raise NotImplementedError
+
+    def wanted_state(self) -> str:
+        return self.params.get("state") or "present"
+
+
+def reconcile(module: XapiModule, resource_class: t.Type[Resource]) -> t.NoReturn:
+    """Run one module invocation through the shared path and exit with its result."""
+    with module.client() as client:
+        resource = resource_class(module, client)
+        try:
+            result = _reconcile(module, resource)
+        except ResourceError as err:
+            module.fail(err.msg, **err.details)
+    module.exit(**result)
+
+
+def _reconcile(module: XapiModule, resource: Resource) -> Record:
+    found = resource.locate()
+    state = resource.wanted_state()
+    ref, record = found if found else (None, None)
+    before = resource.present(ref) if ref else {}
+    create: t.Optional[t.Callable[[], str]] = None
+    changes: t.List[Change] = []
+    if state == "absent":
+        if ref is not None and record is not None:
+            changes = resource.plan_delete(ref, record)
+    elif ref is None:
+        create = resource.plan_create()
+    else:
+        assert record is not None
+        changes = resource.plan_update(ref, record)
+    changed = bool(create or changes)
+    result: Record = {"changed": changed, "changes": [_describe(c) for c in changes]}
+    if create is not None:
+        result["changes"].insert(0, {"option": "state", "before": "absent", "after": "present"})
+    if module.check_mode or not changed:
+        # Check mode stops here: nothing below this line runs, so nothing is written.
+        result[resource.result_key] = before
+        if module.diff_mode:
+            result["diff"] = {"before": before, "after": _predicted_after(before, changes, state, create)}
+        return result
+    if create is not None:
+        ref = create()
+    for change in changes:
+        change.apply()
+    after = {} if state == "absent" else resource.present(ref)
+    result[resource.result_key] = after
+    if module.diff_mode:
+        result["diff"] = {"before": before, "after": after}
+    return result
+
+
+def _describe(change: Change) -> Record:
+    return {"option": change.option, "before": change.before, "after": change.after}
+
+
+def _predicted_after(before: Record, changes: t.List[Change], state: str, create: t.Optional[t.Callable[[], str]]) -> Record:
+    """What the object would look like, for diff output in check mode."""
+    if state == "absent":
+        return {}
+    after = dict(before)
+    if create is not None:
+        after["state"] = "present"
+    for change in changes:
+        after[change.option] = change.after
+    return after
+
+
+# -- helpers shared by resources -----------------------------------------------------------------
+
+def one_or_none(matches: t.List[t.Tuple[str, Record]], what: str, key: str) -> Found:
+    """The single match, None for none; several matches fail listing their uuids."""
+    if not matches:
+        return None
+    if len(matches) > 1:
+        uuids = sorted(record["uuid"] for _, record in matches)
+        raise ResourceError("{0} {1!r} matches {2} objects ({3}); give its uuid instead.".format(what, key, len(uuids), ", ".join(uuids)),
+                            uuids=uuids)
+    return matches[0]
+
+
+def merge_map(current: t.Mapping[str, str], wanted: t.Optional[t.Mapping[str, t.Any]], purge: bool) -> t.Optional[t.Dict[str, str]]:
+    """The map a `(string -> string) map` option asks for: merged into the current one, or exact with purge.
+
+    Returns None when nothing changes, so callers can skip the field.
+    """
+    if wanted is None:
+        return None
+    wanted_str = dict((str(k), str(v)) for k, v in wanted.items())
+    target = wanted_str if purge else dict(current, **wanted_str)
+    return None if target == dict(current) else target
+
+
+def field_change(option: str, before: t.Any, after: t.Any, apply: t.Callable[[], None]) -> t.List[Change]:
+    """A one-element change list when the value differs (the common case for setters), else []."""
+    return [] if before == after else [Change(option, before, after, apply)]

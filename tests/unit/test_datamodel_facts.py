@@ -1,0 +1,51 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The generated datamodel facts: their shape, and that they match the generator's output."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pathlib
+
+import pytest
+
+from ansible_collections.xen.xapi.plugins.module_utils import _datamodel
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+REFERENCE_DIR = pathlib.Path(os.environ.get("XAPI_REFERENCE_DIR", REPO_ROOT.parent / "shared" / "xapi"))
+DATAMODEL = REFERENCE_DIR / "datamodel.json"
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("gen_module_facts", str(REPO_ROOT / "tools" / "gen_module_facts.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("wire_type, kind", [
+    ("int", "int"), ("float", "float"), ("datetime", "datetime"), ("int set", "int_set"),
+    ("(string -> int) map", "int_map"), ("(int -> float) map", "float_map"), ("(VGPU_type ref -> int) map", "int_map"),
+    ("string", None), ("(string -> string) map", None), ("VM ref set", None), ("(int -> string set) map", None),
+])
+def test_field_kind(wire_type: str, kind: object) -> None:
+    assert _generator().field_kind(wire_type) == kind
+
+
+def test_facts_shape() -> None:
+    assert len(_datamodel.CLASSES) == 72
+    assert _datamodel.CLASSES["VM"] == "vm"
+    assert "memory_static_max" in _datamodel.TYPED_FIELDS["VM"]["int"]
+    assert "progress" in _datamodel.TYPED_FIELDS["task"]["float"]
+    assert {"start", "clone", "provision"} <= _datamodel.ASYNC_MESSAGES["VM"]
+    assert "session" in _datamodel.CLASSES_WITHOUT_EVENTS
+    assert "VM" not in _datamodel.CLASSES_WITHOUT_EVENTS
+
+
+@pytest.mark.skipif(not DATAMODEL.is_file(), reason="XAPI datamodel JSON not available")
+def test_committed_facts_are_up_to_date(tmp_path: pathlib.Path) -> None:
+    output = tmp_path / "_datamodel.py"
+    assert _generator().main(["--datamodel", str(DATAMODEL), "--output", str(output)]) == 0
+    committed = REPO_ROOT / "plugins" / "module_utils" / "_datamodel.py"
+    assert output.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8")
