@@ -1,11 +1,12 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 # Copyright: (c) 2026, xen.xapi maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Generate plugins/module_utils/_datamodel.py from the XAPI datamodel JSON.
 
 The connection layer needs a few facts at run time: which record fields hold numbers or
 timestamps (XML-RPC sends 64-bit ints as strings, so records must be normalised), which
-messages have an Async variant, and how API class names map to event class names.
+fields refer to objects of which class, which messages have an Async variant, and how API
+class names map to event class names.
 Only those facts are written; no descriptions.
 
 Usage: gen_module_facts.py --datamodel datamodel.json [--output plugins/module_utils/_datamodel.py]
@@ -55,12 +56,11 @@ def typed_fields(cls: dict[str, t.Any]) -> dict[str, list[str]]:
     return {kind: sorted(names) for kind, names in sorted(kinds.items())}
 
 
-def wrap_strings(names: t.Iterable[str], indent: int) -> list[str]:
-    """Lay out quoted, comma-separated names over as many lines as LINE_WIDTH requires."""
+def wrap_items(items: t.Iterable[str], indent: int) -> list[str]:
+    """Lay out rendered items ("name", or "key": "value",) over as many lines as LINE_WIDTH requires."""
     lines: list[str] = []
     current = ""
-    for name in names:
-        item = json.dumps(name) + ","
+    for item in items:
         if current and indent + len(current) + 1 + len(item) > LINE_WIDTH:
             lines.append(" " * indent + current)
             current = item
@@ -69,6 +69,22 @@ def wrap_strings(names: t.Iterable[str], indent: int) -> list[str]:
     if current:
         lines.append(" " * indent + current)
     return lines
+
+
+def wrap_strings(names: t.Iterable[str], indent: int) -> list[str]:
+    return wrap_items((json.dumps(name) + "," for name in names), indent)
+
+
+def wrap_pairs(pairs: t.Iterable[tuple[str, str]], indent: int) -> list[str]:
+    return wrap_items(("{0}: {1},".format(json.dumps(key), json.dumps(value)) for key, value in pairs), indent)
+
+
+def ref_target(wire_type: str) -> t.Optional[str]:
+    """The class a field refers to, for "<class> ref" and "<class> ref set" fields, or None."""
+    for suffix in (" ref", " ref set"):
+        if wire_type.endswith(suffix) and " " not in wire_type[:-len(suffix)]:
+            return wire_type[:-len(suffix)]
+    return None
 
 
 def render_typed_fields(classes: list[dict[str, t.Any]]) -> list[str]:
@@ -105,19 +121,24 @@ def render_async_messages(classes: list[dict[str, t.Any]]) -> list[str]:
     return out
 
 
+def render_ref_fields(classes: list[dict[str, t.Any]]) -> list[str]:
+    out = ["# API class -> reference field (a ref or a set of refs) -> the class it refers to.",
+           "REF_FIELDS: dict[str, dict[str, str]] = {"]
+    for cls in classes:
+        pairs = sorted((field["name"], ref_target(field["type"])) for field in cls["fields"] if ref_target(field["type"]))
+        if not pairs:
+            continue
+        out.append("    {0}: {{".format(json.dumps(cls["name"])))
+        out.extend(wrap_pairs(pairs, 8))
+        out.append("    },")
+    out.append("}")
+    return out
+
+
 def render_classes(classes: list[dict[str, t.Any]]) -> list[str]:
     out = ["# API class name -> event class name (event.from subscribes and reports in lower case).",
            "CLASSES: dict[str, str] = {"]
-    pairs = ["{0}: {1},".format(json.dumps(cls["name"]), json.dumps(cls["name"].lower())) for cls in classes]
-    current = ""
-    for pair in pairs:
-        if current and 4 + len(current) + 1 + len(pair) > LINE_WIDTH:
-            out.append("    " + current)
-            current = pair
-        else:
-            current = pair if not current else current + " " + pair
-    if current:
-        out.append("    " + current)
+    out.extend(wrap_pairs(((cls["name"], cls["name"].lower()) for cls in classes), 4))
     out.append("}")
     silent = [cls["name"] for cls in classes if cls.get("obj_flags", {}).get("gen_events") != "true"]
     out.append("")
@@ -130,7 +151,7 @@ def render_classes(classes: list[dict[str, t.Any]]) -> list[str]:
 
 def render(datamodel: dict[str, t.Any]) -> str:
     classes = datamodel["classes"]
-    sections = [render_typed_fields(classes), render_async_messages(classes), render_classes(classes)]
+    sections = [render_typed_fields(classes), render_ref_fields(classes), render_async_messages(classes), render_classes(classes)]
     body = "\n\n".join("\n".join(section) for section in sections)
     return HEADER + "\n" + body + "\n"
 

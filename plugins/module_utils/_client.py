@@ -199,16 +199,22 @@ class XapiClient:
 
     def _login_at(self, base_url: str) -> None:
         """Log in at base_url, following HOST_IS_SLAVE to the master it names."""
+        previous_session = self._session
         for _redirect in range(MAX_MASTER_REDIRECTS + 1):
             transport = self._use_transport(base_url)
             credentials = [self._params.username, self._params.password, API_VERSION, ORIGINATOR]
             try:
                 self._session = transport.call("session.login_with_password", credentials)
-                return
             except XapiError as err:
                 if err.code != "HOST_IS_SLAVE" or not err.params:
                     raise
                 base_url = build_base_url(err.params[0], like=base_url)
+                continue
+            if previous_session is not None and previous_session != self._session:
+                # Sessions live in the pool database, so the one used before the master moved may
+                # still count against the originator's session limit: end it.
+                self._quiet_logout(previous_session)
+            return
         raise XapiConnectionError(base_url, "more than {0} HOST_IS_SLAVE redirections".format(MAX_MASTER_REDIRECTS))
 
     def login(self) -> None:
@@ -217,23 +223,25 @@ class XapiClient:
         Rounds over the hosts are repeated after the RETRY_DELAYS pauses while nobody answers.
         XAPI failures such as bad credentials end the attempt at once.
         """
-        self._session = None
-        last_error: t.Optional[XapiConnectionError] = None
+        failures: dict[str, XapiConnectionError] = {}
         for delay in (0.0,) + RETRY_DELAYS:
             if delay:
                 self._sleep(delay)
+            failures.clear()
             for url in self._candidate_urls():
                 try:
                     self._login_at(url)
                     return
                 except XapiConnectionError as err:
-                    last_error = err
+                    failures[err.url] = err
                 except XapiBaseError:
                     self._close()
                     raise
         self._close()
-        if last_error is not None:
-            raise last_error
+        if len(failures) == 1:
+            raise next(iter(failures.values()))
+        reasons = "; ".join("{0}: {1}".format(url, err.reason) for url, err in failures.items())
+        raise XapiConnectionError(self._primary_url, "no host of the pool answered ({0})".format(reasons))
 
     def call(self, method: str, *args: t.Any) -> t.Any:
         """Call an XAPI message with the session prepended and return its value."""
@@ -249,6 +257,7 @@ class XapiClient:
             except XapiError as err:
                 if err.code == "SESSION_INVALID" and not logged_in_again:
                     logged_in_again = True
+                    self._session = None
                     self.login()
                 elif err.code == "HOST_IS_SLAVE" and err.params and redirects < MAX_MASTER_REDIRECTS:
                     # The master moved; the refusing member did not run the call, so sending it again is safe.
@@ -269,13 +278,17 @@ class XapiClient:
 
     def logout(self) -> None:
         """End the session and close the connection; failures here are ignored."""
-        if self._transport is not None and self._session is not None:
-            try:
-                self._transport.call("session.logout", [self._session])
-            except XapiBaseError:
-                pass
+        if self._session is not None:
+            self._quiet_logout(self._session)
         self._session = None
         self._close()
+
+    def _quiet_logout(self, session: str) -> None:
+        if self._transport is not None:
+            try:
+                self._transport.call("session.logout", [session])
+            except XapiBaseError:
+                pass
 
     def _close(self) -> None:
         if self._transport is not None:

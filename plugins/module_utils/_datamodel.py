@@ -315,6 +315,178 @@ TYPED_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# API class -> reference field (a ref or a set of refs) -> the class it refers to.
+REF_FIELDS: dict[str, dict[str, str]] = {
+    "session": {
+        "parent": "session", "subject": "subject", "tasks": "task", "this_host": "host", "this_user": "user",
+    },
+    "subject": {
+        "roles": "role",
+    },
+    "role": {
+        "subroles": "role",
+    },
+    "task": {
+        "resident_on": "host", "subtask_of": "task", "subtasks": "task",
+    },
+    "pool": {
+        "crash_dump_SR": "SR", "default_SR": "SR", "master": "host", "metadata_VDIs": "VDI", "redo_log_vdi": "VDI", "repositories": "Repository",
+        "repository_proxy_password": "secret", "suspend_image_SR": "SR", "telemetry_uuid": "secret",
+    },
+    "pool_patch": {
+        "host_patches": "host_patch", "pool_update": "pool_update",
+    },
+    "pool_update": {
+        "hosts": "host", "vdi": "VDI",
+    },
+    "VM": {
+        "VBDs": "VBD", "VGPUs": "VGPU", "VIFs": "VIF", "VTPMs": "VTPM", "VUSBs": "VUSB", "affinity": "host", "appliance": "VM_appliance",
+        "attached_PCIs": "PCI", "children": "VM", "consoles": "console", "crash_dumps": "crashdump", "groups": "VM_group",
+        "guest_metrics": "VM_guest_metrics", "metrics": "VM_metrics", "parent": "VM", "protection_policy": "VMPP", "resident_on": "host",
+        "scheduled_to_be_resident_on": "host", "snapshot_of": "VM", "snapshot_schedule": "VMSS", "snapshots": "VM", "suspend_SR": "SR",
+        "suspend_VDI": "VDI",
+    },
+    "VMPP": {
+        "VMs": "VM",
+    },
+    "VMSS": {
+        "VMs": "VM",
+    },
+    "VM_appliance": {
+        "VMs": "VM",
+    },
+    "DR_task": {
+        "introduced_SRs": "SR",
+    },
+    "host": {
+        "PBDs": "PBD", "PCIs": "PCI", "PGPUs": "PGPU", "PIFs": "PIF", "PUSBs": "PUSB", "certificates": "Certificate", "control_domain": "VM",
+        "crash_dump_sr": "SR", "crashdumps": "host_crashdump", "features": "Feature", "host_CPUs": "host_cpu", "local_cache_sr": "SR",
+        "metrics": "host_metrics", "patches": "host_patch", "resident_VMs": "VM", "suspend_image_sr": "SR", "updates": "pool_update",
+        "updates_requiring_reboot": "pool_update",
+    },
+    "host_crashdump": {
+        "host": "host",
+    },
+    "host_patch": {
+        "host": "host", "pool_patch": "pool_patch",
+    },
+    "host_cpu": {
+        "host": "host",
+    },
+    "network": {
+        "PIFs": "PIF", "VIFs": "VIF",
+    },
+    "VIF": {
+        "VM": "VM", "metrics": "VIF_metrics", "network": "network",
+    },
+    "PIF": {
+        "PCI": "PCI", "VLAN_master_of": "VLAN", "VLAN_slave_of": "VLAN", "bond_master_of": "Bond", "bond_slave_of": "Bond", "host": "host",
+        "metrics": "PIF_metrics", "network": "network", "sriov_logical_PIF_of": "network_sriov", "sriov_physical_PIF_of": "network_sriov",
+        "tunnel_access_PIF_of": "tunnel", "tunnel_transport_PIF_of": "tunnel",
+    },
+    "Bond": {
+        "master": "PIF", "primary_slave": "PIF", "slaves": "PIF",
+    },
+    "VLAN": {
+        "tagged_PIF": "PIF", "untagged_PIF": "PIF",
+    },
+    "SR": {
+        "PBDs": "PBD", "VDIs": "VDI", "introduced_by": "DR_task",
+    },
+    "VDI": {
+        "SR": "SR", "VBDs": "VBD", "crash_dumps": "crashdump", "metadata_of_pool": "pool", "parent": "VDI", "snapshot_of": "VDI", "snapshots": "VDI",
+    },
+    "VBD": {
+        "VDI": "VDI", "VM": "VM", "metrics": "VBD_metrics",
+    },
+    "PBD": {
+        "SR": "SR", "host": "host",
+    },
+    "crashdump": {
+        "VDI": "VDI", "VM": "VM",
+    },
+    "VTPM": {
+        "VM": "VM", "backend": "VM",
+    },
+    "console": {
+        "VM": "VM",
+    },
+    "tunnel": {
+        "access_PIF": "PIF", "transport_PIF": "PIF",
+    },
+    "network_sriov": {
+        "logical_PIF": "PIF", "physical_PIF": "PIF",
+    },
+    "PCI": {
+        "dependencies": "PCI", "host": "host",
+    },
+    "PGPU": {
+        "GPU_group": "GPU_group", "PCI": "PCI", "enabled_VGPU_types": "VGPU_type", "host": "host", "resident_VGPUs": "VGPU",
+        "supported_VGPU_types": "VGPU_type",
+    },
+    "GPU_group": {
+        "PGPUs": "PGPU", "VGPUs": "VGPU", "enabled_VGPU_types": "VGPU_type", "supported_VGPU_types": "VGPU_type",
+    },
+    "VGPU": {
+        "GPU_group": "GPU_group", "PCI": "PCI", "VM": "VM", "resident_on": "PGPU", "scheduled_to_be_resident_on": "PGPU", "type": "VGPU_type",
+    },
+    "VGPU_type": {
+        "VGPUs": "VGPU", "compatible_types_in_vm": "VGPU_type", "enabled_on_GPU_groups": "GPU_group", "enabled_on_PGPUs": "PGPU",
+        "supported_on_GPU_groups": "GPU_group", "supported_on_PGPUs": "PGPU",
+    },
+    "PVS_site": {
+        "cache_storage": "PVS_cache_storage", "proxies": "PVS_proxy", "servers": "PVS_server",
+    },
+    "PVS_server": {
+        "site": "PVS_site",
+    },
+    "PVS_proxy": {
+        "VIF": "VIF", "site": "PVS_site",
+    },
+    "PVS_cache_storage": {
+        "SR": "SR", "VDI": "VDI", "host": "host", "site": "PVS_site",
+    },
+    "Feature": {
+        "host": "host",
+    },
+    "PUSB": {
+        "USB_group": "USB_group", "host": "host",
+    },
+    "USB_group": {
+        "PUSBs": "PUSB", "VUSBs": "VUSB",
+    },
+    "VUSB": {
+        "USB_group": "USB_group", "VM": "VM",
+    },
+    "Cluster": {
+        "cluster_hosts": "Cluster_host",
+    },
+    "Cluster_host": {
+        "PIF": "PIF", "cluster": "Cluster", "host": "host",
+    },
+    "Certificate": {
+        "host": "host",
+    },
+    "Observer": {
+        "hosts": "host",
+    },
+    "VM_group": {
+        "VMs": "VM",
+    },
+    "Host_driver": {
+        "active_variant": "Driver_variant", "host": "host", "selected_variant": "Driver_variant", "variants": "Driver_variant",
+    },
+    "Driver_variant": {
+        "driver": "Host_driver",
+    },
+    "Caller": {
+        "rate_limit": "Rate_limit",
+    },
+    "Rate_limit": {
+        "callers": "Caller",
+    },
+}
+
 # API class -> messages that can also be called as Async.<class>.<message>.
 ASYNC_MESSAGES: dict[str, frozenset[str]] = {
     "session": frozenset((

@@ -178,6 +178,8 @@ def _reason(err: BaseException, timeout: float) -> str:
         return "cannot resolve the host name ({0})".format(err.strerror or err)
     if isinstance(err, http.client.RemoteDisconnected):
         return "the server closed the connection without answering"
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror[0].lower() + err.strerror[1:]
     return str(err) or type(err).__name__
 
 

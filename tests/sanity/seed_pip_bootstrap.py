@@ -7,8 +7,8 @@ that ansible-test downloads from ci-files.testing.ansible.com unless a copy is a
 cached at ``~/.ansible/test/cache/get_pip_<pip version>.py``.
 
 This helper places ``get_pip_offline.py`` at that cache location, so the bootstrap
-uses the standard library's ``ensurepip`` plus PyPI instead. An existing cached
-script (for example a real get-pip.py) is left untouched.
+uses the standard library's ``ensurepip`` plus PyPI instead. A real get-pip.py
+that is already cached is left untouched; an older copy of the stand-in is refreshed.
 
 Run it with the interpreter that runs ansible-test.
 """
@@ -21,6 +21,8 @@ import sys
 import types
 
 STAND_IN = pathlib.Path(__file__).resolve().with_name('get_pip_offline.py')
+# The stand-in's docstring opening, used to recognise (and refresh) earlier copies of it.
+STAND_IN_MARKER = b'Stand-in for get-pip.py'
 
 
 def required_pip_version() -> str:
@@ -37,10 +39,17 @@ def cache_path(pip_version: str) -> pathlib.Path:
     return pathlib.Path.home() / '.ansible' / 'test' / 'cache' / f"get_pip_{pip_version.replace('.', '_')}.py"
 
 
+def is_foreign_script(path: pathlib.Path) -> bool:
+    """Return True if path holds a bootstrap script other than (any version of) our stand-in."""
+    with path.open('rb') as script:
+        head = script.read(len(STAND_IN_MARKER) + 3)
+    return STAND_IN_MARKER not in head
+
+
 def main() -> None:
-    """Seed the ansible-test get-pip cache with the offline stand-in if it is empty."""
+    """Seed the ansible-test get-pip cache with the offline stand-in, refreshing older copies."""
     target = cache_path(required_pip_version())
-    if target.exists():
+    if target.exists() and is_foreign_script(target):
         print(f'ansible-test pip bootstrap already cached: {target}')
         return
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import http.client
 import importlib.util
 import json
+import signal
 import socket
 import ssl
 import threading
@@ -12,10 +14,11 @@ import time
 import xmlrpc.client
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
+from xapisim import server as server_module
 from xapisim.certs import EcPrivateKey, TlsMaterial, generate_tls
 from xapisim.errors import XapiError
 from xapisim.server import RunningServer, serve
@@ -166,6 +169,16 @@ def test_keep_alive_serves_two_requests_on_one_connection(http_server: RunningSe
     connection.close()
 
 
+def test_keep_alive_answers_are_not_delayed(http_server: RunningServer) -> None:
+    # With Nagle's algorithm on, every answer would wait ~40 ms for a delayed ACK.
+    connection = _connection(http_server)
+    started = time.monotonic()
+    for request_id in range(50):
+        _jsonrpc(connection, {"method": "whoami", "params": [], "id": request_id})
+    assert time.monotonic() - started < 1.0
+    connection.close()
+
+
 @pytest.mark.parametrize(
     ("path", "body", "content_type"),
     [("/", b"<methodCall>", "text/xml"), ("/jsonrpc", b'{"method": "echo", "params": []}', "application/json")],
@@ -309,6 +322,27 @@ def test_shutdown_stops_every_listener_and_connection(fake: FakeSimulator) -> No
         _jsonrpc(idle, {"method": "whoami", "params": [], "id": 2})
 
 
+def test_port_zero_retries_when_a_later_address_is_taken(
+    fake: FakeSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_server = server_module._HostServer
+    taken_ports: list[int] = []
+
+    def flaky_server(address: str, port: int, *args: Any) -> Any:
+        if address == "127.0.0.2" and not taken_ports:
+            taken_ports.append(port)
+            raise OSError(errno.EADDRINUSE, "taken")
+        return real_server(address, port, *args)
+
+    monkeypatch.setattr(server_module, "_HostServer", flaky_server)
+    server = serve(fake, 0, use_tls=False, tls=None)
+    try:
+        assert len(taken_ports) == 1
+        assert xmlrpc.client.ServerProxy(server.url(1)).whoami()["Value"] == "1"
+    finally:
+        server.shutdown()
+
+
 def test_fixed_port_in_use_is_an_error(http_server: RunningServer, fake: FakeSimulator) -> None:
     with pytest.raises(OSError):
         serve(fake, http_server.port, use_tls=False, tls=None)
@@ -335,14 +369,12 @@ def test_cli_ready_line_and_control_api(sim: Any) -> None:
 
 
 @needs_world
-def test_cli_http_and_clean_exit() -> None:
-    from conftest import start_simulator
-
-    process = start_simulator("--http")
-    try:
-        assert process.info["ca_cert"] is None
-        assert process.url.startswith("http://")
-        assert process.control("GET", "no-such-endpoint")[0] == 404
-    finally:
-        assert process.stop() == 0
-    assert process.process.stdout is not None and process.process.stdout.closed
+def test_cli_http_and_clean_exit(sim_factory: Callable[..., Any]) -> None:
+    process = sim_factory("--http")
+    assert process.info["ca_cert"] is None
+    assert process.url.startswith("http://")
+    assert process.control("GET", "no-such-endpoint")[0] == 404
+    # Nothing but the ready line on stdout, and a clean exit on SIGTERM.
+    process.process.send_signal(signal.SIGTERM)
+    assert process.process.communicate(timeout=15)[0] == ""
+    assert process.stop() == 0

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 
 from ansible_collections.xen.xapi.plugins.module_utils._client import (
@@ -68,3 +70,9 @@ def test_has_async() -> None:
     assert has_async("VM.clone")
     assert not has_async("VM.get_record")
     assert not has_async("spaceship.launch")
+
+
+def test_collection_version_matches_galaxy_metadata() -> None:
+    yaml = pytest.importorskip("yaml")
+    galaxy = pathlib.Path(__file__).resolve().parents[2] / "galaxy.yml"
+    assert yaml.safe_load(galaxy.read_text(encoding="utf-8"))["version"] == COLLECTION_VERSION

@@ -33,12 +33,23 @@ def test_field_kind(wire_type: str, kind: object) -> None:
     assert _generator().field_kind(wire_type) == kind
 
 
+@pytest.mark.parametrize("wire_type, target", [
+    ("VM ref", "VM"), ("VBD ref set", "VBD"), ("host ref", "host"), ("string", None), ("(VIF ref -> string) map", None),
+    ("string set", None),
+])
+def test_ref_target(wire_type: str, target: object) -> None:
+    assert _generator().ref_target(wire_type) == target
+
+
 def test_facts_shape() -> None:
     assert len(_datamodel.CLASSES) == 72
     assert _datamodel.CLASSES["VM"] == "vm"
     assert "memory_static_max" in _datamodel.TYPED_FIELDS["VM"]["int"]
     assert "progress" in _datamodel.TYPED_FIELDS["task"]["float"]
     assert {"start", "clone", "provision"} <= _datamodel.ASYNC_MESSAGES["VM"]
+    assert _datamodel.REF_FIELDS["VM"]["VBDs"] == "VBD"
+    assert _datamodel.REF_FIELDS["VBD"]["VDI"] == "VDI"
+    assert set(target for fields in _datamodel.REF_FIELDS.values() for target in fields.values()) <= set(_datamodel.CLASSES)
     assert "session" in _datamodel.CLASSES_WITHOUT_EVENTS
     assert "VM" not in _datamodel.CLASSES_WITHOUT_EVENTS
 

@@ -93,6 +93,7 @@ class _HostServer(ThreadingHTTPServer):
         self.verbose = verbose
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        self._closing = False
         super().__init__((address, port), _XapiRequestHandler)
 
     def server_bind(self) -> None:
@@ -112,6 +113,9 @@ class _HostServer(ThreadingHTTPServer):
             except (OSError, ValueError):
                 return  # failed handshakes (e.g. a client that does not trust our CA)
         with self._connections_lock:
+            if self._closing:  # accepted just before shutdown: do not serve it
+                connection.close()
+                return
             self._connections.add(connection)
         try:
             super().finish_request(connection, client_address)
@@ -123,14 +127,14 @@ class _HostServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients that vanish mid-request are normal; anything else is a bug worth seeing.
-        error = sys.exc_info()[1]
-        if isinstance(error, (ConnectionError, TimeoutError, ssl.SSLError)):
+        if isinstance(sys.exc_info()[1], OSError):  # resets, timeouts, TLS errors, closed sockets
             return
         sys.stderr.write(f"xapisim: error serving {client_address}:\n{traceback.format_exc()}")
 
     def close_connections(self) -> None:
         """Wake every connection thread by shutting its socket down."""
         with self._connections_lock:
+            self._closing = True
             connections = list(self._connections)
         for connection in connections:
             try:
@@ -142,7 +146,6 @@ class _HostServer(ThreadingHTTPServer):
 class _XapiRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "xapisim"
-    sys_version = ""
     timeout = IDLE_TIMEOUT
     # Headers and body leave in two writes; with Nagle on, the second waits for
     # the client's delayed ACK (about 40 ms a request on Linux).
@@ -292,6 +295,9 @@ class _XapiRequestHandler(BaseHTTPRequestHandler):
         page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>{text}</p></body></html>\n"
         self._send(status, "text/html", page.encode("utf-8"))
 
+    def version_string(self) -> str:
+        return self.server_version  # no Python version in the Server header
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (base class name)
         if self.server.verbose:
             sys.stderr.write(f"xapisim {self.server.server_name} {self.address_string()} {format % args}\n")
@@ -355,19 +361,19 @@ def _bind_all(
     attempts = PORT_ATTEMPTS if port == 0 else 1
     for _attempt in range(attempts):
         listeners: list[_HostServer] = []
+        chosen = port
         try:
-            chosen = port
             for index, address in enumerate(addresses):
-                listener = _HostServer(address, chosen, index, sim, tls_context, verbose)
-                listeners.append(listener)
-                chosen = listener.server_port  # the kernel's pick for the first address
+                listeners.append(_HostServer(address, chosen, index, sim, tls_context, verbose))
+                chosen = listeners[0].server_port  # the kernel's pick for the first address
             return listeners
         except OSError as exc:
             for listener in listeners:
                 listener.server_close()
             # Someone else holds that port on a later address: try another port.
             if exc.errno != errno.EADDRINUSE or attempts == 1:
-                raise
+                failed = addresses[len(listeners)]
+                raise OSError(exc.errno, f"cannot listen on {failed} port {chosen}: {exc.strerror}") from exc
     raise OSError(errno.EADDRINUSE, f"no port free on all of {', '.join(addresses)}")
 
 

@@ -6,9 +6,9 @@ records they produce have the same shape as those of a real pool master.
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..store import EPOCH, NULL_REF, utcnow
+from ..store import EPOCH, NULL_REF, new_ref, utcnow
 
 if TYPE_CHECKING:
     from ..core import Simulator
@@ -34,10 +34,37 @@ SM_DRIVERS: dict[str, tuple[str, list[str]]] = {
 }
 
 
+# The templates every pool starts with: (name, HVM, system disk size, memory, vCPUs, platform flags).
+HVM_PLATFORM = {"viridian": "false", "acpi": "1", "apic": "true", "pae": "true", "nx": "true",
+                "device-model": "qemu-upstream-compat"}
+DEFAULT_TEMPLATES: tuple[tuple[str, bool, int, int, int, dict[str, str] | None], ...] = (
+    ("Debian Bookworm 12", True, 10 * GiB, 2 * GiB, 2, None),
+    ("Ubuntu Noble Numbat 24.04", True, 10 * GiB, 2 * GiB, 2, None),
+    ("Windows Server 2022 (64-bit)", True, 32 * GiB, 4 * GiB, 2,
+     {**HVM_PLATFORM, "viridian": "true", "device-model": "qemu-upstream-uefi", "secureboot": "auto"}),
+    ("Other install media", True, 16 * GiB, 1 * GiB, 2, None),
+)
+
+
+class RecordWriter(Protocol):
+    """Where guest records go: the store itself, or a bulk writer that stores many records in one pass."""
+
+    def create(self, cls: str, fields: dict[str, Any] | None = None, ref: str | None = None) -> str:
+        ...
+
+
 class PoolBuilder:
-    def __init__(self, sim: "Simulator", seed: int = 7) -> None:
+    """Adds realistic records to a simulator's store.
+
+    Guests (``vm`` and ``vdi``) are written through ``writer``, the store by default; large
+    generated pools pass a bulk writer instead (see ``scenario/generated.py``). Pool, hosts, SRs
+    and networks always go straight to the store, so guests can refer to them.
+    """
+
+    def __init__(self, sim: "Simulator", seed: int = 7, writer: RecordWriter | None = None) -> None:
         self.sim = sim
         self.store = sim.store
+        self.writer: RecordWriter = writer or sim.store
         self.random = random.Random(seed)
         self.hosts: list[str] = []
 
@@ -100,7 +127,7 @@ class PoolBuilder:
     def vdi(self, sr: str, name: str, size: int, vdi_type: str = "user", read_only: bool = False,
             location: str | None = None, **extra: Any) -> str:
         uuid = str(self.random_uuid())
-        vdi = self.store.create("VDI", {
+        vdi = self.writer.create("VDI", {
             "uuid": uuid, "name_label": name, "SR": sr, "virtual_size": size, "physical_utilisation": size // 4,
             "type": vdi_type, "sharable": False, "read_only": read_only, "managed": True,
             "location": location or uuid, "storage_lock": False, "other_config": {}, "sm_config": {},
@@ -114,9 +141,9 @@ class PoolBuilder:
 
     # ---- networking --------------------------------------------------------------------------
     def network(self, name: str, bridge: str, device: str | None, management: bool = False,
-                subnet: str = "10.0.0") -> str:
+                subnet: str = "10.0.0", other_config: dict[str, str] | None = None) -> str:
         network = self.store.create("network", {"name_label": name, "bridge": bridge, "MTU": 1500, "managed": True,
-                                                "other_config": {}, "allowed_operations": [],
+                                                "other_config": dict(other_config or {}), "allowed_operations": [],
                                                 "purpose": []})
         if device is None:
             return network
@@ -144,8 +171,7 @@ class PoolBuilder:
             "VCPUs_max": vcpus, "VCPUs_at_startup": vcpus,
             "HVM_boot_policy": "BIOS order" if hvm else "", "HVM_boot_params": {"order": "cdn"} if hvm else {},
             "PV_bootloader": "" if hvm else "pygrub", "domain_type": "hvm" if hvm else "pv",
-            "platform": platform or ({"viridian": "false", "acpi": "1", "apic": "true", "pae": "true", "nx": "true",
-                                      "device-model": "qemu-upstream-compat"} if hvm else {}),
+            "platform": dict(platform or (HVM_PLATFORM if hvm else {})),
             "other_config": {"default_template": "true", "disks": disks, "install-methods": "cdrom,nfs,http,ftp",
                              "linux_template": "true" if not name.startswith("Windows") else "false",
                              **(extra_other_config or {})},
@@ -154,61 +180,83 @@ class PoolBuilder:
             "actions_after_shutdown": "destroy", "actions_after_reboot": "restart", "actions_after_crash": "restart",
         })
 
+    def default_templates(self) -> list[str]:
+        """The templates of ``DEFAULT_TEMPLATES``, as a fresh install has them."""
+        return [self.template(name, hvm=hvm, disk_size=disk, memory=memory, vcpus=vcpus, platform=platform)
+                for name, hvm, disk, memory, vcpus, platform in DEFAULT_TEMPLATES]
+
     def vm(self, name: str, memory: int = 2 * GiB, vcpus: int = 2, power_state: str = "Halted",
            host: str | None = None, disks: list[tuple[str, int]] | None = None,
            networks: list[str] | None = None, os_name: str = "Debian GNU/Linux 12", tags: list[str] | None = None,
            sr: str | None = None) -> str:
-        """A guest with disks on ``sr`` and VIFs on ``networks``; running ones get guest metrics."""
+        """A guest with disks on ``sr`` and VIFs on ``networks``; running ones get guest metrics.
+
+        Refs are chosen up front and every record is created once, complete: a bulk writer
+        cannot update a record it has not stored yet, and the store path saves the updates.
+        """
         running = power_state in ("Running", "Paused")
-        vm = self.store.create("VM", {
+        vm, metrics = new_ref(), new_ref()
+        addresses = self._guest_addresses(len(networks or [])) if running else {}
+        self.writer.create("VM_metrics", {
+            "memory_actual": memory if running else 0, "VCPUs_number": vcpus if running else 0,
+            "start_time": utcnow() if running else EPOCH, "install_time": utcnow(), "state": [],
+            "current_domain_type": "hvm" if running else "unspecified"}, ref=metrics)
+        guest = self._guest_metrics(os_name, addresses) if running else NULL_REF
+        self.writer.create("VM", {
             "name_label": name, "power_state": power_state, "user_version": 1, "memory_static_max": memory,
             "memory_dynamic_max": memory, "memory_dynamic_min": memory, "memory_static_min": 512 * MiB,
             "memory_target": memory if running else 0, "VCPUs_max": vcpus, "VCPUs_at_startup": vcpus,
             "HVM_boot_policy": "BIOS order", "HVM_boot_params": {"order": "cd"}, "domain_type": "hvm",
-            "platform": {"acpi": "1", "apic": "true", "pae": "true", "nx": "true", "viridian": "false",
-                         "device-model": "qemu-upstream-compat"},
+            "platform": dict(HVM_PLATFORM), "metrics": metrics, "guest_metrics": guest,
             "resident_on": host if running and host else NULL_REF, "domid": self.random.randint(1, 999) if running else -1,
             "affinity": host or NULL_REF, "tags": list(tags or []), "other_config": {"base_template_name": "Debian Bookworm 12"},
             "actions_after_shutdown": "destroy", "actions_after_reboot": "restart", "actions_after_crash": "restart",
             "allowed_operations": [],
-        })
-        metrics = self.store.create("VM_metrics", {"memory_actual": memory if running else 0, "VCPUs_number": vcpus if running else 0,
-                                                   "start_time": utcnow() if running else EPOCH,
-                                                   "install_time": utcnow(), "state": [], "current_domain_type": "hvm" if running else "unspecified"})
-        self.store.update("VM", vm, metrics=metrics)
+        }, ref=vm)
         for index, (disk_name, size) in enumerate(disks or []):
             if sr is None:
                 break
             vdi = self.vdi(sr, disk_name, size)
-            self.store.create("VBD", {"VM": vm, "VDI": vdi, "userdevice": str(index), "device": f"xvd{chr(97 + index)}" if running else "",
-                                      "bootable": index == 0, "mode": "RW", "type": "Disk", "unpluggable": index > 0,
-                                      "empty": False, "currently_attached": running, "other_config": {},
-                                      "qos_algorithm_params": {}, "qos_algorithm_type": ""})
-        addresses: dict[str, str] = {}
+            self.writer.create("VBD", {"VM": vm, "VDI": vdi, "userdevice": str(index), "device": f"xvd{chr(97 + index)}" if running else "",
+                                       "bootable": index == 0, "mode": "RW", "type": "Disk", "unpluggable": index > 0,
+                                       "empty": False, "currently_attached": running, "other_config": {},
+                                       "qos_algorithm_params": {}, "qos_algorithm_type": ""})
         for index, network in enumerate(networks or []):
-            self.store.create("VIF", {"VM": vm, "network": network, "device": str(index), "MAC": self.mac(), "MTU": 1500,
-                                      "currently_attached": running, "other_config": {}, "qos_algorithm_params": {},
-                                      "qos_algorithm_type": "", "locking_mode": "network_default"})
-            if running:
-                address = f"10.0.{self.random.randint(1, 254)}.{self.random.randint(2, 254)}"
-                addresses.update({f"{index}/ip": address, f"{index}/ipv4/0": address,
-                                  f"{index}/ipv6/0": f"fe80::{self.random.randint(1, 0xffff):x}"})
-        if running:
-            guest = self.store.create("VM_guest_metrics", {
-                "os_version": {"name": os_name, "distro": os_name.split()[0].lower(), "major": "12", "minor": "0"},
-                "networks": addresses, "PV_drivers_version": {"major": "9", "minor": "0", "micro": "0"},
-                "PV_drivers_detected": True, "PV_drivers_up_to_date": True, "live": True, "last_updated": utcnow(),
-                "other": {"feature-shutdown": "1"}, "netbios_name": {}, "can_use_hotplug_vbd": "yes", "can_use_hotplug_vif": "yes",
-            })
-            self.store.update("VM", vm, guest_metrics=guest)
+            self.writer.create("VIF", {"VM": vm, "network": network, "device": str(index), "MAC": self.mac(), "MTU": 1500,
+                                       "currently_attached": running, "other_config": {}, "qos_algorithm_params": {},
+                                       "qos_algorithm_type": "", "locking_mode": "network_default"})
         return vm
 
+    def _guest_addresses(self, devices: int) -> dict[str, str]:
+        """What a guest agent reports in ``VM_guest_metrics.networks`` for VIF devices 0..devices-1."""
+        addresses: dict[str, str] = {}
+        for index in range(devices):
+            bits = self.random.getrandbits(32)
+            address = f"10.0.{1 + (bits & 0xFF) % 254}.{2 + (bits >> 8 & 0xFF) % 253}"
+            addresses.update({f"{index}/ip": address, f"{index}/ipv4/0": address,
+                              f"{index}/ipv6/0": f"fe80::{1 + (bits >> 16) % 0xFFFF:x}"})
+        return addresses
+
+    def _guest_metrics(self, os_name: str, addresses: dict[str, str]) -> str:
+        return self.writer.create("VM_guest_metrics", {
+            "os_version": {"name": os_name, "distro": os_name.split()[0].lower(), "major": "12", "minor": "0"},
+            "networks": addresses, "PV_drivers_version": {"major": "9", "minor": "0", "micro": "0"},
+            "PV_drivers_detected": True, "PV_drivers_up_to_date": True, "live": True, "last_updated": utcnow(),
+            "other": {"feature-shutdown": "1"}, "netbios_name": {}, "can_use_hotplug_vbd": "yes", "can_use_hotplug_vif": "yes",
+        })
+
     # ---- values ------------------------------------------------------------------------------
+    # One random draw per value: generated pools make tens of thousands of them at start-up.
     def mac(self) -> str:
-        octets = [self.random.randint(0, 255) for _ in range(5)]
-        return "da:" + ":".join(f"{o:02x}" for o in octets)
+        bits = self.random.getrandbits(40)
+        return "da:" + ":".join(f"{(bits >> shift) & 0xFF:02x}" for shift in (32, 24, 16, 8, 0))
 
     def random_uuid(self) -> str:
-        return "%08x-%04x-4%03x-%04x-%012x" % (self.random.getrandbits(32), self.random.getrandbits(16),
-                                                self.random.getrandbits(12), 0x8000 | self.random.getrandbits(14),
-                                                self.random.getrandbits(48))
+        return format_uuid4(self.random.getrandbits(128))
+
+
+def format_uuid4(bits: int) -> str:
+    """A version-4 (random) UUID string made from 128 random bits."""
+    text = f"{bits:032x}"
+    variant = "89ab"[int(text[16], 16) & 3]
+    return f"{text[:8]}-{text[8:12]}-4{text[13:16]}-{variant}{text[17:20]}-{text[20:]}"
