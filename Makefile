@@ -128,11 +128,13 @@ ansible-lint: venv collection-link
 	ansible-lint
 	$(call step_end,ansible-lint)
 
+# Checks plugin documentation (schema, markup, references to this collection
+# and ansible.builtin) and extra docs, on the same clean copy as sanity.
 docs-lint: venv collection-copy
 	@$(call step_begin,antsibull-docs lint-collection-docs)
 	$(use_venv)
 	cd $(COLLECTION_COPY)
-	antsibull-docs lint-collection-docs --plugin-docs .
+	antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs dependent .
 	$(call step_end,antsibull-docs lint-collection-docs)
 
 changelog-lint: venv

@@ -9,9 +9,6 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Iterator
-
-import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,10 +25,13 @@ def collections_path() -> str:
     return str(base)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _importable_collection() -> Iterator[None]:
-    """Make ``ansible_collections.xen.xapi`` importable in this process and in ansible-playbook."""
+def _make_collection_importable() -> None:
+    """At import time, so that test modules can import the collection's module_utils at collection."""
     path = collections_path()
     os.environ["ANSIBLE_COLLECTIONS_PATH"] = path
-    sys.path.insert(0, path.split(os.pathsep)[0])
-    yield
+    first = path.split(os.pathsep)[0]
+    if first not in sys.path:
+        sys.path.insert(0, first)
+
+
+_make_collection_importable()

@@ -90,7 +90,8 @@ class BulkWriter:
                 store.tables[cls][ref] = record
                 store.uuids[cls][record["uuid"]] = ref
             touched = self._link_reverse_ends()
-            refreshed = [(cls, ref) for cls, ref, _record in self.pending] + sorted(touched)
+            # Each record once, after every relation is in place: derivers may read related records.
+            refreshed = dict.fromkeys([(cls, ref) for cls, ref, _record in self.pending] + sorted(touched))
             for cls, ref in refreshed:
                 derive = store.derived.get(cls)
                 if derive is not None:
