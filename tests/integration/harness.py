@@ -19,6 +19,8 @@ def ansible_env(sim: Any, **extra: str) -> dict[str, str]:
         "XAPI_HOST": sim.url,
         "XAPI_USERNAME": sim.info["username"],
         "XAPI_PASSWORD": sim.info["password"],
+        # For playbooks that pass the password as an option: an extra var would be echoed at -vvvv.
+        "SIM_PASSWORD": sim.info["password"],
         "XAPI_CA_PATH": sim.ca_cert or "",
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
@@ -36,8 +38,7 @@ def run_playbook(sim: Any, playbook: str, *args: str, expect_rc: int | None = 0,
     bin_dir = Path(sys.executable).parent
     command = [str(bin_dir / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(TARGETS / playbook),
                "-e", json.dumps({"sim_control": sim.info["control"], "sim_ca": sim.ca_cert or "",
-                                 "sim_hosts": sim.info["hosts"], "sim_url": sim.url,
-                                 "sim_password": sim.info["password"]}), *args]
+                                 "sim_hosts": sim.info["hosts"], "sim_url": sim.url}), *args]
     result = subprocess.run(command, env=ansible_env(sim, **env), capture_output=True, text=True, timeout=600, check=False)
     if expect_rc is not None and result.returncode != expect_rc:
         pytest.fail(f"{playbook} exited {result.returncode}, expected {expect_rc}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}")

@@ -115,6 +115,6 @@ def test_plain_http_works_with_a_warning() -> None:
     pool = start_simulator("--http")
     try:
         result = run_playbook(pool, "connection_http.yml")
-        assert "plain HTTP" in result.stdout
+        assert "plain HTTP" in result.stdout + result.stderr
     finally:
         pool.stop()
