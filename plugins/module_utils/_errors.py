@@ -146,4 +146,4 @@ class XapiTimeoutError(XapiBaseError):
         self.method = method
         self.timeout = timeout
         self.task_ref = task_ref
-        super().__init__("{0} did not finish within {1:g} seconds; the task was cancelled.".format(method, timeout))
+        super().__init__("{0} did not finish within {1:g} seconds; its task was asked to cancel.".format(method, timeout))

@@ -73,6 +73,8 @@ class XapiModule:
         params = self.connection_params()
         try:
             base_url = build_base_url(params.hostname)
+            for host in params.fallback_hosts:
+                build_base_url(host, like=base_url)
         except ValueError as err:
             self.fail(str(err))
         if base_url.startswith("http://"):

@@ -45,7 +45,7 @@ def decode_task_result(text: str) -> t.Any:
     return plain_values(value)
 
 
-def _task_snapshot(client: XapiClient, task_ref: str, events: t.Iterable[t.Mapping[str, t.Any]]) -> t.Optional[dict[str, t.Any]]:
+def _task_snapshot(task_ref: str, events: t.Iterable[t.Mapping[str, t.Any]]) -> t.Optional[dict[str, t.Any]]:
     """The latest snapshot of the task among events; raise HANDLE_INVALID if it was deleted."""
     snapshot = None
     for event in events:
@@ -54,7 +54,7 @@ def _task_snapshot(client: XapiClient, task_ref: str, events: t.Iterable[t.Mappi
         if event.get("operation") == "del":
             raise XapiError("HANDLE_INVALID", ["task", task_ref])
         if event.get("snapshot") is not None:
-            snapshot = client.normalize("task", event["snapshot"])
+            snapshot = normalize_record("task", event["snapshot"])
     return snapshot
 
 
@@ -73,7 +73,7 @@ def wait_for_task(client: XapiClient, task_ref: str, timeout: float, method: str
         answer = client.call("event.from", ["task/" + task_ref], token, float(wait))
         first = token == ""
         token = answer.get("token", token)
-        record = _task_snapshot(client, task_ref, answer.get("events") or [])
+        record = _task_snapshot(task_ref, answer.get("events") or [])
         if record is None and first:
             # The task did not come with the snapshot: read it (raises HANDLE_INVALID if unknown).
             record = normalize_record("task", client.call("task.get_record", task_ref))

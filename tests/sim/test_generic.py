@@ -100,33 +100,61 @@ def test_setters_of_read_write_fields_round_trip(xapi: XenAPI.Session) -> None:
     api = xapi.xenapi.VM
     api.set_name_description(vm, "rebuilt & <tested>")
     api.set_user_version(vm, "7")
-    api.set_other_config(vm, {"owner": "ci", "purpose": "builds"})
+    api.set_xenstore_data(vm, {"vm-data/owner": "ci", "vm-data/purpose": "builds"})
     api.set_tags(vm, ["ci", "builds"])
     record = api.get_record(vm)
     assert record["name_description"] == "rebuilt & <tested>"
     assert record["user_version"] == "7"  # ints travel as strings over XML-RPC
-    assert record["other_config"] == {"owner": "ci", "purpose": "builds"}
+    assert record["xenstore_data"] == {"vm-data/owner": "ci", "vm-data/purpose": "builds"}
     assert record["tags"] == ["ci", "builds"]
 
 
-@pytest.mark.parametrize("name", ("VM.set_power_state", "VM.set_uuid", "VM.set_resident_on", "host.set_address"))
+# The datamodel declares these setters explicitly (xapi gives them custom code), yet each one
+# stores a field like an implicit setter does; clients such as Ansible modules use them all the time.
+EXPLICIT_FIELD_MESSAGES = [
+    ("VM", "web01", "set_other_config", "other_config", {"owner": "ops"}),
+    ("VM", "web01", "add_to_other_config", "other_config", ("backup", "nightly")),
+    ("VM", "build01", "set_VCPUs_max", "VCPUs_max", "4"),
+    ("SR", "NFS storage", "set_name_description", "name_description", "shared VM storage"),
+    ("VDI", "web01 root", "set_name_label", "name_label", "web01 system disk"),
+]
+
+
+@pytest.mark.parametrize("cls, name, message, field, value", EXPLICIT_FIELD_MESSAGES,
+                         ids=[f"{cls}.{message}" for cls, _, message, _, _ in EXPLICIT_FIELD_MESSAGES])
+def test_explicit_field_messages_store_the_field(
+    xapi: XenAPI.Session, cls: str, name: str, message: str, field: str, value: Any
+) -> None:
+    api = getattr(xapi.xenapi, cls)
+    ref = api.get_by_name_label(name)[0]
+    before = api.get_record(ref)[field]
+    args = value if isinstance(value, tuple) else (value,)
+    getattr(api, message)(ref, *args)
+    expected = {**before, args[0]: args[1]} if message.startswith("add_to_") else value
+    assert api.get_record(ref)[field] == expected
+
+
+@pytest.mark.parametrize("name", ("VM.set_power_state", "VM.set_uuid", "VM.set_resident_on", "host.set_PBDs",
+                                  "SR.set_physical_utilisation", "VDI.set_virtual_size"))
 def test_read_only_fields_have_no_setter(xapi: XenAPI.Session, name: str) -> None:
     ref = method(xapi, name.split(".")[0] + ".get_all")()[0]
     assert failure(method(xapi, name), ref, "x") == ["MESSAGE_METHOD_UNKNOWN", name]
 
 
-def test_map_fields_add_and_remove_keys(xapi: XenAPI.Session) -> None:
-    vm = vm_named(xapi, "web02")
-    api = xapi.xenapi.VM
-    before = api.get_other_config(vm)
-    api.add_to_other_config(vm, "backup", "nightly")
-    assert api.get_other_config(vm) == {**before, "backup": "nightly"}
-    uuid = api.get_uuid(vm)
-    assert failure(api.add_to_other_config, vm, "backup", "weekly") == ["MAP_DUPLICATE_KEY", "VM", "other_config", uuid, "backup"]
-    assert api.get_other_config(vm)["backup"] == "nightly"
-    api.remove_from_other_config(vm, "backup")
-    api.remove_from_other_config(vm, "backup")  # removing a missing key is not an error
-    assert api.get_other_config(vm) == before
+@pytest.mark.parametrize("cls, field", [("VM", "xenstore_data"), ("host", "other_config"), ("SR", "other_config")])
+def test_map_fields_add_and_remove_keys(xapi: XenAPI.Session, cls: str, field: str) -> None:
+    api = getattr(xapi.xenapi, cls)
+    ref = api.get_all()[-1]
+    get, add, remove = (getattr(api, f"{verb}{field}") for verb in ("get_", "add_to_", "remove_from_"))
+    before = get(ref)
+    add(ref, "backup", "nightly")
+    assert get(ref) == {**before, "backup": "nightly"}
+    uuid = api.get_uuid(ref)
+    assert failure(add, ref, "backup", "weekly") == ["MAP_DUPLICATE_KEY", cls, field, uuid, "backup"]
+    assert get(ref)["backup"] == "nightly"
+    remove(ref, "backup")
+    remove(ref, "backup")  # removing a missing key is not an error
+    assert get(ref) == before
 
 
 def test_set_fields_add_and_remove_members(xapi: XenAPI.Session) -> None:
@@ -222,7 +250,7 @@ def test_values_of_the_wrong_type_fail_with_field_type_error(xapi: XenAPI.Sessio
     vm = vm_named(xapi, "web01")
     assert failure(xapi.xenapi.VM.set_user_version, vm, "not a number") == ["FIELD_TYPE_ERROR", "value"]
     assert failure(xapi.xenapi.VM.set_tags, vm, "not a list") == ["FIELD_TYPE_ERROR", "value"]
-    assert failure(xapi.xenapi.VM.set_other_config, vm, ["not", "a", "map"]) == ["FIELD_TYPE_ERROR", "value"]
+    assert failure(xapi.xenapi.VM.set_xenstore_data, vm, ["not", "a", "map"]) == ["FIELD_TYPE_ERROR", "value"]
 
 
 @pytest.mark.parametrize("name", ("Async.VM.get_record", "Async.VM.set_name_label"))

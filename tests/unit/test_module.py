@@ -29,6 +29,11 @@ def _outcome(capsys: pytest.CaptureFixture, args: dict[str, t.Any], action: t.Ca
     return json.loads(capsys.readouterr().out)
 
 
+def _open_client(module: XapiModule) -> None:
+    with module.client():
+        pass
+
+
 @pytest.fixture(autouse=True)
 def _no_connection_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("XAPI_HOST", "XENSERVER_HOST", "XAPI_USERNAME", "XENSERVER_USER", "XAPI_PASSWORD", "XENSERVER_PASSWORD",
@@ -69,12 +74,13 @@ def test_hostname_is_required(capsys: pytest.CaptureFixture) -> None:
 
 
 def test_bad_hostname_fails_before_connecting(capsys: pytest.CaptureFixture) -> None:
-    def use_client(module: XapiModule) -> None:
-        with module.client():
-            pass
-
-    result = _outcome(capsys, {"hostname": "ftp://xs01"}, use_client)
+    result = _outcome(capsys, {"hostname": "ftp://xs01"}, _open_client)
     assert result["failed"] and "scheme" in result["msg"]
+
+
+def test_bad_fallback_host_fails_before_connecting(capsys: pytest.CaptureFixture) -> None:
+    result = _outcome(capsys, {"hostname": "xs01", "fallback_hosts": ["xs02/path"]}, _open_client)
+    assert result["failed"] and "path" in result["msg"]
 
 
 def test_non_positive_timeout_fails(capsys: pytest.CaptureFixture) -> None:

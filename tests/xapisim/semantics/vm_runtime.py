@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..store import EPOCH, NULL_REF, Store, utcnow
-from .vm_disks import release_vdi
+from .storage_common import refresh_disk_operations
+from .storage_devices import guest_device_name
+from .storage_vdi import remove_vdi
 from .vm_guest import clear_guest_metrics, schedule_guest_agent
 from .vm_placement import refresh_host_memory
 from .vm_state import HALTED, RUNNING, SUSPENDED
@@ -43,11 +45,6 @@ def next_domid(store: Store, host: str) -> int:
     return max(domids, default=0) + 1
 
 
-def vbd_device_name(userdevice: str) -> str:
-    """The guest's device name for a VBD slot: 0 -> xvda, 3 -> xvdd."""
-    return f"xvd{chr(ord('a') + int(userdevice))}" if userdevice.isdigit() and int(userdevice) < 26 else ""
-
-
 def bring_up(sim: "Simulator", vm: str, host: str, paused: bool) -> None:
     """A new domain for ``vm`` on ``host`` (start, resume, reboot): Running, or Paused."""
     store = sim.store
@@ -61,6 +58,7 @@ def bring_up(sim: "Simulator", vm: str, host: str, paused: bool) -> None:
                  current_domain_type=domain_type(record), hvm=domain_type(record) == "hvm",
                  VCPUs_utilisation={i: 0.0 for i in range(record["VCPUs_at_startup"])})
     attach_devices(store, vm)
+    refresh_disk_operations(store, vm)
     refresh_host_memory(store, host)
     if previous_host not in (NULL_REF, host):
         refresh_host_memory(store, previous_host)
@@ -72,7 +70,7 @@ def attach_devices(store: Store, vm: str) -> None:
     record = store.get("VM", vm)
     for vbd in record["VBDs"]:
         vbd_record = store.get("VBD", vbd)
-        device = vbd_record["device"] or vbd_device_name(vbd_record["userdevice"])
+        device = vbd_record["device"] or guest_device_name(vbd_record["userdevice"])
         store.update("VBD", vbd, currently_attached=True, device=device)
     for vif in record["VIFs"]:
         store.update("VIF", vif, currently_attached=True)
@@ -101,8 +99,9 @@ def shut_down(store: Store, vm: str) -> None:
     suspend_vdi = store.get("VM", vm)["suspend_VDI"]
     _leave_host(store, vm, HALTED, suspend_VDI=NULL_REF, requires_reboot=False)
     if suspend_vdi != NULL_REF and store.exists("VDI", suspend_vdi):
-        release_vdi(store, suspend_vdi)
+        remove_vdi(store, suspend_vdi)
     detach_devices(store, vm)
+    refresh_disk_operations(store, vm)
     clear_guest_metrics(store, vm)
 
 
@@ -112,3 +111,4 @@ def save_to_disk(store: Store, vm: str, suspend_vdi: str) -> None:
     A suspended VM's disks stay attached (its image refers to them) and its guest metrics stay.
     """
     _leave_host(store, vm, SUSPENDED, suspend_VDI=suspend_vdi)
+    refresh_disk_operations(store, vm)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import XapiError, bad_power_state, operation_not_allowed
 from ..registry import derives, handles
+from .storage_common import refresh_disk_operations
 
 if TYPE_CHECKING:
     from ..core import CallContext
@@ -181,8 +182,7 @@ def vm_operation(ctx: "CallContext", vm: str, op: str) -> Iterator[None]:
     if task is None:
         yield
         return
-    current = store.get("VM", vm)["current_operations"]
-    store.update("VM", vm, current_operations={**current, task: op})
+    _set_current_operations(store, vm, {**store.get("VM", vm)["current_operations"], task: op})
     try:
         store.changed.wait_for(lambda: False, timeout=ctx.sim.duration(ctx.method))
         error = power_state_error(store.get("VM", vm), op, vm)
@@ -192,8 +192,13 @@ def vm_operation(ctx: "CallContext", vm: str, op: str) -> Iterator[None]:
     finally:
         if store.exists("VM", vm):
             current = store.get("VM", vm)["current_operations"]
-            if task in current:
-                store.update("VM", vm, current_operations={k: v for k, v in current.items() if k != task})
+            _set_current_operations(store, vm, {k: v for k, v in current.items() if k != task})
+
+
+def _set_current_operations(store: "Store", vm: str, operations: dict[str, str]) -> None:
+    # What a VM is doing also decides what may happen to its disks (no hotplug during a shutdown).
+    store.update("VM", vm, current_operations=operations)
+    refresh_disk_operations(store, vm)
 
 
 @handles("VM.assert_operation_valid")
