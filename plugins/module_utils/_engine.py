@@ -99,8 +99,7 @@ def _reconcile(module: XapiModule, resource: Resource) -> Record:
             changes = resource.plan_delete(ref, record)
     elif ref is None:
         create = resource.plan_create()
-    else:
-        assert record is not None
+    elif record is not None:
         changes = resource.plan_update(ref, record)
     changed = bool(create or changes)
     result: Record = {"changed": changed, "changes": [_describe(c) for c in changes]}
@@ -146,7 +145,7 @@ def one_or_none(matches: t.List[t.Tuple[str, Record]], what: str, key: str) -> F
     if not matches:
         return None
     if len(matches) > 1:
-        uuids = sorted(record["uuid"] for _, record in matches)
+        uuids = sorted(match[1]["uuid"] for match in matches)
         raise ResourceError("{0} {1!r} matches {2} objects ({3}); give its uuid instead.".format(what, key, len(uuids), ", ".join(uuids)),
                             uuids=uuids)
     return matches[0]

@@ -33,7 +33,7 @@ options:
     type: str
   name:
     description:
-      - Return only objects with this C(name_label). Names are not unique: several records may come back.
+      - Return only objects with this C(name_label). Names are not unique, so several records may come back.
     type: str
   filters:
     description:

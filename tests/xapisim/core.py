@@ -152,10 +152,10 @@ class Simulator:
         if not minimum <= len(params) <= expected:
             raise XapiError("MESSAGE_PARAMETER_COUNT_MISMATCH", method, expected, len(params))
         missing = message.params[len(params) - expected:] if len(params) < expected else []
-        return list(params) + [self.schema.zero(ptype) for _, ptype in missing]
+        return list(params) + [self.schema.zero(param[1]) for param in missing]
 
     def _lookup(self, name: str, method: str) -> tuple[Message, str]:
-        cls_name, _, msg_name = name.partition(".")
+        cls_name, _dot, msg_name = name.partition(".")
         cdef = self.schema.classes.get(cls_name) or self.schema.by_lower(cls_name.lower())
         if cdef is None or not msg_name:
             raise XapiError("MESSAGE_METHOD_UNKNOWN", method)

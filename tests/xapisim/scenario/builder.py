@@ -186,10 +186,12 @@ class PoolBuilder:
                 for name, hvm, disk, memory, vcpus, platform in DEFAULT_TEMPLATES]
 
     def vm(self, name: str, memory: int = 2 * GiB, vcpus: int = 2, power_state: str = "Halted",
-           host: str | None = None, disks: list[tuple[str, int]] | None = None,
+           host: str | None = None, disks: list[tuple[Any, ...]] | None = None,
            networks: list[str] | None = None, os_name: str = "Debian GNU/Linux 12", tags: list[str] | None = None,
-           sr: str | None = None) -> str:
+           sr: str | None = None, base_template: str = "Debian Bookworm 12") -> str:
         """A guest with disks on ``sr`` and VIFs on ``networks``; running ones get guest metrics.
+
+        ``disks`` are ``(name, size)``, or ``(name, size, sr)`` for a disk on another SR.
 
         Refs are chosen up front and every record is created once, complete: a bulk writer
         cannot update a record it has not stored yet, and the store path saves the updates.
@@ -209,14 +211,15 @@ class PoolBuilder:
             "HVM_boot_policy": "BIOS order", "HVM_boot_params": {"order": "cd"}, "domain_type": "hvm",
             "platform": dict(HVM_PLATFORM), "metrics": metrics, "guest_metrics": guest,
             "resident_on": host if running and host else NULL_REF, "domid": self.random.randint(1, 999) if running else -1,
-            "affinity": host or NULL_REF, "tags": list(tags or []), "other_config": {"base_template_name": "Debian Bookworm 12"},
+            "affinity": host or NULL_REF, "tags": list(tags or []), "other_config": {"base_template_name": base_template},
             "actions_after_shutdown": "destroy", "actions_after_reboot": "restart", "actions_after_crash": "restart",
             "allowed_operations": [],
         }, ref=vm)
-        for index, (disk_name, size) in enumerate(disks or []):
-            if sr is None:
-                break
-            vdi = self.vdi(sr, disk_name, size)
+        for index, (disk_name, size, *elsewhere) in enumerate(disks or []):
+            disk_sr = elsewhere[0] if elsewhere else sr
+            if disk_sr is None:
+                continue
+            vdi = self.vdi(disk_sr, disk_name, size)
             self.writer.create("VBD", {"VM": vm, "VDI": vdi, "userdevice": str(index), "device": f"xvd{chr(97 + index)}" if running else "",
                                        "bootable": index == 0, "mode": "RW", "type": "Disk", "unpluggable": index > 0,
                                        "empty": False, "currently_attached": running, "other_config": {},

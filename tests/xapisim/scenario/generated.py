@@ -24,12 +24,11 @@ from typing import TYPE_CHECKING, Any
 from ..errors import XapiError
 from ..store import NULL_REF, Store
 from .builder import GiB, MiB, PoolBuilder, format_uuid4
-from .demo import ISO_NAMES
+from .demo import DEMO_PASSWORD, ISO_NAMES
 
 if TYPE_CHECKING:
     from ..core import Simulator
 
-GENERATED_PASSWORD = "xapisim"
 SEED = 2024
 # Power states and how often each occurs, out of 100 VMs.
 POWER_STATE_WEIGHTS = (("Running", 82), ("Halted", 10), ("Suspended", 5), ("Paused", 3))
@@ -238,7 +237,7 @@ def _build(sim: "Simulator", hosts: int, vms: int) -> None:
     b.default_templates()
     _add_guests(sim, plan, host_refs, networks, nfs)
     _account_host_memory(sim, plan, host_refs)
-    sim.users["root"] = GENERATED_PASSWORD
+    sim.users["root"] = DEMO_PASSWORD
 
 
 def _add_guests(sim: "Simulator", plan: PoolPlan, host_refs: list[str], networks: list[str], sr: str) -> None:

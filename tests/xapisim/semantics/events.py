@@ -29,7 +29,7 @@ class Subscription:
         self.classes: set[str] = set()
         self.objects: set[tuple[str, str]] = set()
         for item in classes:
-            name, _, ref = item.partition("/")
+            name, _slash, ref = item.partition("/")
             if name == "*":
                 self.everything = True
                 continue

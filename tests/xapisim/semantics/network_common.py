@@ -62,6 +62,3 @@ def vifs_in_use_on_host(store: Store, network: str, host: str) -> list[str]:
             in_use.append(vif)
     return in_use
 
-
-def is_resident(vm_record: dict | None) -> bool:
-    return vm_record is not None and vm_record["power_state"] in RUNNING_STATES and vm_record["resident_on"] != NULL_REF

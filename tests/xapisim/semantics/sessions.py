@@ -54,7 +54,8 @@ class SessionTable:
         bucket = _bucket(originator, user)
         limit = SESSIONS_ANONYMOUS if bucket == ("anonymous", "") else SESSIONS_PER_ORIGINATOR
         same = [(s.last_used, ref) for ref, s in self.states.items() if _bucket(s.originator, s.user) == bucket]
-        for _, ref in sorted(same)[: max(0, len(same) - limit)]:
+        for entry in sorted(same)[: max(0, len(same) - limit)]:
+            ref = entry[1]
             self._drop(ref)
 
     def check(self, ref: object) -> str:

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 MEMORY_ORDER = "Memory limits must satisfy: static_min <= dynamic_min <= dynamic_max <= static_max"
 MEMORY_FIELDS = ("memory_static_min", "memory_dynamic_min", "memory_dynamic_max", "memory_static_max")
-VIF_SLOTS = 7
 # Explicit messages that only store a value (xapi checks nothing more): served like implicit setters.
 PLAIN_SETTINGS = ("set_platform", "add_to_platform", "remove_from_platform", "set_other_config",
                   "add_to_other_config", "remove_from_other_config", "set_blocked_operations",
@@ -157,21 +156,10 @@ def set_is_a_template(ctx: "CallContext", vm: str, value: bool) -> str:
 
 
 # ---- devices and runtime information ---------------------------------------------------------------
-def allowed_vif_devices(store: Store, vm: str) -> list[str]:
-    """Free VIF slots (device numbers), lowest first."""
-    used = {store.get("VIF", vif)["device"] for vif in store.get("VM", vm)["VIFs"]}
-    return [str(slot) for slot in range(VIF_SLOTS) if str(slot) not in used]
-
-
 @handles("VM.get_allowed_VBD_devices")
 def get_allowed_VBD_devices(ctx: "CallContext", vm: str) -> list[str]:  # pylint: disable=invalid-name
     """The slots ``VBD.create`` accepts, the first of which ``userdevice="autodetect"`` takes."""
     return allowed_vbd_devices(ctx.store, vm)
-
-
-@handles("VM.get_allowed_VIF_devices")
-def get_allowed_VIF_devices(ctx: "CallContext", vm: str) -> list[str]:  # pylint: disable=invalid-name
-    return allowed_vif_devices(ctx.store, vm)
 
 
 @handles("VM.get_boot_record")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ..errors import XapiError
 from ..registry import handles
 from ..store import NULL_REF, Store
+from .network_vifs import destroy_vif_record
 from .storage_vdi import new_vdi, remove_vdi
 from .vm_disks import check_space
 from .vm_records import duplicate_vm
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 PROVISION_KEYS = ("disks", "postinstall")
 VDI_TYPES = ("system", "user", "ephemeral", "suspend", "crashdump")
 # Records that belong to a VM and go with it; its disks (VDIs) stay.
-_OWNED_DEVICES = (("VBDs", "VBD"), ("VIFs", "VIF"), ("VUSBs", "VUSB"), ("VTPMs", "VTPM"), ("VGPUs", "VGPU"),
+_OWNED_DEVICES = (("VBDs", "VBD"), ("VUSBs", "VUSB"), ("VTPMs", "VTPM"), ("VGPUs", "VGPU"),
                   ("consoles", "console"), ("crash_dumps", "crashdump"))
 
 
@@ -126,6 +127,8 @@ def destroy(ctx: "CallContext", vm: str) -> str:
     store = ctx.store
     with vm_operation(ctx, vm, "destroy"):
         record = store.get("VM", vm)
+        for vif in record["VIFs"]:
+            destroy_vif_record(store, vif)
         for field, cls in _OWNED_DEVICES:
             for ref in record[field]:
                 if store.exists(cls, ref):

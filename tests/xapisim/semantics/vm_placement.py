@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import XapiError
 from ..registry import handles
 from ..store import NULL_REF, Store
+from .network_common import network_on_host
 
 if TYPE_CHECKING:
     from ..core import CallContext
@@ -56,7 +57,7 @@ def boot_error(store: Store, vm: str, host: str) -> XapiError | None:
             return XapiError("VM_REQUIRES_SR", vm, sr)
     for vif in record["VIFs"]:
         network = store.get("VIF", vif)["network"]
-        if not _host_carries_network(store, host, network):
+        if not store.exists("network", network) or not network_on_host(store, network, host):
             return XapiError("VM_REQUIRES_NETWORK", vm, network)
     return None
 
@@ -77,14 +78,6 @@ def _srs_of(store: Store, record: dict[str, Any]) -> list[str]:
 def _host_sees_sr(store: Store, host: str, sr: str) -> bool:
     return any(pbd["host"] == host and pbd["currently_attached"]
                for pbd in (store.get("PBD", ref) for ref in store.get("SR", sr)["PBDs"]))
-
-
-def _host_carries_network(store: Store, host: str, network: str) -> bool:
-    if not store.exists("network", network):
-        return False
-    pifs = store.get("network", network)["PIFs"]
-    # A network with no PIF at all is host-internal: every host can have it.
-    return not pifs or any(store.get("PIF", pif)["host"] == host for pif in pifs)
 
 
 def assert_can_boot_here(store: Store, vm: str, host: str) -> None:

@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING, Callable
 from ..errors import XapiError
 from ..registry import handles
 from ..store import NULL_REF
-from .storage_common import refresh_disk_operations
 from .storage_vdi import remove_vdi
 from .vm_disks import create_suspend_image
 from .vm_guest import schedule_guest_agent
 from .vm_placement import assert_can_boot_here, choose_host, refresh_host_memory
 from .vm_runtime import bring_up, next_domid, save_to_disk, shut_down
-from .vm_state import RUNNING, vm_operation
+from .vm_state import RUNNING, refresh_device_operations, vm_operation
 
 if TYPE_CHECKING:
     from ..core import CallContext
@@ -109,7 +108,7 @@ def resume_on(ctx: "CallContext", vm: str, host: str, start_paused: bool, force:
 def pause(ctx: "CallContext", vm: str) -> str:
     with vm_operation(ctx, vm, "pause"):
         ctx.store.update("VM", vm, power_state="Paused")
-        refresh_disk_operations(ctx.store, vm)
+        refresh_device_operations(ctx.store, vm)
     return ""
 
 
@@ -117,7 +116,7 @@ def pause(ctx: "CallContext", vm: str) -> str:
 def unpause(ctx: "CallContext", vm: str) -> str:
     with vm_operation(ctx, vm, "unpause"):
         ctx.store.update("VM", vm, power_state=RUNNING)
-        refresh_disk_operations(ctx.store, vm)
+        refresh_device_operations(ctx.store, vm)
         if ctx.store.get("VM", vm)["guest_metrics"] == NULL_REF:
             schedule_guest_agent(ctx.sim, vm)
     return ""

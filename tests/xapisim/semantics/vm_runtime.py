@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..store import EPOCH, NULL_REF, Store, utcnow
-from .storage_common import refresh_disk_operations
 from .storage_devices import guest_device_name
 from .storage_vdi import remove_vdi
 from .vm_guest import clear_guest_metrics, schedule_guest_agent
 from .vm_placement import refresh_host_memory
-from .vm_state import HALTED, RUNNING, SUSPENDED
+from .vm_state import HALTED, RUNNING, SUSPENDED, refresh_device_operations
 
 if TYPE_CHECKING:
     from ..core import Simulator
@@ -58,7 +57,7 @@ def bring_up(sim: "Simulator", vm: str, host: str, paused: bool) -> None:
                  current_domain_type=domain_type(record), hvm=domain_type(record) == "hvm",
                  VCPUs_utilisation={i: 0.0 for i in range(record["VCPUs_at_startup"])})
     attach_devices(store, vm)
-    refresh_disk_operations(store, vm)
+    refresh_device_operations(store, vm)
     refresh_host_memory(store, host)
     if previous_host not in (NULL_REF, host):
         refresh_host_memory(store, previous_host)
@@ -101,7 +100,7 @@ def shut_down(store: Store, vm: str) -> None:
     if suspend_vdi != NULL_REF and store.exists("VDI", suspend_vdi):
         remove_vdi(store, suspend_vdi)
     detach_devices(store, vm)
-    refresh_disk_operations(store, vm)
+    refresh_device_operations(store, vm)
     clear_guest_metrics(store, vm)
 
 
@@ -111,4 +110,4 @@ def save_to_disk(store: Store, vm: str, suspend_vdi: str) -> None:
     A suspended VM's disks stay attached (its image refers to them) and its guest metrics stay.
     """
     _leave_host(store, vm, SUSPENDED, suspend_VDI=suspend_vdi)
-    refresh_disk_operations(store, vm)
+    refresh_device_operations(store, vm)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import XapiError, bad_power_state, operation_not_allowed
 from ..registry import derives, handles
-from .storage_common import refresh_disk_operations
+from .storage_common import refresh, refresh_disk_operations
 
 if TYPE_CHECKING:
     from ..core import CallContext
@@ -196,9 +196,19 @@ def vm_operation(ctx: "CallContext", vm: str, op: str) -> Iterator[None]:
 
 
 def _set_current_operations(store: "Store", vm: str, operations: dict[str, str]) -> None:
-    # What a VM is doing also decides what may happen to its disks (no hotplug during a shutdown).
     store.update("VM", vm, current_operations=operations)
+    refresh_device_operations(store, vm)
+
+
+def refresh_device_operations(store: "Store", vm: str) -> None:
+    """Recompute allowed_operations of the VM's VBDs, VDIs and VIFs.
+
+    They depend on the VM's power state and on what it is doing (no hotplug during a shutdown),
+    so every power transition and every change of current_operations ends here.
+    """
     refresh_disk_operations(store, vm)
+    for vif in store.get("VM", vm)["VIFs"]:
+        refresh(store, "VIF", vif)
 
 
 @handles("VM.assert_operation_valid")
