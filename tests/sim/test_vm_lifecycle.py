@@ -2,8 +2,8 @@
 
 Power operations and their errors, allowed and current operations, installing from a template,
 guest metrics, tasks, clone / copy / snapshot / checkpoint / revert, destroy, configuration.
-The demo pool's build01 (halted, one 30 GiB disk on the NFS default SR, one VIF) is the model:
-each test clones the VMs it changes, so the tests run in any order.
+The model guest is the demo pool's build01 (halted, one VIF) with a 1 GiB disk on the NFS
+default SR; each test clones the VMs it changes, so the tests run in any order.
 """
 from __future__ import annotations
 
@@ -57,9 +57,33 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
     raise AssertionError("condition not met in time")
 
 
+def new_disk(api: Any, sr: str, size: int) -> str:
+    return api.VDI.create({"name_label": "disk", "name_description": "", "SR": sr, "virtual_size": str(size),
+                           "type": "user", "sharable": False, "read_only": False, "other_config": {},
+                           "xenstore_data": {}, "sm_config": {}, "tags": []})
+
+
+def attach(api: Any, vm: str, vdi: str) -> str:
+    return api.VBD.create({"VM": vm, "VDI": vdi, "userdevice": "autodetect", "bootable": False, "mode": "RW",
+                           "type": "Disk", "unpluggable": True, "empty": False, "other_config": {},
+                           "qos_algorithm_type": "", "qos_algorithm_params": {}})
+
+
+@pytest.fixture(scope="module", autouse=True)
+def model(api: Any) -> str:
+    """build01 with a small disk, so that the many copies the tests make fit in the SR."""
+    vm = api.VM.clone(named(api, "VM", "build01"), "model")
+    for vbd in api.VM.get_VBDs(vm):
+        vdi = api.VBD.get_VDI(vbd)
+        api.VBD.destroy(vbd)
+        api.VDI.destroy(vdi)
+    attach(api, vm, new_disk(api, api.pool.get_default_SR(api.pool.get_all()[0]), GiB))
+    return vm
+
+
 def guest(api: Any, power_state: str = "Halted", name: str = "guest") -> str:
-    """A fresh copy of build01 in ``power_state``."""
-    vm = api.VM.clone(named(api, "VM", "build01"), name)
+    """A fresh copy of the model guest in ``power_state``."""
+    vm = api.VM.clone(api.VM.get_by_name_label("model")[0], name)
     if power_state != "Halted":
         api.VM.start(vm, power_state == "Paused", False)
     if power_state == "Suspended":
@@ -276,17 +300,12 @@ def test_copy_into_another_sr_and_sr_full(api: Any) -> None:
     copy = api.VM.copy(source, "full copy", local)
     [disk] = disks_of(api, copy)
     assert api.VDI.get_SR(disk) == local and "vhd-parent" not in api.VDI.get_sm_config(disk)
-    big = api.VDI.create({"name_label": "big", "name_description": "", "SR": api.VDI.get_SR(disks_of(api, source)[0]),
-                          "virtual_size": str(600 * GiB), "type": "user", "sharable": False, "read_only": False,
-                          "other_config": {}, "xenstore_data": {}, "sm_config": {}, "tags": []})
-    api.VBD.create({"VM": source, "VDI": big, "userdevice": "autodetect", "bootable": False, "mode": "RW", "type": "Disk",
-                    "unpluggable": True, "empty": False, "other_config": {}, "qos_algorithm_type": "",
-                    "qos_algorithm_params": {}})
     target = named(api, "SR", "Local storage on host3")
+    attach(api, source, new_disk(api, target, 450 * GiB))
     available = int(api.SR.get_physical_size(target)) - int(api.SR.get_virtual_allocation(target))
-    vms = len(api.VM.get_all())
-    assert failure(api.VM.copy, source, "too big", target) == ["SR_FULL", str(630 * GiB), str(available)]
-    assert len(api.VM.get_all()) == vms and int(api.SR.get_virtual_allocation(target)) == 500 * GiB - available
+    vms, allocated = len(api.VM.get_all()), api.SR.get_virtual_allocation(target)
+    assert failure(api.VM.copy, source, "too big", target) == ["SR_FULL", str(451 * GiB), str(available)]
+    assert len(api.VM.get_all()) == vms and api.SR.get_virtual_allocation(target) == allocated
 
 
 def test_snapshot_checkpoint_and_revert(api: Any) -> None:

@@ -28,6 +28,7 @@ def constructor_fields(ctx: "CallContext", cls: str, record: dict[str, Any]) -> 
 
 
 def attached_pbds(store: Store, sr: str) -> list[str]:
+    """The PBDs through which some host has the SR attached now."""
     pbds = store.records("PBD")
     return [pbd for pbd in store.get("SR", sr)["PBDs"] if pbds.get(pbd, {}).get("currently_attached")]
 
@@ -45,6 +46,7 @@ def backend_failure(code: int, description: str, opterr: str = "") -> XapiError:
 
 
 def sr_type_of_vdi(store: Store, vdi_record: dict[str, Any]) -> str:
+    """The driver type of the SR a VDI lives on ("" if the SR is gone)."""
     sr = store.records("SR").get(vdi_record["SR"])
     return sr["type"] if sr else ""
 

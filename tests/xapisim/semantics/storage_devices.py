@@ -36,6 +36,7 @@ def parse_device(name: str) -> Device | None:
 
 
 def is_valid_userdevice(name: str) -> bool:
+    """What ``VBD.create`` accepts as ``userdevice``: a device name, a disk number, or ``autodetect``."""
     return name == "autodetect" or parse_device(name) is not None
 
 
@@ -63,6 +64,7 @@ def is_hvm(vm_record: dict[str, Any]) -> bool:
 
 
 def used_devices(store: Store, vm_record: dict[str, Any]) -> set[Device]:
+    """Devices a VM's VBDs take, whether named by their ``userdevice`` or their guest ``device``."""
     vbds = store.records("VBD")
     used: set[Device] = set()
     for vbd in vm_record["VBDs"]:

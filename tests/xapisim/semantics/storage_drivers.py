@@ -12,8 +12,8 @@ from ..errors import XapiError
 from ..store import Store
 from .storage_common import backend_failure
 
-GiB = 1024 ** 3
-TiB = 1024 * GiB
+GIB = 1024 ** 3
+TIB = 1024 * GIB
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,8 @@ class RequiredKey:
 
 @dataclass(frozen=True)
 class Driver:
+    """A storage driver as the simulator models it."""
+
     default_size: int
     required: tuple[RequiredKey, ...] = ()
     # Drivers over a physical device (udev) cannot create, resize, clone or destroy VDIs.
@@ -39,20 +41,21 @@ _SERVERPATH = RequiredKey("serverpath", 101, "The request is missing the serverp
 _DEVICE = RequiredKey("device", 90, "The request is missing the device parameter")
 
 DRIVERS: dict[str, Driver] = {
-    "nfs": Driver(TiB, (_SERVER, _SERVERPATH)),
-    "smb": Driver(TiB, (_SERVER,)),
-    "lvmoiscsi": Driver(TiB, (RequiredKey("target", 95, "The request is missing the target parameter"),
+    "nfs": Driver(TIB, (_SERVER, _SERVERPATH)),
+    "smb": Driver(TIB, (_SERVER,)),
+    "lvmoiscsi": Driver(TIB, (RequiredKey("target", 95, "The request is missing the target parameter"),
                               RequiredKey("targetIQN", 96, "The request is missing or has an incorrect target IQN parameter"),
                               RequiredKey("SCSIid", 107, "The SCSIid parameter is missing or incorrect"))),
-    "lvm": Driver(500 * GiB, (_DEVICE,)),
-    "ext": Driver(500 * GiB, (_DEVICE,)),
-    "iso": Driver(100 * GiB, (RequiredKey("location", 220, "'Location' parameter must be specified in Device Configuration"),)),
-    "udev": Driver(8 * GiB, (RequiredKey("location", 94, "The request is missing the location parameter"),), physical_devices=True),
+    "lvm": Driver(500 * GIB, (_DEVICE,)),
+    "ext": Driver(500 * GIB, (_DEVICE,)),
+    "iso": Driver(100 * GIB, (RequiredKey("location", 220, "'Location' parameter must be specified in Device Configuration"),)),
+    "udev": Driver(8 * GIB, (RequiredKey("location", 94, "The request is missing the location parameter"),), physical_devices=True),
 }
-DEFAULT_DRIVER = Driver(TiB)
+DEFAULT_DRIVER = Driver(TIB)
 
 
 def known_types(store: Store) -> list[str]:
+    """The SR types the pool has a driver (SM record) for."""
     return sorted({record["type"] for record in store.records("SM").values()})
 
 
@@ -71,5 +74,6 @@ def check_device_config(driver: Driver, device_config: dict[str, str]) -> None:
 
 
 def is_physical_device_sr(store: Store, sr: str) -> bool:
+    """Whether the SR's VDIs are physical devices (a udev SR), which cannot be created or destroyed."""
     record = store.records("SR").get(sr)
     return bool(record) and DRIVERS.get(record["type"], DEFAULT_DRIVER).physical_devices

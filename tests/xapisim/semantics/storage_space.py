@@ -17,14 +17,17 @@ PHYSICAL_SHARE = 4  # a thin VDI physically uses a quarter of its virtual size
 
 
 def physical_use(virtual_size: int) -> int:
+    """Bytes a thin VDI of this virtual size takes on the storage."""
     return max(virtual_size, 0) // PHYSICAL_SHARE
 
 
 def free_space(sr_record: dict[str, Any]) -> int:
+    """Bytes still free for new allocations on an SR."""
     return max(sr_record["physical_size"] - sr_record["virtual_allocation"], 0)
 
 
 def ensure_space(store: Store, sr: str, requested: int) -> None:
+    """SR_FULL [requested, available] unless the SR has ``requested`` bytes free."""
     record = store.get("SR", sr)
     available = free_space(record)
     if requested > available:
