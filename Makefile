@@ -62,12 +62,21 @@ help:
 venv: $(VENV_STAMP)
 
 # The venv is rebuilt from scratch when requirements change so that packages
-# dropped from the lock do not linger. --no-deps installs exactly the lock;
-# pip check then proves the lock is complete and consistent.
+# dropped from the lock do not linger. Where the distribution splits ensurepip
+# out (Debian/Ubuntu without python3.X-venv), the interpreter's own pip seeds
+# the venv instead. --no-deps installs exactly the lock; pip check then proves
+# the lock is complete and consistent.
 $(VENV_STAMP): $(REQUIREMENTS)
 	@$(call step_begin,Python virtual environment ($(VENV)))
 	rm -rf $(VENV)
-	$(PYTHON) -m venv $(VENV)
+	if $(PYTHON) -m venv $(VENV); then
+		$(VENV_PY) -m pip install --quiet --disable-pip-version-check -r requirements/pip.txt
+	else
+		echo 'venv without ensurepip: seeding pip with $(PYTHON) -m pip'
+		rm -rf $(VENV)
+		$(PYTHON) -m venv --without-pip $(VENV)
+		$(PYTHON) -m pip --python $(VENV_PY) install --quiet --disable-pip-version-check -r requirements/pip.txt
+	fi
 	$(VENV_PY) -m pip install --quiet --disable-pip-version-check --no-deps -r $(LOCK)
 	$(VENV_PY) -m pip check --disable-pip-version-check
 	touch $@
@@ -161,6 +170,7 @@ lock:
 	lock_venv=$(BUILD)/lock-venv
 	rm -rf "$$lock_venv"
 	$(PYTHON) -m venv "$$lock_venv"
+	"$$lock_venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements/pip.txt
 	"$$lock_venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements/dev.in
 	{
 		echo '# Full transitive lock of requirements/dev.in for Python $(SANITY_PYTHON_VERSION). Regenerate with: make lock'

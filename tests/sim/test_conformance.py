@@ -23,7 +23,7 @@ from xapisim.schema import SCHEMA_FILE, Schema, XType
 from xapisim.schema import load as load_schema
 
 if TYPE_CHECKING:
-    from conftest import SimProcess
+    from simprocess import SimProcess
 
 REFERENCE_DIR = Path(__file__).resolve().parents[3] / "shared" / "xapi"
 RECORDS_DIR = REFERENCE_DIR / "records"
@@ -119,7 +119,7 @@ def records_of(xapi: XenAPI.Session, cls: str) -> dict[str, dict[str, Any]]:
     if "get_record" not in cdef.messages:
         pytest.skip(f"{cls} objects are not stored: the class has no get_record")
     if cls == "session":
-        return {xapi._session: api.get_record(xapi._session)}
+        return {xapi.handle: api.get_record(xapi.handle)}
     records = api.get_all_records() if "get_all_records" in cdef.messages else {}
     if records:
         return records

@@ -14,11 +14,11 @@ import XenAPI
 from xapisim.schema import load as load_schema
 
 if TYPE_CHECKING:
-    from conftest import SimProcess
+    from simprocess import SimProcess
 
 ORIGINATOR = "xapisim-tests generic"
 BOGUS_REF = "OpaqueRef:00000000-0000-0000-0000-000000000000"
-# A few classes with records in the demo pool, each with a field to look one up by.
+# A sample of classes that have records in the demo pool.
 SAMPLED_CLASSES = ("VM", "host", "SR", "VDI", "network", "PIF", "PBD", "VBD", "VIF")
 
 
@@ -120,11 +120,9 @@ EXPLICIT_FIELD_MESSAGES = [
 ]
 
 
-@pytest.mark.parametrize("cls, name, message, field, value", EXPLICIT_FIELD_MESSAGES,
-                         ids=[f"{cls}.{message}" for cls, _, message, _, _ in EXPLICIT_FIELD_MESSAGES])
-def test_explicit_field_messages_store_the_field(
-    xapi: XenAPI.Session, cls: str, name: str, message: str, field: str, value: Any
-) -> None:
+@pytest.mark.parametrize("case", EXPLICIT_FIELD_MESSAGES, ids=[f"{case[0]}.{case[2]}" for case in EXPLICIT_FIELD_MESSAGES])
+def test_explicit_field_messages_store_the_field(xapi: XenAPI.Session, case: tuple[str, str, str, str, Any]) -> None:
+    cls, name, message, field, value = case
     api = getattr(xapi.xenapi, cls)
     ref = api.get_by_name_label(name)[0]
     before = api.get_record(ref)[field]

@@ -19,7 +19,7 @@ import pytest
 import XenAPI
 
 if TYPE_CHECKING:
-    from conftest import SimProcess
+    from simprocess import SimProcess
 
 REF_TEXT = re.compile(r"OpaqueRef:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 DATETIME_TEXT = re.compile(r"[0-9]{8}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
@@ -88,7 +88,7 @@ def test_ints_travel_as_decimal_strings(xapi: XenAPI.Session, wire: Wire) -> Non
     vm = web01(xapi)
     assert xapi.xenapi.VM.get_VCPUs_max(vm) == "2"
     assert xapi.xenapi.VM.get_memory_static_max(vm) == str(2 * 1024 ** 3)
-    text, answer = wire.xmlrpc("VM.get_VCPUs_max", xapi._session, vm)
+    text, answer = wire.xmlrpc("VM.get_VCPUs_max", xapi.handle, vm)
     assert "<member><name>Value</name><value>2</value></member>" in text
     assert answer == {"Status": "Success", "Value": "2"}
 
@@ -98,7 +98,7 @@ def test_datetimes_travel_as_iso8601(xapi: XenAPI.Session, wire: Wire) -> None:
     start_time = xapi.xenapi.VM_metrics.get_start_time(metrics)
     assert isinstance(start_time, xmlrpc.client.DateTime)
     assert DATETIME_TEXT.fullmatch(start_time.value)
-    text, _ = wire.xmlrpc("VM_metrics.get_start_time", xapi._session, metrics)
+    text, _ = wire.xmlrpc("VM_metrics.get_start_time", xapi.handle, metrics)
     assert f"<value><dateTime.iso8601>{start_time.value}</dateTime.iso8601></value>" in text
 
 
@@ -110,24 +110,24 @@ def test_refs_bools_floats_sets_and_maps(xapi: XenAPI.Session, wire: Wire) -> No
     assert isinstance(xapi.xenapi.VM.get_HVM_shadow_multiplier(vm), float)
     assert xapi.xenapi.VM.get_tags(vm) == ["web", "production"]
     assert isinstance(xapi.xenapi.VM.get_platform(vm), dict)
-    text, _ = wire.xmlrpc("VM.get_is_a_template", xapi._session, vm)
+    text, _ = wire.xmlrpc("VM.get_is_a_template", xapi.handle, vm)
     assert "<value><boolean>0</boolean></value>" in text
     # Setters return void, which is the empty string.
-    assert wire.xmlrpc("VM.set_name_description", xapi._session, vm, "front end")[1] == {"Status": "Success", "Value": ""}
+    assert wire.xmlrpc("VM.set_name_description", xapi.handle, vm, "front end")[1] == {"Status": "Success", "Value": ""}
 
 
 def test_failures_are_status_structs_not_faults(xapi: XenAPI.Session, wire: Wire) -> None:
     bogus = "OpaqueRef:00000000-0000-0000-0000-000000000000"
-    _, answer = wire.xmlrpc("VM.get_record", xapi._session, bogus)
+    _, answer = wire.xmlrpc("VM.get_record", xapi.handle, bogus)
     assert answer == {"Status": "Failure", "ErrorDescription": ["HANDLE_INVALID", "VM", bogus]}
 
 
 def test_typed_strings_and_ints_are_accepted_on_input(xapi: XenAPI.Session, wire: Wire) -> None:
     vm = web01(xapi)
     body = ("<?xml version='1.0'?><methodCall><methodName>VM.set_user_version</methodName><params>"
-            f"<param><value><string>{xapi._session}</string></value></param><param><value>{vm}</value></param>"
+            f"<param><value><string>{xapi.handle}</string></value></param><param><value>{vm}</value></param>"
             "<param><value><i8>3</i8></value></param></params></methodCall>")
-    response, payload = wire.post("/", body, "text/xml")
+    _, payload = wire.post("/", body, "text/xml")
     assert xmlrpc.client.loads(payload)[0][0] == {"Status": "Success", "Value": ""}
     assert xapi.xenapi.VM.get_user_version(vm) == "3"
 
@@ -137,7 +137,7 @@ def normalise(value: Any) -> Any:
     """One form for both transports: ints and datetimes as the text XML-RPC carries."""
     if isinstance(value, xmlrpc.client.DateTime):
         return value.value
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         return value
     if isinstance(value, int):
         return str(value)
@@ -158,7 +158,7 @@ PARITY_CALLS = ["VM.get_all_records", "host.get_all_records", "SR.get_all_record
 def test_json_rpc_answers_like_xml_rpc(xapi: XenAPI.Session, wire: Wire, method: str, version: str) -> None:
     cls, name = method.split(".")
     via_xml = getattr(getattr(xapi.xenapi, cls), name)()
-    request: dict[str, Any] = {"method": method, "params": [xapi._session], "id": 42}
+    request: dict[str, Any] = {"method": method, "params": [xapi.handle], "id": 42}
     if version == "2.0":
         request["jsonrpc"] = "2.0"
     answer = wire.jsonrpc(request)
@@ -171,11 +171,11 @@ def test_json_rpc_answers_like_xml_rpc(xapi: XenAPI.Session, wire: Wire, method:
 
 def test_json_rpc_carries_ints_as_numbers_and_datetimes_as_text(xapi: XenAPI.Session, wire: Wire) -> None:
     vm = web01(xapi)
-    assert wire.jsonrpc({"method": "VM.get_VCPUs_max", "params": [xapi._session, vm], "id": 1})["result"] == 2
+    assert wire.jsonrpc({"method": "VM.get_VCPUs_max", "params": [xapi.handle, vm], "id": 1})["result"] == 2
     metrics = xapi.xenapi.VM.get_metrics(vm)
-    start = wire.jsonrpc({"method": "VM_metrics.get_start_time", "params": [xapi._session, metrics], "id": 2})["result"]
+    start = wire.jsonrpc({"method": "VM_metrics.get_start_time", "params": [xapi.handle, metrics], "id": 2})["result"]
     assert start == xapi.xenapi.VM_metrics.get_start_time(metrics).value
-    void = wire.jsonrpc({"jsonrpc": "2.0", "method": "VM.set_user_version", "params": [xapi._session, vm, 4], "id": 3})
+    void = wire.jsonrpc({"jsonrpc": "2.0", "method": "VM.set_user_version", "params": [xapi.handle, vm, 4], "id": 3})
     assert void == {"jsonrpc": "2.0", "result": "", "id": 3}
     assert xapi.xenapi.VM.get_user_version(vm) == "4"
 
@@ -183,9 +183,9 @@ def test_json_rpc_carries_ints_as_numbers_and_datetimes_as_text(xapi: XenAPI.Ses
 @pytest.mark.parametrize("request_id", [7, "call-seven"])
 def test_json_rpc_error_shapes(xapi: XenAPI.Session, wire: Wire, request_id: Any) -> None:
     bogus = "OpaqueRef:00000000-0000-0000-0000-000000000000"
-    v1 = wire.jsonrpc({"method": "VM.get_record", "params": [xapi._session, bogus], "id": request_id})
+    v1 = wire.jsonrpc({"method": "VM.get_record", "params": [xapi.handle, bogus], "id": request_id})
     assert v1 == {"result": None, "error": ["HANDLE_INVALID", "VM", bogus], "id": request_id}
-    v2 = wire.jsonrpc({"jsonrpc": "2.0", "method": "VM.get_record", "params": [xapi._session, bogus], "id": request_id})
+    v2 = wire.jsonrpc({"jsonrpc": "2.0", "method": "VM.get_record", "params": [xapi.handle, bogus], "id": request_id})
     assert v2 == {"jsonrpc": "2.0", "error": {"code": 1, "message": "HANDLE_INVALID", "data": ["VM", bogus]}, "id": request_id}
     unknown = wire.jsonrpc({"jsonrpc": "2.0", "method": "VM.nope", "params": [], "id": request_id})
     assert unknown["error"] == {"code": 1, "message": "MESSAGE_METHOD_UNKNOWN", "data": ["VM.nope"]}
@@ -210,13 +210,13 @@ def test_malformed_requests_get_http_500_with_html(wire: Wire, path: str, conten
 
 
 def test_connections_are_kept_alive(xapi: XenAPI.Session, wire: Wire) -> None:
-    wire.xmlrpc("VM.get_all", xapi._session)
+    wire.xmlrpc("VM.get_all", xapi.handle)
     sock = wire.connection.sock
     for index in range(20):
-        response, _ = wire.post("/jsonrpc", json.dumps({"method": "VM.get_all", "params": [xapi._session], "id": index}),
+        response, _ = wire.post("/jsonrpc", json.dumps({"method": "VM.get_all", "params": [xapi.handle], "id": index}),
                                 "application/json")
         assert not response.will_close
-        wire.xmlrpc("host.get_all", xapi._session)
+        wire.xmlrpc("host.get_all", xapi.handle)
     assert wire.connection.sock is sock
 
 

@@ -16,7 +16,7 @@ import pytest
 import XenAPI
 
 if TYPE_CHECKING:
-    from conftest import SimProcess
+    from simprocess import SimProcess
 
 ORIGINATOR = "xapisim-tests sessions"
 LRU_ORIGINATOR = "xapisim-tests lru"
@@ -77,7 +77,7 @@ def restore_pool(sim: SimProcess) -> Iterator[None]:
 def test_login_with_two_three_or_four_parameters(sim: SimProcess, xapi: XenAPI.Session, extra: tuple[str, ...]) -> None:
     session = connect(sim)
     session.xenapi.login_with_password(sim.info["username"], sim.info["password"], *extra)
-    ref = session._session
+    ref = session.handle
     assert ref.startswith("OpaqueRef:")
     record = xapi.xenapi.session.get_record(ref)
     assert record["originator"] == (extra[1] if len(extra) == 2 else "")
@@ -104,7 +104,7 @@ def test_bad_credentials_fail_authentication(sim: SimProcess, user: str, passwor
 
 def test_calls_after_logout_fail_with_session_invalid(sim: SimProcess, xapi: XenAPI.Session) -> None:
     session = login(sim)
-    ref = session._session
+    ref = session.handle
     assert raw(session, "VM.get_all", ref)["Status"] == "Success"
     session.xenapi.session.logout()
     assert raw(xapi, "VM.get_all", ref) == {"Status": "Failure", "ErrorDescription": ["SESSION_INVALID", ref]}
@@ -113,12 +113,12 @@ def test_calls_after_logout_fail_with_session_invalid(sim: SimProcess, xapi: Xen
 
 def test_evicted_sessions_are_invalid_and_the_client_logs_in_again(sim: SimProcess) -> None:
     session = login(sim)
-    before = session._session
+    before = session.handle
     sim.control_post("faults", {"evict_sessions": True})
     assert raw(session, "VM.get_all", before) == {"Status": "Failure", "ErrorDescription": ["SESSION_INVALID", before]}
     # The official client reacts to SESSION_INVALID by logging in again and retrying.
     assert session.xenapi.VM.get_all()
-    assert session._session != before
+    assert session.handle != before
     session.xenapi.session.logout()
 
 
@@ -126,7 +126,7 @@ def test_a_session_from_xml_rpc_works_over_json_rpc(sim: SimProcess) -> None:
     session = login(sim)
     parts = urlsplit(sim.url)
     connection = http.client.HTTPSConnection(parts.hostname or "", parts.port, context=tls_context(sim))
-    body = json.dumps({"jsonrpc": "2.0", "method": "VM.get_all", "params": [session._session], "id": 1})
+    body = json.dumps({"jsonrpc": "2.0", "method": "VM.get_all", "params": [session.handle], "id": 1})
     connection.request("POST", "/jsonrpc", body, {"Content-Type": "application/json"})
     answer = json.loads(connection.getresponse().read())
     connection.close()
@@ -158,7 +158,7 @@ def test_sessions_past_the_limit_evict_the_least_recently_used(sim: SimProcess, 
 
     def log_in() -> str:
         client.xenapi.login_with_password(sim.info["username"], sim.info["password"], "2.21", LRU_ORIGINATOR)
-        return client._session
+        return client.handle
 
     refs = [log_in() for _ in range(SESSIONS_PER_ORIGINATOR)]
     stats = sim.control_get("stats")
@@ -174,7 +174,7 @@ def test_sessions_past_the_limit_evict_the_least_recently_used(sim: SimProcess, 
     stats = sim.control_get("stats")
     assert stats["sessions_by_originator"][LRU_ORIGINATOR] == SESSIONS_PER_ORIGINATOR
     assert stats["live_sessions"] == live_before + SESSIONS_PER_ORIGINATOR
-    assert is_valid(xapi, bystander._session)  # other originators are untouched
+    assert is_valid(xapi, bystander.handle)  # other originators are untouched
     for ref in refs:
         if ref not in (refs[0], refs[2]):
             assert raw(client, "session.logout", ref)["Status"] == "Success"
@@ -189,7 +189,7 @@ def test_members_answer_host_is_slave_with_the_master_address(sim: SimProcess, x
     assert failure(session.xenapi.login_with_password, sim.info["username"], sim.info["password"]) == [
         "HOST_IS_SLAVE", "127.0.0.1"]
     # A session from the master does not help: regular calls go to the master.
-    assert raw(session, "VM.get_all", xapi._session) == {"Status": "Failure", "ErrorDescription": ["HOST_IS_SLAVE", "127.0.0.1"]}
+    assert raw(session, "VM.get_all", xapi.handle) == {"Status": "Failure", "ErrorDescription": ["HOST_IS_SLAVE", "127.0.0.1"]}
 
 
 def _master_address(xapi: XenAPI.Session) -> str:
@@ -205,7 +205,7 @@ def test_designate_new_master_moves_the_master(sim: SimProcess, xapi: XenAPI.Ses
     session = login(sim, "host2")
     assert _master_address(session) == "127.0.0.2"
     # Sessions survive a master change, as the pool database is replicated; they now go to host2.
-    assert raw(session, "VM.get_all", xapi._session)["Status"] == "Success"
+    assert raw(session, "VM.get_all", xapi.handle)["Status"] == "Success"
     session.xenapi.pool.designate_new_master(session.xenapi.host.get_by_name_label("host1")[0])
     assert _master_address(xapi) == "127.0.0.1"
     session.xenapi.session.logout()
@@ -245,8 +245,12 @@ def test_a_member_takes_over_when_the_master_is_down(sim: SimProcess) -> None:
 # ---- TLS ------------------------------------------------------------------------------------
 def test_the_certificate_covers_every_host_address(sim: SimProcess) -> None:
     for name in sim.info["hosts"]:
-        answer = raw(connect(sim, name), "session.login_with_password", sim.info["username"], sim.info["password"])
-        assert answer["Status"] == "Success" or answer["ErrorDescription"][0] == "HOST_IS_SLAVE"
+        client = connect(sim, name)
+        answer = raw(client, "session.login_with_password", sim.info["username"], sim.info["password"])
+        if answer["Status"] == "Success":
+            raw(client, "session.logout", answer["Value"])
+        else:
+            assert answer["ErrorDescription"][0] == "HOST_IS_SLAVE"
 
 
 def test_a_client_without_the_ca_is_refused(sim: SimProcess) -> None:

@@ -14,11 +14,12 @@ import pytest
 
 XenAPI = pytest.importorskip("XenAPI")
 
-GiB = 1024 ** 3
+GIB = 1024 ** 3
 
 
-@pytest.fixture(scope="module")
-def api(sim_http: Any) -> Iterator[Any]:
+@pytest.fixture(name="api", scope="module")
+def fixture_api(sim_http: Any) -> Iterator[Any]:
+    """One XenAPI session on the demo pool for the whole module."""
     session = XenAPI.Session(sim_http.url)
     session.xenapi.login_with_password(sim_http.info["username"], sim_http.info["password"], "1.0", "test_storage")
     try:
@@ -42,13 +43,13 @@ def sr_of_type(api: Any, sr_type: str) -> str:
     return next(ref for ref, rec in api.SR.get_all_records().items() if rec["type"] == sr_type)
 
 
-def new_disk(api: Any, sr: str, size: int = GiB, name: str = "test disk", read_only: bool = False) -> str:
+def new_disk(api: Any, sr: str, size: int = GIB, name: str = "test disk", read_only: bool = False) -> str:
     return api.VDI.create({"name_label": name, "name_description": "", "SR": sr, "virtual_size": str(size), "type": "user",
                            "sharable": False, "read_only": read_only, "other_config": {}, "xenstore_data": {},
                            "sm_config": {}, "tags": []})
 
 
-def vbd_record(vm: str, vdi: str, userdevice: str = "autodetect", vbd_type: str = "Disk", mode: str = "RW",
+def vbd_record(vm: str, vdi: str, *, userdevice: str = "autodetect", vbd_type: str = "Disk", mode: str = "RW",  # pylint: disable=too-many-arguments
                empty: bool = False) -> dict[str, Any]:
     return {"VM": vm, "VDI": vdi, "userdevice": userdevice, "bootable": False, "mode": mode, "type": vbd_type,
             "unpluggable": True, "empty": empty, "other_config": {}, "qos_algorithm_type": "", "qos_algorithm_params": {}}
@@ -68,10 +69,10 @@ def root_vbd(api: Any, vm: str) -> str:
 def test_blank_disk_hotplugged_into_running_vm(api: Any) -> None:
     sr = api.pool.get_default_SR(api.pool.get_all()[0])
     allocated = int(api.SR.get_virtual_allocation(sr))
-    vdi = new_disk(api, sr, 4 * GiB, name="hotplug data")
+    vdi = new_disk(api, sr, 4 * GIB, name="hotplug data")
     record = api.VDI.get_record(vdi)
-    assert (record["SR"], record["virtual_size"], record["managed"], record["location"]) == (sr, str(4 * GiB), True, record["uuid"])
-    assert int(api.SR.get_virtual_allocation(sr)) == allocated + 4 * GiB
+    assert (record["SR"], record["virtual_size"], record["managed"], record["location"]) == (sr, str(4 * GIB), True, record["uuid"])
+    assert int(api.SR.get_virtual_allocation(sr)) == allocated + 4 * GIB
 
     web01 = vm_named(api, "web01")
     vbd = api.VBD.create(vbd_record(web01, vdi))
@@ -167,27 +168,27 @@ def test_cd_drives_of_running_and_suspended_guests(api: Any) -> None:
 
 def test_vdi_resize_grows_only_within_the_sr(api: Any) -> None:
     sr = sr_of_type(api, "nfs")
-    vdi = new_disk(api, sr, 2 * GiB)
+    vdi = new_disk(api, sr, 2 * GIB)
     allocated = int(api.SR.get_virtual_allocation(sr))
-    api.VDI.resize(vdi, str(3 * GiB))
-    assert api.VDI.get_virtual_size(vdi) == str(3 * GiB)
-    assert int(api.SR.get_virtual_allocation(sr)) == allocated + GiB
-    assert failure(api.VDI.resize, vdi, str(GiB)) == ["SR_BACKEND_FAILURE_79", "", "VDI Invalid size [opterr=shrinking not allowed]", ""]
+    api.VDI.resize(vdi, str(3 * GIB))
+    assert api.VDI.get_virtual_size(vdi) == str(3 * GIB)
+    assert int(api.SR.get_virtual_allocation(sr)) == allocated + GIB
+    assert failure(api.VDI.resize, vdi, str(GIB)) == ["SR_BACKEND_FAILURE_79", "", "VDI Invalid size [opterr=shrinking not allowed]", ""]
 
     free = int(api.SR.get_physical_size(sr)) - int(api.SR.get_virtual_allocation(sr))
-    too_big = 3 * GiB + free + 1
+    too_big = 3 * GIB + free + 1
     assert failure(api.VDI.resize, vdi, str(too_big)) == ["SR_FULL", str(free + 1), str(free)]
     assert failure(new_disk, api, sr, free + 1) == ["SR_FULL", str(free + 1), str(free)]
-    assert failure(api.VDI.resize_online, vdi, str(4 * GiB)) == ["SR_OPERATION_NOT_SUPPORTED", sr]
+    assert failure(api.VDI.resize_online, vdi, str(4 * GIB)) == ["SR_OPERATION_NOT_SUPPORTED", sr]
 
     vbd = api.VBD.create(vbd_record(vm_named(api, "web02"), vdi))
     api.VBD.plug(vbd)
-    assert failure(api.VDI.resize, vdi, str(4 * GiB)) == ["VDI_IN_USE", vdi, "resize"]
+    assert failure(api.VDI.resize, vdi, str(4 * GIB)) == ["VDI_IN_USE", vdi, "resize"]
 
 
 def test_vdi_snapshot_clone_and_copy(api: Any) -> None:
     nfs, local = sr_of_type(api, "nfs"), api.SR.get_by_name_label("Local storage on host2")[0]
-    vdi = new_disk(api, nfs, GiB, name="source")
+    vdi = new_disk(api, nfs, GIB, name="source")
     snap = api.VDI.snapshot(vdi, {})
     snap_record = api.VDI.get_record(snap)
     assert (snap_record["is_a_snapshot"], snap_record["snapshot_of"], snap_record["name_label"]) == (True, vdi, "source")
@@ -197,14 +198,16 @@ def test_vdi_snapshot_clone_and_copy(api: Any) -> None:
 
     copy = api.VDI.copy(iso_named(api, "Win2022_EN-US.iso"), local, "OpaqueRef:NULL", "OpaqueRef:NULL")
     assert (api.VDI.get_SR(copy), api.VDI.get_read_only(copy)) == (local, False)
-    small = new_disk(api, local, GiB // 2)
-    assert failure(api.VDI.copy, vdi, "OpaqueRef:NULL", "OpaqueRef:NULL", small) == ["VDI_TOO_SMALL", small, str(GiB)]
-    big = new_disk(api, local, 2 * GiB)
+    small = new_disk(api, local, GIB // 2)
+    assert failure(api.VDI.copy, vdi, "OpaqueRef:NULL", "OpaqueRef:NULL", small) == ["VDI_TOO_SMALL", small, str(GIB)]
+    big = new_disk(api, local, 2 * GIB)
     assert api.VDI.copy(vdi, "OpaqueRef:NULL", "OpaqueRef:NULL", big) == big
 
     vbd = api.VBD.create(vbd_record(vm_named(api, "web01"), vdi))
     api.VBD.plug(vbd)
     assert failure(api.VDI.copy, vdi, local, "OpaqueRef:NULL", "OpaqueRef:NULL") == ["VDI_IN_USE", vdi, "copy"]
+    second_writer = api.VBD.create(vbd_record(vm_named(api, "web02"), vdi))
+    assert failure(api.VBD.plug, second_writer) == ["VDI_IN_USE", vdi]
     assert api.VDI.get_SR(api.VDI.snapshot(vdi, {})) == nfs  # snapshots and clones work on a disk in use
 
 
@@ -218,7 +221,7 @@ def test_vdi_destroy_removes_detached_vbds(api: Any) -> None:
 
 
 def test_async_vdi_create_reports_the_new_disk(api: Any) -> None:
-    task = api.Async.VDI.create({"SR": sr_of_type(api, "nfs"), "virtual_size": str(GiB), "type": "user", "sharable": False,
+    task = api.Async.VDI.create({"SR": sr_of_type(api, "nfs"), "virtual_size": str(GIB), "type": "user", "sharable": False,
                                  "read_only": False, "other_config": {}, "name_label": "async disk"})
     deadline = time.monotonic() + 10
     while api.task.get_status(task) == "pending" and time.monotonic() < deadline:
@@ -227,6 +230,30 @@ def test_async_vdi_create_reports_the_new_disk(api: Any) -> None:
     vdi = api.task.get_result(task).replace("<value>", "").replace("</value>", "")
     assert api.VDI.get_name_label(vdi) == "async disk"
     api.task.destroy(task)
+
+
+def test_vbd_mode_changes_only_while_halted(api: Any) -> None:
+    web01, build01 = vm_named(api, "web01"), vm_named(api, "build01")
+    running = api.VBD.create(vbd_record(web01, new_disk(api, sr_of_type(api, "nfs"))))
+    assert failure(api.VBD.set_mode, running, "RO") == ["VM_BAD_POWER_STATE", web01, "halted", "running"]
+    halted = api.VBD.create(vbd_record(build01, new_disk(api, sr_of_type(api, "nfs"))))
+    api.VBD.set_mode(halted, "RO")
+    assert api.VBD.get_mode(halted) == "RO"
+
+
+def test_vdi_forget_then_introduce_brings_the_record_back(api: Any) -> None:
+    sr = sr_of_type(api, "nfs")
+    vdi = new_disk(api, sr, 3 * GIB, name="kept on storage")
+    record = api.VDI.get_record(vdi)
+    api.VDI.forget(vdi)
+    assert vdi not in api.SR.get_VDIs(sr)
+    back = api.VDI.introduce(record["uuid"], "kept on storage", "", sr, "user", False, False, {}, record["location"], {}, {},
+                             True, str(3 * GIB), str(3 * GIB // 4), "OpaqueRef:NULL", False, record["snapshot_time"],
+                             "OpaqueRef:NULL")
+    assert (api.VDI.get_uuid(back), api.VDI.get_virtual_size(back)) == (record["uuid"], str(3 * GIB))
+    other = "9f0d2c4e-1b3a-4c5d-8e7f-a0b1c2d3e4f5"
+    assert failure(api.VDI.introduce, other, "", "", sr, "user", False, False, {}, record["location"], {}, {}, True, "0", "0",
+                   "OpaqueRef:NULL", False, record["snapshot_time"], "OpaqueRef:NULL") == ["LOCATION_NOT_UNIQUE", sr, record["location"]]
 
 
 # ---- SR and PBD --------------------------------------------------------------------------------
@@ -251,7 +278,7 @@ def test_sr_create_checks_the_driver_and_its_configuration(api: Any) -> None:
 def test_shared_sr_create_makes_a_plugged_pbd_per_host(api: Any) -> None:
     sr = new_nfs_sr(api, "shared nfs")
     record = api.SR.get_record(sr)
-    assert (record["shared"], record["physical_size"], record["type"]) == (True, str(1024 * GiB), "nfs")
+    assert (record["shared"], record["physical_size"], record["type"]) == (True, str(1024 * GIB), "nfs")
     pbds = [api.PBD.get_record(pbd) for pbd in record["PBDs"]]
     assert sorted(p["host"] for p in pbds) == sorted(api.host.get_all())
     assert all(p["currently_attached"] and p["device_config"] == NFS_CONFIG for p in pbds)
@@ -259,9 +286,9 @@ def test_shared_sr_create_makes_a_plugged_pbd_per_host(api: Any) -> None:
 
 def test_local_sr_create_has_one_pbd(api: Any) -> None:
     host2 = api.host.get_by_name_label("host2")[0]
-    sr = api.SR.create(host2, {"device": "/dev/sdc"}, str(200 * GiB), "second local", "", "lvm", "user", False, {})
+    sr = api.SR.create(host2, {"device": "/dev/sdc"}, str(200 * GIB), "second local", "", "lvm", "user", False, {})
     (pbd,) = api.SR.get_PBDs(sr)
-    assert (api.PBD.get_host(pbd), api.PBD.get_currently_attached(pbd), api.SR.get_physical_size(sr)) == (host2, True, str(200 * GiB))
+    assert (api.PBD.get_host(pbd), api.PBD.get_currently_attached(pbd), api.SR.get_physical_size(sr)) == (host2, True, str(200 * GIB))
 
 
 def test_reconfigure_shared_storage_on_every_host(api: Any) -> None:
@@ -308,7 +335,7 @@ def test_introduce_plug_and_forget_an_existing_sr(api: Any) -> None:
     pbds = [api.PBD.create({"host": host, "SR": sr, "device_config": NFS_CONFIG}) for host in api.host.get_all()]
     for pbd in pbds:
         api.PBD.plug(pbd)
-    assert api.SR.get_physical_size(sr) == str(1024 * GiB)
+    assert api.SR.get_physical_size(sr) == str(1024 * GIB)
     vdi = new_disk(api, sr)
     assert failure(api.SR.forget, sr) == ["SR_HAS_PBD", sr]
     for pbd in pbds:
@@ -332,3 +359,24 @@ def test_sr_destroy_needs_an_empty_detached_sr(api: Any) -> None:
     assert "destroy" in api.SR.get_allowed_operations(sr)
     api.SR.destroy(sr)
     assert not api.SR.get_by_name_label("short-lived nfs")
+
+
+def test_probe_finds_srs_by_their_device_config(api: Any) -> None:
+    host, nfs = api.host.get_all()[0], sr_of_type(api, "nfs")
+    config = {"server": "192.0.2.10", "serverpath": "/export/vms"}
+    assert f"<UUID>{api.SR.get_uuid(nfs)}</UUID>" in api.SR.probe(host, config, "nfs", {})
+    (found,) = api.SR.probe_ext(host, config, "nfs", {})
+    assert found["complete"] is True and found["sr"][0]["uuid"] == [api.SR.get_uuid(nfs)]
+    assert api.SR.probe_ext(host, {**config, "serverpath": "/nowhere"}, "nfs", {}) == []
+    assert failure(api.SR.probe, host, {}, "nope", {}) == ["SR_UNKNOWN_DRIVER", "nope"]
+
+
+def test_sr_scan_and_sharing(api: Any) -> None:
+    sr = new_nfs_sr(api, "scanned nfs")
+    new_disk(api, sr, 2 * GIB)
+    api.SR.scan(sr)
+    assert (api.SR.get_virtual_allocation(sr), api.SR.get_physical_utilisation(sr)) == (str(2 * GIB), str(2 * GIB // 4))
+    pbds = api.SR.get_PBDs(sr)
+    assert failure(api.SR.set_shared, sr, False) == ["SR_HAS_MULTIPLE_PBDS", *pbds]
+    api.SR.set_name_label(sr, "renamed nfs")
+    assert api.SR.get_name_label(sr) == "renamed nfs"

@@ -17,7 +17,7 @@ import pytest
 import XenAPI
 
 if TYPE_CHECKING:
-    from conftest import SimProcess
+    from simprocess import SimProcess
 
 BOGUS_REF = "OpaqueRef:00000000-0000-0000-0000-000000000000"
 REF_RESULT = re.compile(r"<value>(OpaqueRef:[0-9a-f-]{36})</value>")
@@ -48,10 +48,21 @@ def other(sim_http: SimProcess) -> Iterator[XenAPI.Session]:
 
 
 @pytest.fixture
-def quick_tasks(sim_http: SimProcess) -> Iterator[None]:
-    sim_http.control_post("durations", {"*": 0})
-    yield
-    sim_http.control_post("durations", {"*": DEFAULT_DURATION})
+def durations(sim_http: SimProcess) -> Iterator[Callable[[dict[str, float]], None]]:
+    """Set operation durations for one test; they go back to the default after it."""
+    changed: set[str] = set()
+
+    def set_durations(seconds: dict[str, float]) -> None:
+        changed.update(seconds)
+        sim_http.control_post("durations", seconds)
+
+    yield set_durations
+    sim_http.control_post("durations", {name: DEFAULT_DURATION for name in changed})
+
+
+@pytest.fixture
+def quick_tasks(durations: Callable[[dict[str, float]], None]) -> None:
+    durations({"*": 0})
 
 
 def failure(call: Callable[..., Any], *args: Any) -> list[str]:
@@ -82,8 +93,10 @@ def master(xapi: XenAPI.Session) -> str:
 
 
 # ---- tasks ----------------------------------------------------------------------------------
-def test_an_async_call_returns_a_task_that_goes_from_pending_to_success(sim_http: SimProcess, xapi: XenAPI.Session) -> None:
-    sim_http.control_post("durations", {"VM.clone": 0.4})
+def test_an_async_call_returns_a_task_that_goes_from_pending_to_success(
+    xapi: XenAPI.Session, durations: Callable[[dict[str, float]], None]
+) -> None:
+    durations({"VM.clone": 0.4})
     source = vm_named(xapi, "build01")
     task = xapi.xenapi.Async.VM.clone(source, "build01 async clone")
     record = xapi.xenapi.task.get_record(task)
@@ -259,7 +272,7 @@ def test_tasks_show_up_in_the_event_stream(xapi: XenAPI.Session) -> None:
     xapi.xenapi.task.destroy(task)
 
 
-@pytest.mark.parametrize("token", ["garbage", "1,2,x,", "-5"])
+@pytest.mark.parametrize("token", ["garbage", "12,zz", "-5", "00000000000000000012,"])
 def test_a_bad_token_fails_to_parse(xapi: XenAPI.Session, token: str) -> None:
     assert failure(event_from, xapi, ["vm"], token, 0.0) == ["EVENT_FROM_TOKEN_PARSE_FAILURE", token]
 
@@ -271,7 +284,7 @@ def test_a_bad_subscription_fails_to_parse(xapi: XenAPI.Session, subscription: s
 
 # ---- legacy event.register / event.next -----------------------------------------------------
 def test_event_next_without_register_is_refused(other: XenAPI.Session) -> None:
-    assert failure(other.xenapi.event.next) == ["SESSION_NOT_REGISTERED", other._session]
+    assert failure(other.xenapi.event.next) == ["SESSION_NOT_REGISTERED", other.handle]
 
 
 def test_register_next_and_unregister(xapi: XenAPI.Session, other: XenAPI.Session) -> None:

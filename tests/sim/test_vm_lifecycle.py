@@ -262,7 +262,8 @@ def test_async_start_runs_as_a_task(api: Any) -> None:
 
 def test_other_operation_in_progress(api: Any, sim_http: Any) -> None:
     vm = guest(api)
-    sim_http.control_post("durations", {"VM.start": 0.5})
+    # The operation shows in current_operations for the last quarter of its duration.
+    sim_http.control_post("durations", {"VM.start": 2.0})
     try:
         task = api.Async.VM.start(vm, False, False)
         wait_for(lambda: api.VM.get_current_operations(vm))

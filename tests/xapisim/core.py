@@ -26,6 +26,8 @@ MEMBER_METHODS = frozenset({"session.slave_local_login_with_password", "session.
                             "pool.emergency_transition_to_master", "pool.emergency_reset_master"})
 # Handlers that block (waiting for events) must not hold the store lock while they wait.
 UNLOCKED_METHODS = frozenset({"event.from", "event.next"})
+# Bookkeeping classes whose async-capable messages (task.cancel, event.register) take no time.
+INSTANT_CLASSES = frozenset({"task", "event", "session"})
 DEFAULT_DURATION = 0.05
 
 
@@ -141,7 +143,7 @@ class Simulator:
             return self.tasks.spawn(ctx, handler, args)
         if name in UNLOCKED_METHODS:
             return handler(ctx, *args)
-        if message.is_async and not message.implicit:
+        if message.is_async and not message.implicit and cls not in INSTANT_CLASSES:
             time.sleep(self.duration(name))
         with self.store.lock:
             return handler(ctx, *args)
@@ -168,7 +170,7 @@ class Simulator:
         handler = HANDLERS.get(f"{cls}.{message.name}")
         if handler is not None:
             return handler
-        if message.implicit or message.name in generic.WHERE_MESSAGES:
+        if message.implicit or message.name in generic.GENERIC_READS:
             return generic.implicit_handler(cls, message)
         return _not_implemented(name)
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from .core import CallContext
 
 WHERE_MESSAGES = ("get_all_where", "get_all_records_where")
+# Reads some classes (e.g. ``message``) declare explicitly but which behave exactly as the implicit ones.
+GENERIC_READS = frozenset(WHERE_MESSAGES + ("get_record", "get_all", "get_all_records", "get_by_uuid"))
 
 
 def synthetic_message(schema: Schema, cls: str, name: str) -> Message | None:

@@ -30,7 +30,20 @@ def build_simulator(scenario: str | None = None, hosts: int | None = None, vms: 
         from .scenario.yaml_file import build_from_file
 
         build_from_file(sim, scenario)
+    refresh_derived_fields(sim)
     return sim
+
+
+def refresh_derived_fields(sim: Simulator) -> None:
+    """Scenario builders write both ends of relations in whatever order is convenient, so fields
+    derived from related objects (allowed_operations of SRs, VDIs, VBDs, hosts' free memory) are recomputed once at the end."""
+    from .semantics.storage_common import refresh_storage_operations
+    from .semantics.vm_placement import refresh_host_memory
+
+    with sim.store.lock:
+        refresh_storage_operations(sim.store)
+        for host in sim.store.records("host"):
+            refresh_host_memory(sim.store, host)
 
 
 def save_state(sim: Simulator, path: str) -> None:

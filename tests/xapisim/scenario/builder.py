@@ -197,6 +197,8 @@ class PoolBuilder:
         cannot update a record it has not stored yet, and the store path saves the updates.
         """
         running = power_state in ("Running", "Paused")
+        # A suspended VM keeps its devices attached: its memory image refers to them.
+        attached = running or power_state == "Suspended"
         vm, metrics = new_ref(), new_ref()
         addresses = self._guest_addresses(len(networks or [])) if running else {}
         self.writer.create("VM_metrics", {
@@ -220,13 +222,13 @@ class PoolBuilder:
             if disk_sr is None:
                 continue
             vdi = self.vdi(disk_sr, disk_name, size)
-            self.writer.create("VBD", {"VM": vm, "VDI": vdi, "userdevice": str(index), "device": f"xvd{chr(97 + index)}" if running else "",
+            self.writer.create("VBD", {"VM": vm, "VDI": vdi, "userdevice": str(index), "device": f"xvd{chr(97 + index)}" if attached else "",
                                        "bootable": index == 0, "mode": "RW", "type": "Disk", "unpluggable": index > 0,
-                                       "empty": False, "currently_attached": running, "other_config": {},
+                                       "empty": False, "currently_attached": attached, "other_config": {},
                                        "qos_algorithm_params": {}, "qos_algorithm_type": ""})
         for index, network in enumerate(networks or []):
             self.writer.create("VIF", {"VM": vm, "network": network, "device": str(index), "MAC": self.mac(), "MTU": 1500,
-                                       "currently_attached": running, "other_config": {}, "qos_algorithm_params": {},
+                                       "currently_attached": attached, "other_config": {}, "qos_algorithm_params": {},
                                        "qos_algorithm_type": "", "locking_mode": "network_default"})
         return vm
 

@@ -91,21 +91,26 @@ class BulkWriter:
                 store.uuids[cls][record["uuid"]] = ref
             touched = self._link_reverse_ends()
             # Each record once, after every relation is in place: derivers may read related records.
+            # Updated in place: every record here is a dict this commit made, not yet seen by anyone.
             refreshed = dict.fromkeys([(cls, ref) for cls, ref, _record in self.pending] + sorted(touched))
             for cls, ref in refreshed:
                 derive = store.derived.get(cls)
                 if derive is not None:
-                    table = store.tables[cls]
-                    table[ref] = {**table[ref], **derive(store, table[ref])}
+                    record = store.tables[cls][ref]
+                    record.update(derive(store, record))
             self.pending = []
 
     def _link_reverse_ends(self) -> set[tuple[str, str]]:
         """Point the other end of each relation at the new records; returns the records changed."""
         store = self.store
         additions: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+        relations = {cls: list(ends.items()) for cls, ends in store.relations.items()}
         for cls, ref, record in self.pending:
-            for fname, (other_cls, other_field, _other_is_set) in store.relations.get(cls, {}).items():
-                for target in _refs_in(record[fname]):
+            for fname, (other_cls, other_field, _other_is_set) in relations.get(cls, ()):
+                value = record[fname]
+                if not value or value == NULL_REF:
+                    continue
+                for target in value if isinstance(value, list) else (value,):
                     additions[(other_cls, target, other_field)].append(ref)
         touched: set[tuple[str, str]] = set()
         for (other_cls, target, other_field), refs in additions.items():
@@ -127,14 +132,6 @@ class BulkWriter:
                 table[target] = {**current, other_field: new_value}
                 touched.add((other_cls, target))
         return touched
-
-
-def _refs_in(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return value
-    if isinstance(value, str) and value and value != NULL_REF:
-        return [value]
-    return []
 
 
 @dataclass
@@ -179,7 +176,7 @@ class PoolPlan:
 
 def plan_pool(hosts: int, vms: int, seed: int = SEED) -> PoolPlan:
     rng = random.Random(seed)
-    states = [state for state, weight in POWER_STATE_WEIGHTS for _ in range(weight)]
+    states = [state for state, weight in POWER_STATE_WEIGHTS for _repeat in range(weight)]
     plan = PoolPlan(hosts)
     for index in range(vms):
         name = f"vm{index + 1:05d}"

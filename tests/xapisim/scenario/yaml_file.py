@@ -90,11 +90,11 @@ def _entries(document: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return [item if isinstance(item, dict) else {"name": str(item)} for item in items]
 
 
-def _check_keys(item: dict[str, Any], allowed: set[str], where: str) -> None:
+def _check_keys(item: dict[str, Any], allowed: set[str], where: str, name_required: bool = True) -> None:
     unknown = set(item) - allowed
     if unknown:
         raise ScenarioError(f"{where}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(sorted(allowed))})")
-    if "name" in allowed and not item.get("name"):
+    if name_required and "name" in allowed and not item.get("name"):
         raise ScenarioError(f"{where}: a name is required")
 
 
@@ -104,7 +104,8 @@ def load_document(path: str | Path) -> dict[str, Any]:
         document = json.loads(text)
     else:
         try:
-            import yaml  # pylint: disable=import-outside-toplevel  (only scenario files need it)
+            # Imported here: only YAML scenario files need PyYAML.
+            import yaml  # pylint: disable=import-outside-toplevel
         except ImportError as exc:
             raise ScenarioError(f"{path}: reading YAML needs PyYAML (pip install pyyaml), or use JSON") from exc
         document = yaml.safe_load(text)
@@ -222,7 +223,7 @@ class FileScenario:
         for number, spec in enumerate(specs):
             spec = spec if isinstance(spec, dict) else {"size": spec}
             disk_where = f"{where}.disks[{number}]"
-            _check_keys(spec, {"name", "size", "sr"}, disk_where)
+            _check_keys(spec, {"name", "size", "sr"}, disk_where, name_required=False)
             sr = self._lookup(self.srs, "SR", spec["sr"], disk_where) if "sr" in spec else self._default_sr()
             if sr is None:
                 raise ScenarioError(f"{disk_where}: no sr given and the pool has no default SR")

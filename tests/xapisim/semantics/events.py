@@ -56,7 +56,7 @@ def _token(generation: int) -> str:
 
 def _parse_token(token: str) -> int:
     head = token.split(",", 1)[0]
-    if not head.isdigit():
+    if not all(part.isdigit() for part in token.split(",")):
         raise XapiError("EVENT_FROM_TOKEN_PARSE_FAILURE", token)
     return int(head)
 

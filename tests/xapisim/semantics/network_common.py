@@ -5,7 +5,7 @@ import ipaddress
 import re
 
 from ..errors import XapiError
-from ..store import NULL_REF, Store
+from ..store import Store
 
 _MAC = re.compile(r"^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$")
 RUNNING_STATES = ("Running", "Paused")
@@ -61,4 +61,3 @@ def vifs_in_use_on_host(store: Store, network: str, host: str) -> list[str]:
         if vm is not None and vm["resident_on"] == host and vm["power_state"] in RUNNING_STATES:
             in_use.append(vif)
     return in_use
-

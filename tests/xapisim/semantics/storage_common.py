@@ -3,7 +3,7 @@ storage-backend errors, and refreshing the derived ``allowed_operations`` of rel
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import XapiError
 from ..store import NULL_REF, Store
@@ -25,6 +25,15 @@ def constructor_fields(ctx: "CallContext", cls: str, record: dict[str, Any]) -> 
         if required and name not in record:
             raise XapiError("FIELD_TYPE_ERROR", name)
     return {name: value for name, value in record.items() if name in ctor}
+
+
+def plain_setter(cls: str, field: str) -> Callable[..., str]:
+    """A handler for an explicit ``set_<field>`` message that only stores the value."""
+    def handler(ctx: "CallContext", ref: str, value: Any) -> str:
+        ctx.store.get(cls, ref)
+        ctx.store.update(cls, ref, **{field: value})
+        return ""
+    return handler
 
 
 def attached_pbds(store: Store, sr: str) -> list[str]:
@@ -88,3 +97,14 @@ def forget_sr_in_pool(store: Store, sr: str) -> None:
         stale = {name: NULL_REF for name in POOL_SR_FIELDS if record.get(name) == sr}
         if stale:
             store.update("pool", pool, **stale)
+
+
+def refresh_storage_operations(store: Store) -> None:
+    """Recompute ``allowed_operations`` of every SR, VDI and VBD.
+
+    A scenario builder writes relations directly (a VBD made after its VDI, PBDs after their SR),
+    which does not re-derive the other end; call this once the pool is built.
+    """
+    for cls in ("SR", "VDI", "VBD"):
+        for ref in list(store.records(cls)):
+            refresh(store, cls, ref)

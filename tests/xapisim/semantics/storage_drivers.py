@@ -76,4 +76,4 @@ def check_device_config(driver: Driver, device_config: dict[str, str]) -> None:
 def is_physical_device_sr(store: Store, sr: str) -> bool:
     """Whether the SR's VDIs are physical devices (a udev SR), which cannot be created or destroyed."""
     record = store.records("SR").get(sr)
-    return bool(record) and DRIVERS.get(record["type"], DEFAULT_DRIVER).physical_devices
+    return record is not None and DRIVERS.get(record["type"], DEFAULT_DRIVER).physical_devices

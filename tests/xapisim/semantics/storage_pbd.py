@@ -22,6 +22,7 @@ RESERVED_DEVICE_CONFIG_KEY = "SRmaster"
 
 
 def assert_no_reserved_key(device_config: dict[str, str]) -> None:
+    """VALUE_NOT_SUPPORTED for the storage layer's own key."""
     if RESERVED_DEVICE_CONFIG_KEY in device_config:
         raise XapiError("VALUE_NOT_SUPPORTED", RESERVED_DEVICE_CONFIG_KEY, device_config[RESERVED_DEVICE_CONFIG_KEY],
                         "This key is for internal use only")
@@ -29,10 +30,10 @@ def assert_no_reserved_key(device_config: dict[str, str]) -> None:
 
 def new_pbd(store: Store, sr: str, host: str, device_config: dict[str, str], other_config: dict[str, str]) -> str:
     """A detached PBD; one per (SR, host) pair."""
-    store.get("SR", sr)
+    sr_record = store.get("SR", sr)
     store.get("host", host)
     pbds = store.records("PBD")
-    existing = next((pbd for pbd in store.get("SR", sr)["PBDs"] if pbds.get(pbd, {}).get("host") == host), None)
+    existing = next((pbd for pbd in sr_record["PBDs"] if pbds.get(pbd, {}).get("host") == host), None)
     if existing is not None:
         raise XapiError("PBD_EXISTS", sr, host, existing)
     assert_no_reserved_key(device_config)
@@ -77,6 +78,7 @@ def vdis_in_use_on_host(store: Store, pbd_record: dict[str, Any]) -> list[str]:
 
 
 def detach(store: Store, pbd: str) -> None:
+    """Detach the SR from the PBD's host, unless guests running there use its disks."""
     record = store.get("PBD", pbd)
     if not record["currently_attached"]:
         return
@@ -89,6 +91,7 @@ def detach(store: Store, pbd: str) -> None:
 
 @handles("PBD.create")
 def create(ctx: "CallContext", record: dict[str, Any]) -> str:
+    """Give a host access to an SR (detached until plugged)."""
     fields = constructor_fields(ctx, "PBD", record)
     pbd = new_pbd(ctx.store, fields["SR"], fields["host"], fields["device_config"], fields.get("other_config", {}))
     refresh(ctx.store, "SR", fields["SR"])
@@ -97,18 +100,21 @@ def create(ctx: "CallContext", record: dict[str, Any]) -> str:
 
 @handles("PBD.plug")
 def plug(ctx: "CallContext", pbd: str) -> str:
+    """Attach the SR on the PBD's host; nothing to do when attached."""
     attach(ctx.store, pbd)
     return ""
 
 
 @handles("PBD.unplug")
 def unplug(ctx: "CallContext", pbd: str) -> str:
+    """Detach the SR from the PBD's host; nothing to do when detached."""
     detach(ctx.store, pbd)
     return ""
 
 
 @handles("PBD.destroy")
 def destroy(ctx: "CallContext", pbd: str) -> str:
+    """Remove a detached PBD."""
     record = ctx.store.get("PBD", pbd)
     if record["currently_attached"]:
         raise operation_not_allowed("PBD is currently attached")
@@ -119,6 +125,7 @@ def destroy(ctx: "CallContext", pbd: str) -> str:
 
 @handles("PBD.set_device_config")
 def set_device_config(ctx: "CallContext", pbd: str, value: dict[str, str]) -> str:
+    """Replace the settings used at the next plug."""
     ctx.store.get("PBD", pbd)
     assert_no_reserved_key(value)
     ctx.store.update("PBD", pbd, device_config=dict(value))

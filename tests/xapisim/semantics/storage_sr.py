@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import XapiError
 from ..registry import derives, handles
 from ..store import Store, new_uuid
-from .storage_common import assert_sr_plugged, forget_sr_in_pool
+from .storage_common import assert_sr_plugged, forget_sr_in_pool, plain_setter
 from .storage_drivers import DEFAULT_DRIVER, DRIVERS, check_device_config, driver_for, known_types
 from .storage_pbd import attach, new_pbd
 from .storage_space import recount
@@ -47,6 +47,7 @@ def operation_error(store: Store, sr: str, record: dict[str, Any], op: str) -> X
 
 
 def assert_operation(store: Store, sr: str, op: str) -> dict[str, Any]:
+    """Raise the error that refuses ``op`` on ``sr``; returns the SR record when it is allowed."""
     record = store.get("SR", sr)
     error = operation_error(store, sr, record, op)
     if error is not None:
@@ -56,21 +57,26 @@ def assert_operation(store: Store, sr: str, op: str) -> dict[str, Any]:
 
 @derives("SR")
 def derive_sr(store: Store, record: dict[str, Any]) -> dict[str, Any]:
+    """``allowed_operations`` from the SR's driver, PBDs and contents."""
     return {"allowed_operations": [op for op in SR_OPERATIONS if operation_error(store, "", record, op) is None]}
 
 
 @handles("SR.create")
-def create(ctx: "CallContext", host: str, device_config: dict[str, str], physical_size: int, name_label: str,
-           name_description: str, sr_type: str, content_type: str, shared: bool, sm_config: dict[str, str]) -> str:
+def create(  # pylint: disable=too-many-arguments,too-many-positional-arguments,too-many-locals
+        ctx: "CallContext", host: str, device_config: dict[str, str], physical_size: int, name_label: str,
+        name_description: str, sr_type: str, content_type: str, shared: bool, sm_config: dict[str, str]) -> str:
+    """Make a new SR on the storage, with a plugged PBD on ``host`` (on every host when shared).
+
+    A ``physical_size`` of 0 lets the driver report the size it finds.
+    """
     store = ctx.store
     store.get("host", host)
-    sr_type = sr_type.lower()
-    driver = driver_for(store, sr_type)
+    driver = driver_for(store, sr_type.lower())
     # The driver checks its configuration before anything is recorded, so a failed create leaves nothing behind.
     check_device_config(driver, device_config)
     sr = store.create("SR", {
-        "name_label": name_label, "name_description": name_description, "type": sr_type, "content_type": content_type,
-        "shared": shared, "sm_config": dict(sm_config), "other_config": {},
+        "name_label": name_label, "name_description": name_description, "type": sr_type.lower(),
+        "content_type": content_type, "shared": shared, "sm_config": dict(sm_config), "other_config": {},
         "physical_size": physical_size or driver.default_size, "physical_utilisation": 0, "virtual_allocation": 0,
     })
     master = ctx.sim.master_ref
@@ -81,8 +87,9 @@ def create(ctx: "CallContext", host: str, device_config: dict[str, str], physica
 
 
 @handles("SR.introduce")
-def introduce(ctx: "CallContext", uuid: str, name_label: str, name_description: str, sr_type: str, content_type: str,
-              shared: bool, sm_config: dict[str, str]) -> str:
+def introduce(  # pylint: disable=too-many-arguments,too-many-positional-arguments
+        ctx: "CallContext", uuid: str, name_label: str, name_description: str, sr_type: str, content_type: str,
+        shared: bool, sm_config: dict[str, str]) -> str:
     """The record of an SR that exists on storage; its size is unknown (-1) until a PBD is plugged."""
     store = ctx.store
     uuid = uuid or new_uuid()
@@ -109,6 +116,7 @@ def _drop_sr(store: Store, sr: str) -> None:
 
 @handles("SR.forget")
 def forget(ctx: "CallContext", sr: str) -> str:
+    """Remove the SR's records (PBDs, VDIs, SR); the data stays on the storage."""
     assert_operation(ctx.store, sr, "forget")
     _drop_sr(ctx.store, sr)
     return ""
@@ -116,6 +124,7 @@ def forget(ctx: "CallContext", sr: str) -> str:
 
 @handles("SR.destroy")
 def destroy(ctx: "CallContext", sr: str) -> str:
+    """Delete an empty, detached SR from the storage, with its records."""
     record = assert_operation(ctx.store, sr, "destroy")
     if record["other_config"].get("indestructible") == "true":
         raise XapiError("SR_INDESTRUCTIBLE", sr)
@@ -133,6 +142,7 @@ def scan(ctx: "CallContext", sr: str) -> str:
 
 @handles("SR.update")
 def update(ctx: "CallContext", sr: str) -> str:
+    """Refresh the SR's size and usage from the storage."""
     assert_sr_plugged(ctx.store, sr)
     recount(ctx.store, sr)
     return ""
@@ -140,6 +150,7 @@ def update(ctx: "CallContext", sr: str) -> str:
 
 @handles("SR.set_shared")
 def set_shared(ctx: "CallContext", sr: str, value: bool) -> str:
+    """An SR reached from several hosts must stay shared (SR_HAS_MULTIPLE_PBDS [pbds...])."""
     pbds = ctx.store.get("SR", sr)["PBDs"]
     if not value and len(pbds) > 1:
         raise XapiError("SR_HAS_MULTIPLE_PBDS", *pbds)
@@ -147,24 +158,18 @@ def set_shared(ctx: "CallContext", sr: str, value: bool) -> str:
     return ""
 
 
-def _plain_setter(field: str) -> Any:
-    def handler(ctx: "CallContext", sr: str, value: Any) -> str:
-        ctx.store.get("SR", sr)
-        ctx.store.update("SR", sr, **{field: value})
-        return ""
-    return handler
-
-
 # Explicit messages in the datamodel (so not served by the generic layer) that only store the value.
 for _field in ("name_label", "name_description", "physical_size"):
-    handles(f"SR.set_{_field}")(_plain_setter(_field))
+    handles(f"SR.set_{_field}")(plain_setter("SR", _field))
 
 
 @handles("SR.get_supported_types")
 def get_supported_types(ctx: "CallContext") -> list[str]:
+    """The SR types the pool has a driver for."""
     return known_types(ctx.store)
 
 
 @handles("SR.make")
-def make(ctx: "CallContext", *args: Any) -> str:
+def make(_ctx: "CallContext", *_args: Any) -> str:
+    """Replaced by SR.create long ago."""
     raise XapiError("MESSAGE_DEPRECATED")

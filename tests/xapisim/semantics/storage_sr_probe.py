@@ -32,7 +32,7 @@ def matching_srs(store: Store, host: str, device_config: dict[str, str], sr_type
 
 
 @handles("SR.probe")
-def probe(ctx: "CallContext", host: str, device_config: dict[str, str], sr_type: str, sm_config: dict[str, str]) -> str:
+def probe(ctx: "CallContext", host: str, device_config: dict[str, str], sr_type: str, _sm_config: dict[str, str]) -> str:
     """The SM backends' XML answer: an ``SRlist`` with the uuid of each SR found."""
     entries = "".join(f"\t<SR>\n\t\t<UUID>{ctx.store.get('SR', sr)['uuid']}</UUID>\n\t</SR>\n"
                       for sr, _ in matching_srs(ctx.store, host, device_config, sr_type))
@@ -41,7 +41,7 @@ def probe(ctx: "CallContext", host: str, device_config: dict[str, str], sr_type:
 
 @handles("SR.probe_ext")
 def probe_ext(ctx: "CallContext", host: str, device_config: dict[str, str], sr_type: str,
-              sm_config: dict[str, str]) -> list[dict[str, Any]]:
+              _sm_config: dict[str, str]) -> list[dict[str, Any]]:
     """One ``probe_result`` per SR found; optional fields travel as a list of zero or one value."""
     results = []
     for sr, config in matching_srs(ctx.store, host, device_config, sr_type):

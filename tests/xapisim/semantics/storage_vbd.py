@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 @derives("VBD")
 def derive_vbd(store: Store, record: dict[str, Any]) -> dict[str, Any]:
+    """``allowed_operations`` from the VBD, its VM's power state and its disk."""
     return {"allowed_operations": vbd_operations(store, "", record, sharing_checks=False).allowed()}
 
 
@@ -53,6 +54,7 @@ def _resolve_userdevice(store: Store, vm: str, userdevice: str, vbd_type: str) -
 
 @handles("VBD.create")
 def create(ctx: "CallContext", record: dict[str, Any]) -> str:
+    """Connect a disk (or an empty CD drive) to a VM; the guest sees it at its next boot or plug."""
     store = ctx.store
     fields = constructor_fields(ctx, "VBD", record)
     _check_new_vbd(store, fields)
@@ -70,6 +72,7 @@ def create(ctx: "CallContext", record: dict[str, Any]) -> str:
 
 @handles("VBD.destroy")
 def destroy(ctx: "CallContext", vbd: str) -> str:
+    """Remove a detached VBD; the disk stays."""
     store = ctx.store
     record = store.get("VBD", vbd)
     if record["currently_attached"]:
@@ -80,25 +83,17 @@ def destroy(ctx: "CallContext", vbd: str) -> str:
     return ""
 
 
-@handles("VBD.plug")
-def plug(ctx: "CallContext", vbd: str) -> str:
-    record = assert_vbd_operation(ctx.store, vbd, "plug")
-    _set_attached(ctx.store, vbd, record, True)
-    return ""
+def _hotplug(op: str, attached: bool) -> Any:
+    """The handler of plug (``attached`` true), unplug and unplug_force on a running guest."""
+    def handler(ctx: "CallContext", vbd: str) -> str:
+        record = assert_vbd_operation(ctx.store, vbd, op)
+        _set_attached(ctx.store, vbd, record, attached)
+        return ""
+    return handler
 
 
-@handles("VBD.unplug")
-def unplug(ctx: "CallContext", vbd: str) -> str:
-    record = assert_vbd_operation(ctx.store, vbd, "unplug")
-    _set_attached(ctx.store, vbd, record, False)
-    return ""
-
-
-@handles("VBD.unplug_force")
-def unplug_force(ctx: "CallContext", vbd: str) -> str:
-    record = assert_vbd_operation(ctx.store, vbd, "unplug_force")
-    _set_attached(ctx.store, vbd, record, False)
-    return ""
+for _op, _attached in (("plug", True), ("unplug", False), ("unplug_force", False)):
+    handles(f"VBD.{_op}")(_hotplug(_op, _attached))
 
 
 def _set_attached(store: Store, vbd: str, record: dict[str, Any], attached: bool) -> None:
@@ -110,6 +105,7 @@ def _set_attached(store: Store, vbd: str, record: dict[str, Any], attached: bool
 
 @handles("VBD.insert")
 def insert(ctx: "CallContext", vbd: str, vdi: str) -> str:
+    """Put a disk (an ISO) into an empty CD drive, of a halted or running guest."""
     store = ctx.store
     assert_vbd_operation(store, vbd, "insert")
     vdi_record = store.get("VDI", vdi)
@@ -122,6 +118,7 @@ def insert(ctx: "CallContext", vbd: str, vdi: str) -> str:
 
 @handles("VBD.eject")
 def eject(ctx: "CallContext", vbd: str) -> str:
+    """Take the disk out of a CD drive, leaving it empty."""
     store = ctx.store
     record = assert_vbd_operation(store, vbd, "eject")
     store.update("VBD", vbd, VDI=NULL_REF, empty=True)
@@ -131,12 +128,14 @@ def eject(ctx: "CallContext", vbd: str) -> str:
 
 @handles("VBD.assert_attachable")
 def assert_attachable(ctx: "CallContext", vbd: str) -> str:
+    """Fail as VM.start would if this VBD could not be attached (disk in use, read-only, unmanaged)."""
     assert_vbd_operation(ctx.store, vbd, "attach")
     return ""
 
 
 @handles("VBD.set_mode")
 def set_mode(ctx: "CallContext", vbd: str, value: str) -> str:
+    """RO or RW; only while the VM is halted."""
     store = ctx.store
     vm = store.get("VBD", vbd)["VM"]
     power_state = store.get("VM", vm)["power_state"]

@@ -28,11 +28,13 @@ class OperationTable:
         self.errors: dict[str, XapiError | None] = {op: None for op in VBD_OPERATIONS}
 
     def refuse(self, ops: tuple[str, ...] | list[str], error: XapiError) -> None:
+        """Refuse ``ops`` with ``error``, unless an earlier check already refused them."""
         for op in ops:
             if self.errors[op] is None:
                 self.errors[op] = error
 
     def allowed(self) -> list[str]:
+        """The operations nothing refused."""
         return [op for op, error in self.errors.items() if error is None]
 
 
@@ -91,8 +93,8 @@ def _check_hotplug_support(table: OperationTable, store: Store, record: dict[str
         table.refuse(HOTPLUG_OPERATIONS, XapiError("OPERATION_NOT_ALLOWED", "HVM CDROMs cannot be hotplugged/unplugged, only inserted or ejected"))
 
 
-def _check_disk(table: OperationTable, store: Store, vbd: str, record: dict[str, Any], vm_record: dict[str, Any],
-                sharing_checks: bool) -> None:
+def _check_disk(table: OperationTable, store: Store, vbd: str, record: dict[str, Any],  # pylint: disable=too-many-arguments,too-many-positional-arguments
+                vm_record: dict[str, Any], sharing_checks: bool) -> None:
     vdi = record["VDI"]
     vdi_record = store.records("VDI").get(vdi)
     if vdi_record is None:
@@ -135,4 +137,3 @@ def assert_vbd_operation(store: Store, vbd: str, op: str) -> dict[str, Any]:
     if error is not None:
         raise error
     return record
-

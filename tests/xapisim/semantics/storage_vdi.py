@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import XapiError
 from ..registry import derives, handles
 from ..store import NULL_REF, Store
-from .storage_common import assert_sr_plugged, attached_pbds, backend_failure, constructor_fields, driver_capabilities, sr_type_of_vdi
+from .storage_common import (assert_sr_plugged, attached_pbds, backend_failure, constructor_fields, driver_capabilities, plain_setter, refresh,
+                             sr_type_of_vdi)
 from .storage_drivers import is_physical_device_sr
 from .storage_space import allocate_vdi, charge, release_vdi, resize_vdi
 
@@ -30,6 +31,7 @@ UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-
 
 
 def is_attached(store: Store, vdi_record: dict[str, Any]) -> bool:
+    """Whether a guest holds the disk now (some VBD of it is attached)."""
     vbds = store.records("VBD")
     return any(vbds.get(vbd, {}).get("currently_attached") for vbd in vdi_record["VBDs"])
 
@@ -41,17 +43,20 @@ def operation_error(store: Store, vdi: str, record: dict[str, Any], op: str) -> 
         return XapiError("SR_HAS_NO_PBDS", sr)
     if op not in LIVE_OPERATIONS and is_attached(store, record):
         return XapiError("VDI_IN_USE", vdi, op)
-    physical = is_physical_device_sr(store, sr)
-    if op == "destroy" and physical:
-        return XapiError("VDI_IS_A_PHYSICAL_DEVICE", vdi)
-    if op in ("resize", "clone", "snapshot") and physical:
-        return XapiError("SR_OPERATION_NOT_SUPPORTED", sr)
-    if op == "resize_online" and "VDI_RESIZE_ONLINE" not in driver_capabilities(store, sr_type_of_vdi(store, record)):
-        return XapiError("SR_OPERATION_NOT_SUPPORTED", sr)
     if op == "snapshot" and record["on_boot"] == "reset":
         return XapiError("VDI_ON_BOOT_MODE_INCOMPATIBLE_WITH_OPERATION")
     if op == "copy" and record["type"] in HA_TYPES:
         return XapiError("OPERATION_NOT_ALLOWED", "VDI containing HA statefile or redo log cannot be copied (check the VDI's allowed operations).")
+    return _driver_error(store, vdi, record, op)
+
+
+def _driver_error(store: Store, vdi: str, record: dict[str, Any], op: str) -> XapiError | None:
+    """What the SR's driver cannot do: physical devices (udev) are fixed, and few drivers resize online."""
+    sr = record["SR"]
+    if is_physical_device_sr(store, sr) and op in ("destroy", "resize", "clone", "snapshot"):
+        return XapiError("VDI_IS_A_PHYSICAL_DEVICE", vdi) if op == "destroy" else XapiError("SR_OPERATION_NOT_SUPPORTED", sr)
+    if op == "resize_online" and "VDI_RESIZE_ONLINE" not in driver_capabilities(store, sr_type_of_vdi(store, record)):
+        return XapiError("SR_OPERATION_NOT_SUPPORTED", sr)
     return None
 
 
@@ -65,12 +70,14 @@ def assert_operation(store: Store, vdi: str, op: str) -> dict[str, Any]:
 
 
 def assert_managed(vdi: str, record: dict[str, Any]) -> None:
+    """Disks the storage layer does not manage (``managed`` false) cannot be changed through the API."""
     if not record["managed"]:
         raise XapiError("VDI_NOT_MANAGED", vdi)
 
 
 @derives("VDI")
 def derive_vdi(store: Store, record: dict[str, Any]) -> dict[str, Any]:
+    """``allowed_operations`` from the disk's attachments and its SR."""
     allowed = [op for op in VDI_OPERATIONS if operation_error(store, "", record, op) is None]
     return {"allowed_operations": allowed}
 
@@ -88,16 +95,18 @@ def new_vdi(store: Store, sr: str, fields: dict[str, Any]) -> str:
 
 @handles("VDI.create")
 def create(ctx: "CallContext", record: dict[str, Any]) -> str:
+    """A blank disk on the record's SR."""
     fields = constructor_fields(ctx, "VDI", record)
     return new_vdi(ctx.store, fields.pop("SR"), fields)
 
 
 @handles("VDI.introduce")
-def introduce(ctx: "CallContext", uuid: str, name_label: str, name_description: str, sr: str, vdi_type: str,
-              sharable: bool, read_only: bool, other_config: dict[str, str], location: str,
-              xenstore_data: dict[str, str], sm_config: dict[str, str], managed: bool, virtual_size: int,
-              physical_utilisation: int, metadata_of_pool: str, is_a_snapshot: bool, snapshot_time: datetime,
-              snapshot_of: str) -> str:
+def introduce(  # pylint: disable=too-many-arguments,too-many-positional-arguments,too-many-locals
+        ctx: "CallContext", uuid: str, name_label: str, name_description: str, sr: str, vdi_type: str,
+        sharable: bool, read_only: bool, other_config: dict[str, str], location: str,
+        xenstore_data: dict[str, str], sm_config: dict[str, str], managed: bool, virtual_size: int,
+        physical_utilisation: int, metadata_of_pool: str, is_a_snapshot: bool, snapshot_time: datetime,
+        snapshot_of: str) -> str:
     """Make the record of a disk that already exists on the storage; nothing is written there."""
     store = ctx.store
     store.get("SR", sr)
@@ -122,6 +131,7 @@ def introduce(ctx: "CallContext", uuid: str, name_label: str, name_description: 
 
 @handles("VDI.destroy")
 def destroy(ctx: "CallContext", vdi: str) -> str:
+    """Delete the disk from the storage, with the detached VBDs that point at it."""
     store = ctx.store
     record = assert_operation(store, vdi, "destroy")
     assert_sr_plugged(store, record["SR"])
@@ -141,24 +151,28 @@ def remove_vdi(store: Store, vdi: str) -> None:
             store.destroy("VBD", vbd)
     for vm in store.find("VM", suspend_VDI=vdi):
         store.update("VM", vm, suspend_VDI=NULL_REF)
+    refresh(store, "SR", record["SR"])
 
 
 @handles("VDI.forget")
 def forget(ctx: "CallContext", vdi: str) -> str:
     """Remove the record only: the data stays on the storage and a scan would find it again."""
-    assert_operation(ctx.store, vdi, "forget")
+    sr = assert_operation(ctx.store, vdi, "forget")["SR"]
     release_vdi(ctx.store, vdi)
     ctx.store.destroy("VDI", vdi)
+    refresh(ctx.store, "SR", sr)
     return ""
 
 
 @handles("VDI.resize")
 def resize(ctx: "CallContext", vdi: str, size: int) -> str:
+    """Grow a detached disk (drivers refuse to shrink)."""
     return _resize(ctx.store, vdi, size, "resize")
 
 
 @handles("VDI.resize_online")
 def resize_online(ctx: "CallContext", vdi: str, size: int) -> str:
+    """Grow a disk in use, on drivers that can (``VDI_RESIZE_ONLINE`` in their SM capabilities)."""
     return _resize(ctx.store, vdi, size, "resize_online")
 
 
@@ -175,25 +189,19 @@ def _resize(store: Store, vdi: str, size: int, op: str) -> str:
 
 @handles("VDI.update")
 def update(ctx: "CallContext", vdi: str) -> str:
+    """Re-read the disk's details from the storage: nothing changes behind the API's back here."""
     assert_sr_plugged(ctx.store, ctx.store.get("VDI", vdi)["SR"])
     return ""
 
 
 @handles("VDI.set_on_boot")
 def set_on_boot(ctx: "CallContext", vdi: str, value: str) -> str:
+    """``persist`` or ``reset`` (changes discarded when the guest boots); the driver needs the SR attached."""
     assert_sr_plugged(ctx.store, ctx.store.get("VDI", vdi)["SR"])
     ctx.store.update("VDI", vdi, on_boot=value)
     return ""
 
 
-def _plain_setter(field: str) -> Any:
-    def handler(ctx: "CallContext", vdi: str, value: Any) -> str:
-        ctx.store.get("VDI", vdi)
-        ctx.store.update("VDI", vdi, **{field: value})
-        return ""
-    return handler
-
-
 # Explicit messages in the datamodel (so not served by the generic layer) that only store the value.
 for _field in ("name_label", "name_description", "sharable", "read_only", "allow_caching"):
-    handles(f"VDI.set_{_field}")(_plain_setter(_field))
+    handles(f"VDI.set_{_field}")(plain_setter("VDI", _field))

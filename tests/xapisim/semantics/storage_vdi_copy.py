@@ -35,20 +35,22 @@ def _derive_in_place(ctx: "CallContext", vdi: str, op: str, extra: dict[str, Any
 
 
 @handles("VDI.clone")
-def clone(ctx: "CallContext", vdi: str, driver_params: dict[str, str]) -> str:
+def clone(ctx: "CallContext", vdi: str, _driver_params: dict[str, str]) -> str:
+    """A writable copy-on-write child of the disk, in its SR."""
     return _derive_in_place(ctx, vdi, "clone", {})
 
 
 @handles("VDI.snapshot")
-def snapshot(ctx: "CallContext", vdi: str, driver_params: dict[str, str]) -> str:
+def snapshot(ctx: "CallContext", vdi: str, _driver_params: dict[str, str]) -> str:
+    """A copy-on-write child recording the disk as it is now (``is_a_snapshot``, ``snapshot_of``)."""
     return _derive_in_place(ctx, vdi, "snapshot", {"is_a_snapshot": True, "snapshot_of": vdi, "snapshot_time": utcnow()})
 
 
 @handles("VDI.copy")
-def copy(ctx: "CallContext", vdi: str, sr: str, base_vdi: str, into_vdi: str) -> str:
+def copy(ctx: "CallContext", vdi: str, sr: str, _base_vdi: str, into_vdi: str) -> str:
     """Copy into ``into_vdi`` when it is a valid VDI, else into a new VDI on ``sr``.
 
-    ``base_vdi`` only tells the backend which blocks it may skip; the result is the same.
+    The base VDI only tells the backend which blocks it may skip; the result is the same.
     """
     store = ctx.store
     source = assert_operation(store, vdi, "copy")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .. import generic
 from ..errors import XapiError, bad_power_state
 from ..registry import handles
-from ..store import Store, utcnow
+from ..store import utcnow
 from .storage_devices import allowed_vbd_devices
 from .vm_runtime import ensure_metrics
 from .vm_state import RUNNING, SUSPENDED, vm_operation
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 MEMORY_ORDER = "Memory limits must satisfy: static_min <= dynamic_min <= dynamic_max <= static_max"
 MEMORY_FIELDS = ("memory_static_min", "memory_dynamic_min", "memory_dynamic_max", "memory_static_max")
-# Explicit messages that only store a value (xapi checks nothing more): served like implicit setters.
+# Explicit messages that store a value; the simulator serves them like implicit setters, without further checks.
 PLAIN_SETTINGS = ("set_platform", "add_to_platform", "remove_from_platform", "set_other_config",
                   "add_to_other_config", "remove_from_other_config", "set_blocked_operations",
                   "add_to_blocked_operations", "remove_from_blocked_operations", "set_actions_after_crash",
@@ -94,7 +94,7 @@ def _check_vcpus(field: str, value: int, at_least: int, at_most: int) -> None:
 
 
 @handles("VM.set_VCPUs_max")
-def set_VCPUs_max(ctx: "CallContext", vm: str, value: int) -> str:  # pylint: disable=invalid-name
+def set_VCPUs_max(ctx: "CallContext", vm: str, value: int) -> str:
     with vm_operation(ctx, vm, "changing_VCPUs"):
         _check_vcpus("VCPUs_max", value, ctx.store.get("VM", vm)["VCPUs_at_startup"], value)
         ctx.store.update("VM", vm, VCPUs_max=value)
@@ -102,7 +102,7 @@ def set_VCPUs_max(ctx: "CallContext", vm: str, value: int) -> str:  # pylint: di
 
 
 @handles("VM.set_VCPUs_at_startup")
-def set_VCPUs_at_startup(ctx: "CallContext", vm: str, value: int) -> str:  # pylint: disable=invalid-name
+def set_VCPUs_at_startup(ctx: "CallContext", vm: str, value: int) -> str:
     with vm_operation(ctx, vm, "changing_VCPUs"):
         _check_vcpus("VCPUs_at_startup", value, 1, ctx.store.get("VM", vm)["VCPUs_max"])
         ctx.store.update("VM", vm, VCPUs_at_startup=value)
@@ -110,7 +110,7 @@ def set_VCPUs_at_startup(ctx: "CallContext", vm: str, value: int) -> str:  # pyl
 
 
 @handles("VM.set_VCPUs_number_live")
-def set_VCPUs_number_live(ctx: "CallContext", vm: str, nvcpu: int) -> str:  # pylint: disable=invalid-name
+def set_VCPUs_number_live(ctx: "CallContext", vm: str, nvcpu: int) -> str:
     store = ctx.store
     with vm_operation(ctx, vm, "changing_VCPUs_live"):
         _check_vcpus("nvcpu", nvcpu, 1, store.get("VM", vm)["VCPUs_max"])
@@ -122,7 +122,7 @@ def set_VCPUs_number_live(ctx: "CallContext", vm: str, nvcpu: int) -> str:  # py
 
 # ---- boot mode and template flag ---------------------------------------------------------------
 @handles("VM.set_HVM_boot_policy")
-def set_HVM_boot_policy(ctx: "CallContext", vm: str, value: str) -> str:  # pylint: disable=invalid-name
+def set_HVM_boot_policy(ctx: "CallContext", vm: str, value: str) -> str:
     """An HVM boot policy makes an HVM guest; none makes a PV guest (the next time it starts)."""
     ctx.store.get("VM", vm)
     ctx.store.update("VM", vm, HVM_boot_policy=value, domain_type="hvm" if value else "pv")
@@ -157,7 +157,7 @@ def set_is_a_template(ctx: "CallContext", vm: str, value: bool) -> str:
 
 # ---- devices and runtime information ---------------------------------------------------------------
 @handles("VM.get_allowed_VBD_devices")
-def get_allowed_VBD_devices(ctx: "CallContext", vm: str) -> list[str]:  # pylint: disable=invalid-name
+def get_allowed_VBD_devices(ctx: "CallContext", vm: str) -> list[str]:
     """The slots ``VBD.create`` accepts, the first of which ``userdevice="autodetect"`` takes."""
     return allowed_vbd_devices(ctx.store, vm)
 
@@ -169,7 +169,7 @@ def get_boot_record(ctx: "CallContext", vm: str) -> dict[str, Any]:
 
 
 @handles("VM.set_suspend_VDI")
-def set_suspend_VDI(ctx: "CallContext", vm: str, value: str) -> str:  # pylint: disable=invalid-name
+def set_suspend_VDI(ctx: "CallContext", vm: str, value: str) -> str:
     """Swap a suspended VM's memory image for another copy of it."""
     store = ctx.store
     record = store.get("VM", vm)

@@ -6,7 +6,7 @@ xapi's template provisioner does; ``VM.start`` follows.
 """
 from __future__ import annotations
 
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -96,7 +96,7 @@ def provision(ctx: "CallContext", vm: str) -> str:
             needs[sr] = needs.get(sr, 0) + disk.size
         check_space(store, needs)
         used = {store.get("VBD", vbd)["userdevice"] for vbd in record["VBDs"]}
-        for disk, _ in placed:
+        for disk in disks:
             if disk.device in used:
                 raise XapiError("DEVICE_ALREADY_EXISTS", disk.device)
             used.add(disk.device)

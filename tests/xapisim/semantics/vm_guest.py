@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 DEFAULT_AGENT_DELAY = 0.3
 PV_DRIVERS_VERSION = {"major": "9", "minor": "0", "micro": "0", "build": "1"}
+# The first version number in a template name: "24.04" in "Ubuntu Noble Numbat 24.04", "2022" in "Windows Server 2022".
+_VERSION = re.compile(r"(\d+)(?:\.(\d+))?")
 AGENT_FEATURES = {"feature-shutdown": "1", "feature-suspend": "1", "feature-vcpu-hotplug": "1",
                   "feature-balloon": "1", "has-vendor-device": "0", "platform-feature-multiprocessor-suspend": "1"}
 
@@ -71,9 +73,9 @@ def os_version(record: dict[str, Any]) -> dict[str, str]:
     """What the agent says about the OS, from the template the VM was installed from."""
     name = record["other_config"].get("base_template_name") or record["name_label"]
     distro = "windows" if name.lower().startswith("windows") else name.split()[0].lower() if name else "linux"
-    numbers = re.findall(r"\d+", name)
-    return {"name": name, "distro": distro, "major": numbers[0] if numbers else "1",
-            "minor": numbers[1] if len(numbers) > 1 else "0"}
+    version = _VERSION.search(name)
+    return {"name": name, "distro": distro, "major": version.group(1) if version else "1",
+            "minor": (version.group(2) or "0") if version else "0"}
 
 
 def guest_networks(store: Store, record: dict[str, Any]) -> dict[str, str]:

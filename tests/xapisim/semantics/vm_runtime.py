@@ -86,7 +86,7 @@ def detach_devices(store: Store, vm: str) -> None:
 def _leave_host(store: Store, vm: str, power_state: str, **fields: Any) -> None:
     host = store.get("VM", vm)["resident_on"]
     store.update("VM", vm, power_state=power_state, resident_on=NULL_REF, scheduled_to_be_resident_on=NULL_REF,
-                 domid=-1, **fields)
+                 domid=-1, memory_target=0, **fields)
     metrics = store.get("VM", vm)["metrics"]
     if store.exists("VM_metrics", metrics):
         store.update("VM_metrics", metrics, last_updated=utcnow(), **_IDLE_METRICS)

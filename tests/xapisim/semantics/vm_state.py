@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from ..errors import XapiError, bad_power_state, operation_not_allowed
 from ..registry import derives, handles
 from .storage_common import refresh, refresh_disk_operations
+from .tasks import PROGRESS_STEPS
 
 if TYPE_CHECKING:
     from ..core import CallContext
@@ -171,10 +172,11 @@ def derive_allowed_operations(store: "Store", record: dict[str, Any]) -> dict[st
 def vm_operation(ctx: "CallContext", vm: str, op: str) -> Iterator[None]:
     """Validate ``op`` on ``vm`` and, for a task, show it in ``current_operations`` while it runs.
 
-    A task's operation takes the operation's duration: the store lock is released meanwhile so
-    other calls can see the operation (and fail with OTHER_OPERATION_IN_PROGRESS). Operations
-    that may run concurrently could have changed the power state in that time, so it is checked
-    again before the operation takes effect. Synchronous calls have already waited and run at once.
+    The task runner spends the first steps of the operation's duration before calling the
+    handler; the operation itself takes the last step, with the store lock released so that other
+    calls see it (and fail with OTHER_OPERATION_IN_PROGRESS). Operations that may run concurrently
+    could have changed the power state meanwhile, so it is checked again before the operation
+    takes effect. Synchronous calls have already waited and run at once.
     """
     store = ctx.store
     assert_operation_valid(store, vm, op)
@@ -184,7 +186,7 @@ def vm_operation(ctx: "CallContext", vm: str, op: str) -> Iterator[None]:
         return
     _set_current_operations(store, vm, {**store.get("VM", vm)["current_operations"], task: op})
     try:
-        store.changed.wait_for(lambda: False, timeout=ctx.sim.duration(ctx.method))
+        store.changed.wait_for(lambda: False, timeout=ctx.sim.duration(ctx.method) / PROGRESS_STEPS)
         error = power_state_error(store.get("VM", vm), op, vm)
         if error is not None:
             raise error

@@ -1,0 +1,124 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Batched reads for the disk modules, and resolving the names or uuids users type.
+
+A no-op run of xen_vdi or xen_vbd must stay within login, two reads and logout, so every read
+here is one call: ``read_objects`` mixes whole classes and single objects in one ``event.from``,
+and the resolvers below only look inside records already read.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, api_class_name, normalize_record
+from ansible_collections.xen.xapi.plugins.module_utils._engine import Found, Record, ResourceError, one_or_none
+from ansible_collections.xen.xapi.plugins.module_utils._query import (
+    Records,
+    Snapshot,
+    event_class_name,
+    find_by_name,
+    find_by_uuid,
+    get_all_records_where,
+    where,
+    where_any,
+)
+
+NULL_REF = "OpaqueRef:NULL"
+# Power states in which a guest's drives can be hot-plugged and unplugged.
+LIVE_POWER_STATES = ("Running", "Paused")
+
+
+def is_null(ref: t.Optional[str]) -> bool:
+    return not ref or ref == NULL_REF
+
+
+def is_live(vm_record: t.Optional[Record]) -> bool:
+    return bool(vm_record) and vm_record.get("power_state") in LIVE_POWER_STATES
+
+
+def read_objects(client: XapiClient, classes: t.Sequence[str] = (), objects: t.Optional[t.Mapping[str, t.Iterable[str]]] = None) -> Snapshot:
+    """Every object of ``classes`` plus the single objects ``{class: [ref, ...]}``, in one ``event.from`` call.
+
+    Returns {API class name: {ref: normalised record}} with an entry for each class named.
+    With an empty token, event.from answers at once with the current objects as ``add`` events.
+    """
+    objects = objects or {}
+    subscriptions = [event_class_name(cls) for cls in classes]
+    for cls, refs in objects.items():
+        subscriptions.extend("{0}/{1}".format(event_class_name(cls), ref) for ref in sorted(set(refs)) if not is_null(ref))
+    api_names = dict((event_class_name(cls), api_class_name(cls)) for cls in list(classes) + list(objects))
+    result: Snapshot = dict((api_name, {}) for api_name in api_names.values())
+    if not subscriptions:
+        return result
+    answer = client.call("event.from", subscriptions, "", 1.0)
+    for event in answer.get("events") or []:
+        api_name = api_names.get(str(event.get("class", "")).lower())
+        if api_name is None or event.get("operation") == "del" or event.get("snapshot") is None:
+            continue
+        result[api_name][event["ref"]] = normalize_record(api_name, event["snapshot"])
+    return result
+
+
+# --- storage repositories ---------------------------------------------------------------------
+
+def resolve_sr(srs: Records, key: str, option: str = "sr") -> t.Tuple[str, Record]:
+    """The SR a user named by uuid or name; fails naming the option when none or several match."""
+    found = one_or_none(find_by_uuid_or_name(srs, key), "{0}: storage repository".format(option), key)
+    if found is None:
+        names = sorted(set(record.get("name_label", "") for record in srs.values()))
+        raise ResourceError("{0}: no storage repository has the name or uuid {1!r}. Known names: {2}.".format(option, key, ", ".join(names)))
+    return found
+
+
+def pool_default_sr(pools: Records, srs: Records) -> t.Tuple[str, Record]:
+    """The pool's default SR, for options documented as defaulting to it."""
+    for record in pools.values():
+        ref = record.get("default_SR")
+        if not is_null(ref) and ref in srs:
+            return ref, srs[ref]
+    raise ResourceError("sr: the pool has no default storage repository; name one with the sr option.")
+
+
+def find_by_uuid_or_name(records: Records, key: str) -> t.List[t.Tuple[str, Record]]:
+    """A uuid match wins; otherwise every record with this name_label."""
+    by_uuid = find_by_uuid(records, key)
+    return [by_uuid] if by_uuid is not None else find_by_name(records, key)
+
+
+# --- virtual disks ----------------------------------------------------------------------------
+
+def vdi_candidates(vdis: Records, key: str, sr_ref: t.Optional[str] = None) -> t.List[t.Tuple[str, Record]]:
+    """The VDIs a user means by ``key``: the one with that uuid, else the disks (not snapshots) with
+    that name, in ``sr_ref`` when given."""
+    by_uuid = find_by_uuid(vdis, key)
+    if by_uuid is not None:
+        return [by_uuid]
+    return [(ref, record) for ref, record in find_by_name(vdis, key)
+            if not record.get("is_a_snapshot") and (sr_ref is None or record.get("SR") == sr_ref)]
+
+
+def resolve_vdi(vdis: Records, key: str, sr_ref: t.Optional[str], option: str, sr_hint: str = "sr") -> t.Tuple[str, Record]:
+    """Exactly one VDI for ``key``; fails naming ``option`` when there is none or several."""
+    found = one_or_none(vdi_candidates(vdis, key, sr_ref), "{0}: virtual disk".format(option), key)
+    if found is None:
+        where_text = " in that storage repository" if sr_ref else ""
+        raise ResourceError("{0}: no virtual disk has the name or uuid {1!r}{2}; check the name, or give its uuid or the {3} it is in.".format(
+            option, key, where_text, sr_hint))
+    return found
+
+
+# --- virtual machines -------------------------------------------------------------------------
+
+def find_vms(client: XapiClient, key: str) -> Records:
+    """The VM records whose uuid or name_label is ``key`` (one call)."""
+    return get_all_records_where(client, "VM", where_any(where(uuid=key), where(name_label=key)))
+
+
+def pick_vm(vms: Records, key: str, option: str = "vm") -> Found:
+    """The VM a user means: the uuid match, else the one VM (not a snapshot) with that name."""
+    by_uuid = find_by_uuid(vms, key)
+    if by_uuid is not None:
+        return by_uuid
+    named = [(ref, record) for ref, record in find_by_name(vms, key) if not record.get("is_a_snapshot")]
+    return one_or_none(named, "{0}: VM".format(option), key)

@@ -1,0 +1,207 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""xen_vbd's resource: the drive of a VM named by its position or its disk, or by the drive's uuid.
+
+Reads: the VM by name or uuid (one call), then its drives with the VDI class (one ``event.from``);
+so a run that changes nothing costs four calls with login and logout.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._query import Records, find_by_uuid, get_all_records_where, where
+from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter, applied_together
+from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import (
+    NULL_REF,
+    find_vms,
+    is_live,
+    pick_vm,
+    read_objects,
+    resolve_sr,
+    resolve_vdi,
+    vdi_candidates,
+)
+from ansible_collections.xen.xapi.plugins.module_utils.storage.vbd_plan import DrivePlan, Wanted, create_record, find_drive, plan_drive, vbd_view
+
+
+class VbdResource(Resource):
+    result_key = "vbd"
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.timeout = float(self.params["task_timeout"])
+        self._vm: t.Optional[t.Tuple[str, Record]] = None
+        self._vbds: Records = {}
+        self._vdis: Records = {}
+        self._srs: Records = {}
+        self._stale = False
+        # A recreated drive has a new reference; the view follows it.
+        self._replaced: t.Dict[str, str] = {}
+        self._wanted: t.Optional[Wanted] = None
+
+    # -- reads ------------------------------------------------------------------------------
+    def _read_by_vm(self) -> None:
+        vm_key = self.params["vm"]
+        self._vm = pick_vm(find_vms(self.client, vm_key), vm_key)
+        if self._vm is not None:
+            self._read_around(classes=("VDI",), objects={"VBD": self._vm[1]["VBDs"]})
+
+    def _read_by_uuid(self) -> None:
+        drives = get_all_records_where(self.client, "VBD", where(uuid=self.params["uuid"]))
+        if drives:
+            vm_ref = next(iter(drives.values()))["VM"]
+            self._read_around(classes=("VBD", "VDI"), objects={"VM": [vm_ref]}, vm_ref=vm_ref)
+
+    def _read_around(self, classes: t.Sequence[str], objects: t.Mapping[str, t.Iterable[str]], vm_ref: t.Optional[str] = None) -> None:
+        """One call for the drives and disks (and the VM when only its reference is known)."""
+        extra = ("SR",) if self.params["sr"] is not None else ()
+        world = read_objects(self.client, tuple(classes) + extra, objects)
+        self._vbds, self._vdis = world["VBD"], world["VDI"]
+        self._srs = world.get("SR", {})
+        if vm_ref is not None:
+            record = world["VM"].get(vm_ref)
+            self._vm = (vm_ref, record) if record is not None else None
+        self._stale = False
+
+    def _refresh(self) -> None:
+        if self._stale and self._vm is not None:
+            self._read_around(classes=("VBD", "VDI"), objects={"VM": [self._vm[0]]}, vm_ref=self._vm[0])
+
+    # -- identity ---------------------------------------------------------------------------
+    def _want(self) -> t.Optional[Wanted]:
+        """The drive the options describe; None when state=absent names a disk that does not exist."""
+        key = self.params["vdi"]
+        vdi_ref, vdi_name, read_only = None, None, False
+        if key == "":
+            vdi_ref, vdi_name = NULL_REF, ""
+        elif key is not None:
+            sr_ref = resolve_sr(self._srs, self.params["sr"])[0] if self.params["sr"] is not None else None
+            if self.wanted_state() == "absent" and not vdi_candidates(self._vdis, key, sr_ref):
+                return None
+            vdi_ref, vdi = resolve_vdi(self._vdis, key, sr_ref, "vdi")
+            vdi_name, read_only = vdi["name_label"], bool(vdi["read_only"])
+        return Wanted(vdi_ref=vdi_ref, vdi_name=vdi_name, vdi_read_only=read_only, userdevice=self.params["userdevice"],
+                      mode=self.params["mode"], type=self.params["type"], bootable=self.params["bootable"],
+                      unpluggable=self.params["unpluggable"], other_config=self.params["other_config"],
+                      purge=bool(self.params["purge"]), plugged=self.params["plugged"])
+
+    def locate(self) -> Found:
+        if self.params["uuid"] is not None:
+            self._read_by_uuid()
+        else:
+            self._read_by_vm()
+        if self._vm is None:
+            if self.params["uuid"] is None and self.wanted_state() == "present":
+                raise ResourceError("vm: no VM has the name or uuid {0!r}.".format(self.params["vm"]))
+            return None
+        self._wanted = self._want()
+        if self._wanted is None:
+            return None
+        if self.params["uuid"] is not None:
+            return self._drive_by_uuid()
+        return find_drive(self._vm[1], self._vbds, self._wanted)
+
+    def _drive_by_uuid(self) -> Found:
+        assert self._vm is not None
+        vm_key, vm = self.params["vm"], self._vm[1]
+        if vm_key is not None and vm_key not in (vm["uuid"], vm["name_label"]):
+            raise ResourceError("vm: drive {0} belongs to VM {1!r}, not to {2!r}.".format(self.params["uuid"], vm["name_label"], vm_key))
+        return find_by_uuid(self._vbds, self.params["uuid"])
+
+    # -- plans ------------------------------------------------------------------------------
+    def plan_create(self) -> t.Callable[[], str]:
+        if self.params["uuid"] is not None:
+            raise ResourceError("uuid: no drive has the uuid {0!r}. XAPI chooses the uuid of a new drive: to create one, "
+                                "give vm and vdi (and userdevice) instead of uuid.".format(self.params["uuid"]))
+        assert self._vm is not None and self._wanted is not None
+        vm_ref, vm = self._vm
+        record = create_record(vm_ref, self._wanted)
+        plug = bool(self._wanted.plugged) and is_live(vm)
+        if self._wanted.plugged and not plug:
+            self.module.warn("plugged=true is ignored: VM {0!r} is {1}, not running; the new drive is attached when it starts.".format(
+                vm["name_label"], vm["power_state"]))
+        return lambda: self._create(record, plug)
+
+    def plan_update(self, ref: str, record: Record) -> t.List[Change]:
+        assert self._vm is not None and self._wanted is not None
+        wanted = self._wanted
+        current_vdi = self._vdis.get(record["VDI"], {})
+        if wanted.vdi_ref is None:
+            # The drive keeps its disk: the mode must suit that disk.
+            wanted = dataclasses.replace(wanted, vdi_read_only=bool(current_vdi.get("read_only")))
+        plan = plan_drive(record, current_vdi.get("name_label", ""), self._vm[1], self._vbds, wanted)
+        if plan.note:
+            self.module.warn(plan.note)
+        changes = [Change(setter.option, setter.before, setter.after, self._setter_apply(ref, setter)) for setter in plan.setters]
+        if plan.media is not None:
+            changes.append(Change(plan.media[0], plan.media[1], plan.media[2], lambda: self._change_media(ref, plan)))
+        if plan.replacement is not None:
+            changes += applied_together(plan.recreate, lambda: self._recreate(ref, record, plan))
+        elif plan.plug is not None:
+            method = "VBD.plug" if plan.plug else "VBD.unplug"
+            changes.append(Change("currently_attached", record["currently_attached"], plan.plug, lambda: self._task(method, ref)))
+        return changes
+
+    def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
+        assert self._vm is not None
+        vm = self._vm[1]
+        changes = []
+        if record["currently_attached"]:
+            if not is_live(vm):
+                raise ResourceError("state=absent: the drive is in use by VM {0!r}, which is {1}; resume the VM or shut it down first.".format(
+                    vm["name_label"], vm["power_state"]), power_state=vm["power_state"])
+            if not record["unpluggable"]:
+                raise ResourceError("state=absent: the drive is plugged into running VM {0!r} and is not unpluggable; "
+                                    "shut the VM down first.".format(vm["name_label"]), power_state=vm["power_state"])
+            changes.append(Change("currently_attached", True, False, lambda: self._task("VBD.unplug", ref)))
+        changes.append(Change("state", "present", "absent", lambda: self._call("VBD.destroy", ref)))
+        return changes
+
+    # -- writes -----------------------------------------------------------------------------
+    def _create(self, record: Record, plug: bool) -> str:
+        self._stale = True
+        ref = str(self.client.call("VBD.create", record))
+        if plug:
+            run_async(self.client, "VBD.plug", ref, timeout=self.timeout)
+        return ref
+
+    def _setter_apply(self, ref: str, setter: Setter) -> t.Callable[[], None]:
+        return lambda: self._call(setter.method, ref, setter.value)
+
+    def _change_media(self, ref: str, plan: DrivePlan) -> None:
+        if plan.eject:
+            self._task("VBD.eject", ref)
+        if plan.insert is not None:
+            self._task("VBD.insert", ref, plan.insert)
+
+    def _recreate(self, ref: str, record: Record, plan: DrivePlan) -> None:
+        """Replace the drive by one with the final values, unplugging and plugging around it on a running VM."""
+        assert self._vm is not None and plan.replacement is not None
+        if record["currently_attached"]:
+            self._task("VBD.unplug", ref)
+        self._call("VBD.destroy", ref)
+        self._replaced[ref] = self._create(create_record(self._vm[0], plan.replacement), bool(plan.plug))
+
+    def _call(self, method: str, *args: t.Any) -> None:
+        self._stale = True
+        self.client.call(method, *args)
+
+    def _task(self, method: str, *args: t.Any) -> None:
+        """Hot-plug and media operations involve the guest: run as tasks and waited for."""
+        self._stale = True
+        run_async(self.client, method, *args, timeout=self.timeout)
+
+    # -- view -------------------------------------------------------------------------------
+    def present(self, ref: t.Optional[str]) -> Record:
+        if ref is None or self._vm is None:
+            return {}
+        ref = self._replaced.get(ref, ref)
+        self._refresh()
+        record = self._vbds.get(ref)
+        if record is None or self._vm is None:
+            return {}
+        return vbd_view(record, self._vm[1], self._vdis.get(record["VDI"]))

@@ -1,0 +1,173 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""xen_vdi's resource: a virtual disk found by uuid, or by name within a storage repository.
+
+Reads: one ``event.from`` for the VDI, SR, pool, VBD and SM classes, and, when the disk has drives,
+one more for the VMs behind them; so a run that changes nothing costs four calls with login and logout.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError, one_or_none
+from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, find_by_name, find_by_uuid
+from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter
+from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import NULL_REF, pool_default_sr, read_objects, resolve_sr, resolve_vdi
+from ansible_collections.xen.xapi.plugins.module_utils.storage.vdi_plan import (
+    Attachment,
+    RemovalStep,
+    attachments,
+    check_copy,
+    check_unchangeable,
+    create_record,
+    driver_capabilities,
+    metadata_setters,
+    parse_size_option,
+    removal_steps,
+    resize_method,
+    size_target,
+    vdi_view,
+)
+
+READ_CLASSES = ("VDI", "SR", "pool", "VBD", "SM")
+
+
+class VdiResource(Resource):
+    result_key = "vdi"
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._world: t.Optional[Snapshot] = None
+        self._vms: t.Dict[str, Record] = {}
+        self._sr: t.Optional[t.Tuple[str, Record]] = None
+        self._source: t.Optional[t.Tuple[str, Record]] = None
+        self.timeout = float(self.params["task_timeout"])
+
+    # -- reads ------------------------------------------------------------------------------
+    def _read(self) -> Snapshot:
+        if self._world is None:
+            self._world = read_objects(self.client, READ_CLASSES)
+            self._vms = {}
+        return self._world
+
+    def _forget_reads(self) -> None:
+        """After a write, what was read is stale: the next view reads again."""
+        self._world = None
+
+    def _users(self, record: Record) -> t.List[Attachment]:
+        """The disk's drives and their VMs; the VMs are read once, only for disks that have drives."""
+        vbds = self._read()["VBD"]
+        vm_refs = set(vbds[ref]["VM"] for ref in record.get("VBDs") or [] if ref in vbds)
+        missing = vm_refs - set(self._vms)
+        if missing:
+            self._vms.update(read_objects(self.client, objects={"VM": missing})["VM"])
+        return attachments(record, vbds, self._vms)
+
+    # -- identity ---------------------------------------------------------------------------
+    def _target_sr(self) -> t.Tuple[str, Record]:
+        """Where the disk is looked for and made: sr, else the source's SR, else the pool's default SR."""
+        if self._sr is None:
+            world = self._read()
+            if self.params["sr"] is not None:
+                self._sr = resolve_sr(world["SR"], self.params["sr"])
+            elif self.params["source"] is not None:
+                source_sr = self._source_disk()[1]["SR"]
+                self._sr = (source_sr, world["SR"].get(source_sr, {}))
+            else:
+                self._sr = pool_default_sr(world["pool"], world["SR"])
+        return self._sr
+
+    def _source_disk(self) -> t.Tuple[str, Record]:
+        if self._source is None:
+            self._source = resolve_vdi(self._read()["VDI"], self.params["source"], None, "source", sr_hint="uuid")
+        return self._source
+
+    def locate(self) -> Found:
+        vdis = self._read()["VDI"]
+        if self.params["uuid"] is not None:
+            return find_by_uuid(vdis, self.params["uuid"])
+        sr_ref = self._target_sr()[0]
+        named = [(ref, record) for ref, record in find_by_name(vdis, self.params["name"])
+                 if record["SR"] == sr_ref and not record.get("is_a_snapshot")]
+        return one_or_none(named, "name: virtual disk", self.params["name"])
+
+    # -- plans ------------------------------------------------------------------------------
+    def plan_create(self) -> t.Callable[[], str]:
+        if self.params["uuid"] is not None:
+            raise ResourceError("uuid: no virtual disk has the uuid {0!r}. XAPI chooses the uuid of a new disk: to create one, "
+                                "give name (with size, and sr or source) instead of uuid.".format(self.params["uuid"]))
+        size = parse_size_option(self.params["size"])
+        sr_ref = self._target_sr()[0]
+        if self.params["source"] is not None:
+            source_ref, source = self._source_disk()
+            check_copy(source, self.params, size)
+            return lambda: self._copy(source_ref, sr_ref, size)
+        if size is None:
+            raise ResourceError("size: required to create disk {0!r}; give it in bytes or with a unit, such as 10GiB.".format(self.params["name"]))
+        record = create_record(self.params, sr_ref, size)
+        return lambda: str(run_async(self.client, "VDI.create", record, timeout=self.timeout))
+
+    def _copy(self, source_ref: str, sr_ref: str, size: t.Optional[int]) -> str:
+        """Copy the source into the target SR, then give the copy the requested name, size and metadata."""
+        ref = str(run_async(self.client, "VDI.copy", source_ref, sr_ref, NULL_REF, NULL_REF, timeout=self.timeout))
+        copy = self.client.normalize("VDI", self.client.call("VDI.get_record", ref))
+        for setter in metadata_setters(copy, self.params):
+            self._set(ref, setter)
+        new_size = size_target(copy["virtual_size"], size)
+        if new_size is not None:
+            run_async(self.client, "VDI.resize", ref, new_size, timeout=self.timeout)
+        return ref
+
+    def plan_update(self, ref: str, record: Record) -> t.List[Change]:
+        sr_ref = self._target_sr()[0] if self.params["sr"] is not None else None
+        check_unchangeable(record, self.params, sr_ref)
+        changes = [Change(setter.option, setter.before, setter.after, self._setter_apply(ref, setter))
+                   for setter in metadata_setters(record, self.params)]
+        new_size = size_target(record["virtual_size"], parse_size_option(self.params["size"]))
+        if new_size is not None:
+            world = self._read()
+            capabilities = driver_capabilities(world["SR"].get(record["SR"], {}), world["SM"])
+            method = resize_method(record["name_label"], self._users(record), capabilities)
+            changes.append(Change("size", record["virtual_size"], new_size, lambda: self._write(method, ref, new_size)))
+        return changes
+
+    def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
+        steps = removal_steps(record["name_label"], self._users(record), bool(self.params["force"]))
+        changes = [self._removal_change(step) for step in steps]
+        changes.append(Change("state", "present", "absent", lambda: self._write("VDI.destroy", ref)))
+        return changes
+
+    def _removal_change(self, step: RemovalStep) -> Change:
+        before, after = step.describe()
+        if step.action == "unplug":
+            return Change("vms", before, after, lambda: self._write("VBD.unplug", step.user.vbd_ref))
+        # Destroying a drive is a quick database change, not a task.
+        return Change("vms", before, after, lambda: self._call("VBD.destroy", step.user.vbd_ref))
+
+    # -- writes -----------------------------------------------------------------------------
+    def _setter_apply(self, ref: str, setter: Setter) -> t.Callable[[], None]:
+        return lambda: self._set(ref, setter)
+
+    def _set(self, ref: str, setter: Setter) -> None:
+        self._call(setter.method, ref, setter.value)
+
+    def _call(self, method: str, *args: t.Any) -> None:
+        self._forget_reads()
+        self.client.call(method, *args)
+
+    def _write(self, method: str, *args: t.Any) -> None:
+        """A storage operation that may take long: run as a task and waited for."""
+        self._forget_reads()
+        run_async(self.client, method, *args, timeout=self.timeout)
+
+    # -- view -------------------------------------------------------------------------------
+    def present(self, ref: t.Optional[str]) -> Record:
+        if ref is None:
+            return {}
+        world = self._read()
+        record = world["VDI"].get(ref)
+        if record is None:
+            return {}
+        return vdi_view(record, world["SR"], self._users(record))

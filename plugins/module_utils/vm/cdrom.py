@@ -1,0 +1,55 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The CD drive: insert an ISO image (adding a drive when the VM has none) or eject it.
+
+Media change live in any running or halted VM. A new drive is another matter: an HVM guest
+cannot hot-plug a CD drive, so adding one to a running HVM VM needs it halted (it is only seen
+from the next boot).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
+from ansible_collections.xen.xapi.plugins.module_utils.vm.disks import holds, new_vbd_record
+from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_vdi
+from ansible_collections.xen.xapi.plugins.module_utils.vm.slots import new_cd_slot
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import RUNNING
+
+
+def plan(ctx: PlanContext) -> t.List[VmChange]:
+    cdrom = ctx.params.get("cdrom")
+    if cdrom is None:
+        return []
+    wanted = cdrom.get("iso") or ""
+    drives = ctx.view.cd_drives()
+    drive_ref, drive = drives[0] if drives else (None, None)
+    current = ctx.view.vdi_of(drive) if drive is not None else None
+    current_name = current.get("name_label") if current else ""
+    if not wanted:
+        if drive_ref is None or current is None:
+            return []
+        return [change("cdrom", current_name, "", _eject(ctx, drive_ref))]
+    if holds(current, wanted):
+        return []
+    iso_ref, iso = find_vdi(ctx.client, "cdrom.iso", wanted, iso=True)
+    if drive_ref is not None:
+        return [change("cdrom", current_name, iso.get("name_label"), _insert(ctx, drive_ref, iso_ref, ejecting=current is not None))]
+    slot = new_cd_slot(ctx.view, ctx.params) or "autodetect"
+    record = new_vbd_record(ctx.vm_ref, slot, False, "RO", vbd_type="CD", vdi=iso_ref)
+    hvm = bool(ctx.record.get("HVM_boot_policy"))
+    return [change("cdrom", None, iso.get("name_label"), lambda: ctx.call("VBD.create", record),
+                   offline=hvm and ctx.view.power_state == RUNNING)]
+
+
+def _eject(ctx: PlanContext, drive: str) -> t.Callable[[], None]:
+    return lambda: ctx.run("VBD.eject", drive)
+
+
+def _insert(ctx: PlanContext, drive: str, iso: str, ejecting: bool) -> t.Callable[[], None]:
+    def apply() -> None:
+        if ejecting:
+            ctx.run("VBD.eject", drive)
+        ctx.run("VBD.insert", drive, iso)
+    return apply

@@ -1,0 +1,119 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""New VMs: from a template (fast clone, or full copy into an SR, then provisioning) or from a
+halted VM or a snapshot (copied as they are, never provisioned).
+
+Provisioning creates the disks a template describes in other_config["disks"]; their SR is
+rewritten first to the `sr` option, or the pool's default SR, so the disks land where asked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+import xml.etree.ElementTree as ElementTree
+
+from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils.vm.options import Params
+from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_source, read_view
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import HALTED, NULL_REF, Record, VmView
+
+PROVISION_KEY = "disks"
+
+
+class ProvisionDisk(t.NamedTuple):
+    device: str
+    size: int
+    bootable: bool
+
+
+def rewrite_provision_spec(text: str, sr_uuid: str) -> str:
+    """The template's disk spec with every disk placed on the SR with this uuid."""
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as err:
+        raise ResourceError("template: its disk description (other_config:disks) is not valid XML: {0}".format(err))
+    for disk in root.iter("disk"):
+        disk.set("sr", sr_uuid)
+    return ElementTree.tostring(root, encoding="unicode")
+
+
+def provision_disks(text: str) -> t.List[ProvisionDisk]:
+    if not text.strip():
+        return []
+    disks = []
+    for disk in ElementTree.fromstring(text).iter("disk"):
+        size = disk.get("size", "0")
+        disks.append(ProvisionDisk(disk.get("device", ""), int(size) if size.isdigit() else 0, disk.get("bootable") == "true"))
+    return disks
+
+
+@dataclasses.dataclass
+class Creation:
+    """How the VM will be made, and what it will look like before the other options apply."""
+
+    source_ref: str
+    source: Record
+    from_template: bool
+    sr: t.Optional[str]
+    provision_spec: t.Optional[str]
+    prospect: VmView
+
+    def run(self, client: XapiClient, name: str, linked_clone: bool) -> str:
+        if linked_clone:
+            ref = str(run_async(client, "VM.clone", self.source_ref, name))
+        else:
+            ref = str(run_async(client, "VM.copy", self.source_ref, name, self.sr or NULL_REF))
+        if self.from_template:
+            if self.provision_spec is not None:
+                client.call("VM.remove_from_other_config", ref, PROVISION_KEY)
+                client.call("VM.add_to_other_config", ref, PROVISION_KEY, self.provision_spec)
+            run_async(client, "VM.provision", ref)
+        elif self.source.get("is_a_template"):
+            # A copy of a snapshot is a template: the new VM is made a plain VM, without provisioning.
+            client.call("VM.set_is_a_template", ref, False)
+        return ref
+
+
+def plan(client: XapiClient, params: Params) -> Creation:
+    """Find the source and the SR, and check that the VM can be made (reads only)."""
+    if params.get("template"):
+        source_ref, source = find_source(client, "template", params["template"], "template")
+    else:
+        source_ref, source = find_source(client, "source", params["source"], "source")
+        if not source.get("is_a_snapshot") and source.get("power_state") != HALTED:
+            raise ResourceError("source: VM {0!r} is {1}; only a halted VM can be copied. Shut it down first."
+                                .format(source.get("name_label"), str(source.get("power_state")).lower()))
+    base = read_view(client, source_ref, source)
+    sr = base.pool.sr(params["sr"], "sr")[0] if params.get("sr") else None
+    from_template = bool(params.get("template"))
+    spec = (source.get("other_config") or {}).get(PROVISION_KEY) if from_template else None
+    provision_spec = None
+    if spec:
+        provision_sr = sr or base.pool.default_sr("sr")[0]
+        provision_spec = rewrite_provision_spec(spec, base.pool.srs[provision_sr]["uuid"])
+    prospect = _prospect(base, params, sr, provision_spec)
+    return Creation(source_ref, source, from_template, sr, provision_spec, prospect)
+
+
+def _prospect(base: VmView, params: Params, sr: t.Optional[str], provision_spec: t.Optional[str]) -> VmView:
+    """The new VM as it will be right after cloning and provisioning, to check the other options against."""
+    # A fast clone keeps its disks next to the source's; a full copy puts them on the SR asked for.
+    copy_sr = None if params.get("linked_clone", True) else sr
+    record = dict(base.record, name_label=params["name"], is_a_template=False, is_a_snapshot=False, power_state=HALTED,
+                  resident_on=NULL_REF, guest_metrics=NULL_REF)
+    vbds = dict((ref, dict(vbd, currently_attached=False)) for ref, vbd in base.vbds.items())
+    vdis = dict((ref, dict(vdi, SR=copy_sr or vdi.get("SR"), VBDs=[])) for ref, vdi in base.vdis.items())
+    for vbd_ref, vbd in vbds.items():
+        if vbd.get("VDI") in vdis:
+            vdis[vbd["VDI"]]["VBDs"].append(vbd_ref)
+    provision_sr = sr or base.pool.pool.get("default_SR", NULL_REF)
+    for disk in provision_disks(provision_spec or ""):
+        vbd_ref, vdi_ref = "provision/vbd/" + disk.device, "provision/vdi/" + disk.device
+        vbds[vbd_ref] = {"userdevice": disk.device, "type": "Disk", "bootable": disk.bootable, "mode": "RW", "VDI": vdi_ref,
+                         "empty": False, "currently_attached": False, "allowed_operations": []}
+        vdis[vdi_ref] = {"uuid": "", "name_label": disk.device, "virtual_size": disk.size, "SR": provision_sr, "VBDs": [vbd_ref],
+                         "allowed_operations": []}
+    return VmView(ref=NULL_REF, record=record, vbds=vbds, vdis=vdis, vifs=dict(base.vifs), guest_metrics={}, pool=base.pool)

@@ -1,0 +1,122 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""vCPUs, CPU topology and memory.
+
+What a running VM can take live: more vCPUs up to VCPUs_max (hot-plug), and a new dynamic memory
+range within the static one. vcpus_max, fewer vCPUs, cores_per_socket and the static memory
+range need the VM halted.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._units import format_size
+from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change, once
+from ansible_collections.xen.xapi.plugins.module_utils.vm.options import memory_target
+
+CORES_KEY = "cores-per-socket"
+
+
+def cores_per_socket(record: t.Mapping[str, t.Any]) -> t.Optional[int]:
+    text = str((record.get("platform") or {}).get(CORES_KEY, ""))
+    return int(text) if text.isdigit() else None
+
+
+def plan(ctx: PlanContext) -> t.List[VmChange]:
+    return _vcpus(ctx) + _cores_per_socket(ctx) + _memory(ctx)
+
+
+def _vcpus(ctx: PlanContext) -> t.List[VmChange]:
+    record = ctx.record
+    current_max, current = int(record.get("VCPUs_max", 1)), int(record.get("VCPUs_at_startup", 1))
+    wanted = ctx.params.get("vcpus") or current
+    # Without vcpus_max, the maximum only rises as far as vcpus needs: hot-plug headroom is kept.
+    wanted_max = ctx.params.get("vcpus_max") or max(current_max, wanted)
+    if wanted > wanted_max:
+        raise ResourceError("vcpus_max ({0}) is below the VM's {1} vCPUs; lower vcpus as well.".format(wanted_max, wanted))
+    max_change = []
+    if wanted_max != current_max:
+        max_change = [change("vcpus_max", current_max, wanted_max, lambda: ctx.call("VM.set_VCPUs_max", ctx.vm_ref, wanted_max), offline=True)]
+    count_change = []
+    if wanted != current:
+        # Hot-plug only adds vCPUs, and only up to the maximum the domain was started with.
+        live = current < wanted <= current_max
+
+        def set_count() -> None:
+            if ctx.tracker.running:
+                ctx.call("VM.set_VCPUs_number_live", ctx.vm_ref, wanted)
+            else:
+                ctx.call("VM.set_VCPUs_at_startup", ctx.vm_ref, wanted)
+        count_change = [change("vcpus", current, wanted, set_count, offline=not live)]
+    # XAPI keeps VCPUs_at_startup <= VCPUs_max at every step: raise the maximum first, lower it last.
+    return max_change + count_change if wanted_max >= current else count_change + max_change
+
+
+def _cores_per_socket(ctx: PlanContext) -> t.List[VmChange]:
+    wanted = ctx.params.get("cores_per_socket")
+    if wanted is None:
+        return []
+    vcpus_max = ctx.params.get("vcpus_max") or max(int(ctx.record.get("VCPUs_max", 1)), ctx.params.get("vcpus") or 0)
+    if vcpus_max % wanted:
+        raise ResourceError("cores_per_socket: the VM's {0} vCPUs (vcpus_max) must be a multiple of it ({1}).".format(vcpus_max, wanted))
+    current = cores_per_socket(ctx.record)
+    if current == wanted:
+        return []
+    return [change("cores_per_socket", current, wanted, lambda: ctx.maps["platform"].write({CORES_KEY: str(wanted)}), offline=True)]
+
+
+class MemoryLimits(t.NamedTuple):
+    static_min: int
+    dynamic_min: int
+    dynamic_max: int
+    static_max: int
+
+
+def current_memory(record: t.Mapping[str, t.Any]) -> MemoryLimits:
+    return MemoryLimits(*(int(record.get("memory_" + name, 0)) for name in ("static_min", "dynamic_min", "dynamic_max", "static_max")))
+
+
+def wanted_memory(current: MemoryLimits, static_max: t.Optional[int], dynamic_min: t.Optional[int], dynamic_max: t.Optional[int]) -> MemoryLimits:
+    """The limits the options ask for; `memory` alone fixes the VM's memory (no ballooning)."""
+    new_static_max = static_max or current.static_max
+    new_dynamic_max = dynamic_max or static_max or min(current.dynamic_max, new_static_max)
+    if dynamic_min:
+        new_dynamic_min = dynamic_min
+    elif static_max and not dynamic_max:
+        new_dynamic_min = new_dynamic_max
+    else:
+        new_dynamic_min = min(current.dynamic_min, new_dynamic_max)
+    if new_dynamic_max > new_static_max:
+        raise ResourceError("memory_dynamic_max ({0}) exceeds the VM's memory ({1}); raise memory as well."
+                            .format(format_size(new_dynamic_max), format_size(new_static_max)))
+    if new_dynamic_min > new_dynamic_max:
+        raise ResourceError("memory_dynamic_min ({0}) exceeds memory_dynamic_max ({1})."
+                            .format(format_size(new_dynamic_min), format_size(new_dynamic_max)))
+    return MemoryLimits(min(current.static_min, new_dynamic_min), new_dynamic_min, new_dynamic_max, new_static_max)
+
+
+def _memory(ctx: PlanContext) -> t.List[VmChange]:
+    target = memory_target(ctx.params)
+    if target == (None, None, None):
+        return []
+    current = current_memory(ctx.record)
+    wanted = wanted_memory(current, *target)
+    if wanted == current:
+        return []
+    static_changes = (wanted.static_min, wanted.static_max) != (current.static_min, current.static_max)
+    if static_changes:
+        apply = once(lambda: ctx.run("VM.set_memory_limits", ctx.vm_ref, wanted.static_min, wanted.static_max,
+                                     wanted.dynamic_min, wanted.dynamic_max))
+    else:
+        apply = once(lambda: ctx.run("VM.set_memory_dynamic_range", ctx.vm_ref, wanted.dynamic_min, wanted.dynamic_max))
+    changes = []
+    for option, field in (("memory", "static_max"), ("memory_dynamic_min", "dynamic_min"), ("memory_dynamic_max", "dynamic_max")):
+        before, after = getattr(current, field), getattr(wanted, field)
+        if before != after:
+            changes.append(change(option, format_size(before), format_size(after), apply, offline=static_changes))
+    if not changes:
+        # Only static_min moved (down, to make room for a lower dynamic minimum).
+        changes.append(change("memory_static_min", format_size(current.static_min), format_size(wanted.static_min), apply, offline=True))
+    return changes

@@ -1,0 +1,106 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Virtual network interfaces, matched to the `networks` list by device number.
+
+A missing interface is created (and hot-plugged into a running VM). One on another network is
+moved with VIF.move, or replaced on hosts too old to have it. A different MAC or MTU means a
+replacement too: XAPI fixes both when the interface is created. Interfaces the list does not
+name are removed only with purge_networks.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiError
+from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change, once
+from ansible_collections.xen.xapi.plugins.module_utils.vm.options import NetworkSpec, network_specs
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import Record
+
+
+def new_vif_record(vm: str, device: str, network: str, mac: str, mtu: int) -> Record:
+    """An empty MAC makes XAPI generate one from the VM's MAC seed."""
+    return {"VM": vm, "device": device, "network": network, "MAC": mac, "MTU": mtu, "other_config": {},
+            "qos_algorithm_type": "", "qos_algorithm_params": {}, "locking_mode": "network_default",
+            "ipv4_allowed": [], "ipv6_allowed": []}
+
+
+def plan(ctx: PlanContext) -> t.List[VmChange]:
+    specs = network_specs(ctx.params)
+    if specs is None:
+        return []
+    existing = ctx.view.vifs_by_device()
+    changes: t.List[VmChange] = []
+    for spec in specs:
+        network_ref, network = ctx.pool.network(spec.network, spec.label + ".network")
+        if spec.device in existing:
+            changes += _update(ctx, spec, network_ref, *existing[spec.device])
+        else:
+            record = new_vif_record(ctx.vm_ref, spec.device, network_ref, spec.mac or "", spec.mtu or int(network.get("MTU", 1500)))
+            summary = "device {0} on {1}".format(spec.device, network.get("name_label"))
+            changes.append(change(spec.label, None, summary, _create(ctx, record)))
+    if ctx.params.get("purge_networks"):
+        named = set(spec.device for spec in specs)
+        for device in sorted(set(existing) - named):
+            vif_ref, vif = existing[device]
+            before = {"device": device, "network": ctx.pool.name_of(ctx.pool.networks, vif.get("network")), "mac": vif.get("MAC")}
+            changes.append(change("networks", before, None, _remove(ctx, vif_ref, vif)))
+    return changes
+
+
+def _update(ctx: PlanContext, spec: NetworkSpec, network_ref: str, vif_ref: str, vif: Record) -> t.List[VmChange]:
+    current_mac, current_mtu = str(vif.get("MAC", "")).lower(), int(vif.get("MTU", 0))
+    mac, mtu = spec.mac or current_mac, spec.mtu or current_mtu
+    names = ctx.pool.networks
+    differences = [(option, before, after) for option, before, after in (
+        ("network", ctx.pool.name_of(names, vif.get("network")), ctx.pool.name_of(names, network_ref)),
+        ("mac", current_mac, mac), ("mtu", current_mtu, mtu)) if before != after]
+    if vif.get("network") == network_ref and not differences:
+        return []
+    replacement = new_vif_record(ctx.vm_ref, spec.device, network_ref, mac, mtu)
+    # One operation makes every difference: a move when only the network differs, else a replacement.
+    if (mac, mtu) == (current_mac, current_mtu):
+        apply = once(_move(ctx, vif_ref, vif, replacement))
+    else:
+        apply = once(_replace(ctx, vif_ref, vif, replacement))
+    if not differences:
+        # Two networks with the same name: report the move by uuid.
+        differences = [("network", names.get(vif.get("network"), {}).get("uuid"), names[network_ref].get("uuid"))]
+    return [change("{0}.{1}".format(spec.label, option), before, after, apply) for option, before, after in differences]
+
+
+def _create(ctx: PlanContext, record: Record) -> t.Callable[[], None]:
+    def apply() -> None:
+        vif = ctx.call("VIF.create", record)
+        if ctx.tracker.running:
+            ctx.run("VIF.plug", vif)
+    return apply
+
+
+def _remove(ctx: PlanContext, vif_ref: str, vif: Record) -> t.Callable[[], None]:
+    def apply() -> None:
+        if ctx.tracker.running and vif.get("currently_attached"):
+            ctx.run("VIF.unplug", vif_ref)
+        ctx.call("VIF.destroy", vif_ref)
+    return apply
+
+
+def _replace(ctx: PlanContext, vif_ref: str, vif: Record, record: Record) -> t.Callable[[], None]:
+    remove, create = _remove(ctx, vif_ref, vif), _create(ctx, record)
+
+    def apply() -> None:
+        remove()
+        create()
+    return apply
+
+
+def _move(ctx: PlanContext, vif_ref: str, vif: Record, record: Record) -> t.Callable[[], None]:
+    def apply() -> None:
+        try:
+            ctx.run("VIF.move", vif_ref, record["network"])
+        except XapiError as err:
+            # Hosts older than XenServer 7.1 have no VIF.move: the interface is replaced instead.
+            if err.code != "MESSAGE_METHOD_UNKNOWN":
+                raise
+            _replace(ctx, vif_ref, vif, record)()
+    return apply

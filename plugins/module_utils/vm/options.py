@@ -1,0 +1,163 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The xen_vm options, checked and converted before anything is planned.
+
+Every error names the option (and the list item) at fault and says what to write instead.
+Sizes accept units (`4GiB`, `512MiB`); a plain number is MiB.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._units import parse_size
+
+Params = t.Mapping[str, t.Any]
+
+STATES = ("present", "absent", "running", "halted", "suspended", "paused", "restarted")
+FIRMWARES = ("bios", "uefi", "uefi-secure")
+DISK_MODES = ("RW", "RO")
+HA_PRIORITIES = ("", "restart", "best-effort")
+IP_FAMILIES = ("ipv4", "ipv6")
+_MAC = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
+_BOOT_ORDER = re.compile(r"^[cdn]{1,3}$")
+# XAPI device slots: 0-254 for disks and CD drives, 0-6 for network interfaces.
+MAX_USERDEVICE = 254
+MAX_VIF_DEVICE = 6
+
+
+def size_option(value: t.Any, option: str) -> t.Optional[int]:
+    """Bytes for a size option; plain numbers are MiB."""
+    if value is None:
+        return None
+    try:
+        size = parse_size(value, default_unit="MiB")
+    except ValueError as err:
+        raise ResourceError("{0}: {1} A plain number is read as MiB.".format(option, err))
+    if size <= 0:
+        raise ResourceError("{0}: the size must be positive, not {1!r}.".format(option, value))
+    return size
+
+
+def check_top_level(params: Params) -> None:
+    """Option combinations that cannot work, whatever the VM looks like."""
+    if not params.get("name") and not params.get("uuid"):
+        raise ResourceError("Give the VM's name or uuid.")
+    if params.get("template") and params.get("source"):
+        raise ResourceError("template and source are exclusive: a VM is made either from a template or from a VM or snapshot.")
+    for option in ("vcpus", "vcpus_max", "cores_per_socket"):
+        value = params.get(option)
+        if value is not None and value < 1:
+            raise ResourceError("{0}: must be at least 1, not {1}.".format(option, value))
+    cores, vcpus_max = params.get("cores_per_socket"), params.get("vcpus_max")
+    if cores and vcpus_max and vcpus_max % cores:
+        raise ResourceError("cores_per_socket: vcpus_max ({0}) must be a multiple of it ({1}).".format(vcpus_max, cores))
+    vcpus = params.get("vcpus")
+    if vcpus and vcpus_max and vcpus > vcpus_max:
+        raise ResourceError("vcpus ({0}) cannot exceed vcpus_max ({1}).".format(vcpus, vcpus_max))
+    if params.get("boot_order") is not None and not _BOOT_ORDER.match(params["boot_order"]):
+        raise ResourceError("boot_order: {0!r} is not a boot order; use the letters c (disk), d (CD) and n (network), e.g. 'cdn'."
+                            .format(params["boot_order"]))
+    if params.get("is_a_template") and params.get("state") in ("running", "suspended", "paused", "restarted"):
+        raise ResourceError("state {0} is impossible with is_a_template: true; a template cannot run.".format(params["state"]))
+    for option in ("shutdown_timeout", "wait_for_ip_timeout"):
+        if params.get(option) is not None and params[option] <= 0:
+            raise ResourceError("{0}: must be a positive number of seconds, not {1}.".format(option, params[option]))
+
+
+class MemoryTarget(t.NamedTuple):
+    static_max: t.Optional[int]
+    dynamic_min: t.Optional[int]
+    dynamic_max: t.Optional[int]
+
+
+def memory_target(params: Params) -> MemoryTarget:
+    target = MemoryTarget(size_option(params.get("memory"), "memory"),
+                          size_option(params.get("memory_dynamic_min"), "memory_dynamic_min"),
+                          size_option(params.get("memory_dynamic_max"), "memory_dynamic_max"))
+    if target.dynamic_min and target.dynamic_max and target.dynamic_min > target.dynamic_max:
+        raise ResourceError("memory_dynamic_min cannot exceed memory_dynamic_max.")
+    for option, value in (("memory_dynamic_min", target.dynamic_min), ("memory_dynamic_max", target.dynamic_max)):
+        if value and target.static_max and value > target.static_max:
+            raise ResourceError("{0} cannot exceed memory (the static maximum).".format(option))
+    return target
+
+
+def userdevice_option(value: t.Any, option: str, highest: int) -> t.Optional[str]:
+    if value is None:
+        return None
+    text = str(value)
+    if not text.isdigit() or int(text) > highest:
+        raise ResourceError("{0}: {1!r} is not a device number; use 0 to {2}.".format(option, value, highest))
+    return str(int(text))
+
+
+class DiskSpec(t.NamedTuple):
+    index: int
+    name: t.Optional[str]
+    size: t.Optional[int]
+    sr: t.Optional[str]
+    userdevice: t.Optional[str]
+    bootable: t.Optional[bool]
+    mode: t.Optional[str]
+    vdi: t.Optional[str]
+
+    @property
+    def label(self) -> str:
+        return "disks[{0}]".format(self.index)
+
+
+def disk_specs(params: Params) -> t.Optional[t.List[DiskSpec]]:
+    if params.get("disks") is None:
+        return None
+    specs = []
+    for index, item in enumerate(params["disks"]):
+        label = "disks[{0}]".format(index)
+        spec = DiskSpec(index=index, name=item.get("name"), size=size_option(item.get("size"), label + ".size"), sr=item.get("sr"),
+                        userdevice=userdevice_option(item.get("userdevice"), label + ".userdevice", MAX_USERDEVICE),
+                        bootable=item.get("bootable"), mode=item.get("mode"), vdi=item.get("vdi"))
+        specs.append(spec)
+    _no_duplicates([s.userdevice for s in specs if s.userdevice], "disks", "userdevice")
+    _no_duplicates([s.vdi for s in specs if s.vdi], "disks", "vdi")
+    return specs
+
+
+class NetworkSpec(t.NamedTuple):
+    index: int
+    network: str
+    mac: t.Optional[str]
+    device: str
+    mtu: t.Optional[int]
+
+    @property
+    def label(self) -> str:
+        return "networks[{0}]".format(self.index)
+
+
+def network_specs(params: Params) -> t.Optional[t.List[NetworkSpec]]:
+    if params.get("networks") is None:
+        return None
+    specs = []
+    for index, item in enumerate(params["networks"]):
+        label = "networks[{0}]".format(index)
+        mac = item.get("mac")
+        if mac and not _MAC.match(mac):
+            raise ResourceError("{0}.mac: {1!r} is not a MAC address; write it as aa:bb:cc:dd:ee:ff.".format(label, mac))
+        mtu = item.get("mtu")
+        if mtu is not None and not 68 <= mtu <= 65535:
+            raise ResourceError("{0}.mtu: {1} is not a valid MTU (68 to 65535).".format(label, mtu))
+        device = userdevice_option(item.get("device"), label + ".device", MAX_VIF_DEVICE)
+        specs.append(NetworkSpec(index=index, network=item["network"], mac=mac.lower() if mac else None,
+                                 device=device if device is not None else str(index), mtu=mtu))
+    _no_duplicates([s.device for s in specs], "networks", "device")
+    return specs
+
+
+def _no_duplicates(values: t.List[str], option: str, field: str) -> None:
+    seen: t.Set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ResourceError("{0}: two items have {1} {2!r}; each must be different.".format(option, field, value))
+        seen.add(value)

@@ -1,0 +1,37 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The host a VM runs on: a VM the plan starts is started there (see power), a running VM
+elsewhere is live-migrated there with VM.pool_migrate once every other change is made."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
+from ansible_collections.xen.xapi.plugins.module_utils.vm.power import PowerPlan
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PAUSED, RUNNING
+
+BOOT_STEPS = ("start", "start_paused", "resume", "resume_paused")
+
+
+def target_host(ctx: PlanContext) -> t.Optional[str]:
+    """The host option as a ref; ResourceError naming the option when no host matches."""
+    key = ctx.params.get("target_host")
+    return ctx.pool.host(key, "target_host")[0] if key else None
+
+
+def plan(ctx: PlanContext, host: t.Optional[str], power_plan: PowerPlan) -> t.List[VmChange]:
+    final = power_plan.final_state or ctx.view.power_state
+    steps = power_plan.steps.before + power_plan.steps.after
+    if host is None or final not in (RUNNING, PAUSED) or any(step in BOOT_STEPS for step in steps):
+        return []
+    current = ctx.record.get("resident_on")
+    if current == host:
+        return []
+    if final == PAUSED:
+        raise ResourceError("target_host: a paused VM cannot be migrated; give state: running to move it to {0}."
+                            .format(ctx.pool.name_of(ctx.pool.hosts, host)))
+    names = ctx.pool.hosts
+    return [change("host", ctx.pool.name_of(names, current), ctx.pool.name_of(names, host),
+                   lambda: ctx.run("VM.pool_migrate", ctx.vm_ref, host, {"live": "true"}))]

@@ -1,0 +1,159 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Power states: which transitions a `state` needs, around the configuration changes.
+
+Transitions that stop the VM run before the configuration changes (so they apply to a halted
+VM), those that start it run after them. Changes that need the VM halted, on a VM that is not,
+are made with `force: true` by stopping it, applying them and bringing it back; without force
+they fail, listing those changes.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError
+from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import HALTED, PAUSED, RUNNING, STATE_NAMES, SUSPENDED
+
+TARGETS = {"running": RUNNING, "restarted": RUNNING, "halted": HALTED, "suspended": SUSPENDED, "paused": PAUSED}
+# Step -> the power state it leaves the VM in.
+STEP_RESULTS = {"shutdown": HALTED, "hard_shutdown": HALTED, "start": RUNNING, "start_paused": PAUSED, "resume": RUNNING,
+                "resume_paused": PAUSED, "unpause": RUNNING, "pause": PAUSED, "suspend": SUSPENDED, "reboot": RUNNING}
+
+
+class Transitions(t.NamedTuple):
+    before: t.List[str]
+    after: t.List[str]
+
+
+def _stop_steps(current: str, force: bool) -> t.List[str]:
+    if current == RUNNING:
+        return ["shutdown"]
+    if current == PAUSED:
+        return ["unpause", "shutdown"]
+    if current == SUSPENDED:
+        if not force:
+            raise ResourceError("The VM is suspended: halting it discards the memory it saved. Set force: true to do so, "
+                                "or resume it first with state: running.")
+        return ["hard_shutdown"]
+    return []
+
+
+def _go_steps(current: str, target: str) -> t.List[str]:
+    """Steps from a state that is not halted-by-request to the target (never through Halted)."""
+    table = {
+        (HALTED, RUNNING): ["start"], (SUSPENDED, RUNNING): ["resume"], (PAUSED, RUNNING): ["unpause"],
+        (HALTED, PAUSED): ["start_paused"], (SUSPENDED, PAUSED): ["resume_paused"], (RUNNING, PAUSED): ["pause"],
+        (RUNNING, SUSPENDED): ["suspend"], (PAUSED, SUSPENDED): ["unpause", "suspend"],
+    }
+    if current == target:
+        return []
+    if (current, target) not in table:
+        raise ResourceError("state: a {0} VM cannot become {1}; start it first with state: running."
+                            .format(STATE_NAMES[current], STATE_NAMES[target]))
+    return table[(current, target)]
+
+
+def transitions(current: str, state: str, needs_halt: bool, force: bool) -> Transitions:
+    """The power steps before and after the configuration changes (pure: unit tested)."""
+    target = TARGETS.get(state, current)
+    if target == HALTED:
+        return Transitions(_stop_steps(current, force), [])
+    if needs_halt and current != HALTED:
+        # The forced path: stop, change, and come back to the wanted (or the previous) state.
+        if target == SUSPENDED:
+            raise ResourceError("These changes need the VM halted, which discards the memory a suspended VM saved; it could not "
+                                "be suspended again. Give state: running or state: halted, with force: true.")
+        return Transitions(_stop_steps(current, force), _go_steps(HALTED, target))
+    before: t.List[str] = []
+    if current in (PAUSED, SUSPENDED) and target in (RUNNING, SUSPENDED) and current != target:
+        # Wake the VM first, so devices added to it are plugged in live.
+        before = _go_steps(current, RUNNING)
+        current = RUNNING
+    after = _go_steps(current, target)
+    if state == "restarted" and "start" not in after:
+        after.append("reboot")
+    return Transitions(before, after)
+
+
+class PowerPlan(t.NamedTuple):
+    before: t.List[VmChange]
+    after: t.List[VmChange]
+    steps: Transitions
+
+    @property
+    def final_state(self) -> t.Optional[str]:
+        """The state the steps leave the VM in; None when there are no steps."""
+        names = self.steps.before + self.steps.after
+        return STEP_RESULTS[names[-1]] if names else None
+
+
+def plan(ctx: PlanContext, config: t.Sequence[VmChange], start_host: t.Optional[str]) -> PowerPlan:
+    """The power steps as changes, after checking the changes that need the VM off."""
+    state = ctx.params.get("state") or "present"
+    current = ctx.view.power_state
+    if ctx.record.get("is_a_template") and TARGETS.get(state, HALTED) != HALTED:
+        raise ResourceError("state {0}: the VM is a template, and templates cannot run.".format(state))
+    offline = [c for c in config if c.offline]
+    target = TARGETS.get(state, current)
+    # A restart stops and starts the VM anyway: that is when such changes are made.
+    if offline and current != HALTED and target != HALTED and state != "restarted" and not ctx.params.get("force"):
+        listed = "; ".join("{0} ({1} -> {2})".format(c.option, c.before, c.after) for c in offline)
+        raise ResourceError("These changes need the VM halted: {0}. Set force: true to shut it down, apply them and start it "
+                            "again, or give state: halted.".format(listed), changes_needing_restart=[c.option for c in offline])
+    steps = transitions(current, state, bool(offline), bool(ctx.params.get("force")))
+    return PowerPlan(_as_changes(ctx, steps.before, current, start_host),
+                     _as_changes(ctx, steps.after, _state_after(current, steps.before), start_host), steps)
+
+
+def _state_after(current: str, steps: t.Sequence[str]) -> str:
+    return STEP_RESULTS[steps[-1]] if steps else current
+
+
+def _as_changes(ctx: PlanContext, steps: t.Sequence[str], current: str, host: t.Optional[str]) -> t.List[VmChange]:
+    changes = []
+    for step in steps:
+        after = "restarted" if step == "reboot" else STATE_NAMES[STEP_RESULTS[step]]
+        changes.append(change("power_state", STATE_NAMES[current], after, _step(ctx, step, host)))
+        current = STEP_RESULTS[step]
+    return changes
+
+
+def _step(ctx: PlanContext, step: str, host: t.Optional[str]) -> t.Callable[[], None]:
+    def apply() -> None:
+        vm, force = ctx.vm_ref, bool(ctx.params.get("force"))
+        if step == "shutdown":
+            clean_or_hard(ctx, "shutdown", force)
+        elif step == "reboot":
+            clean_or_hard(ctx, "reboot", force)
+        elif step in ("start", "start_paused"):
+            paused = step == "start_paused"
+            if host:
+                ctx.run("VM.start_on", vm, host, paused, False)
+            else:
+                ctx.run("VM.start", vm, paused, False)
+        elif step in ("resume", "resume_paused"):
+            paused = step == "resume_paused"
+            if host:
+                ctx.run("VM.resume_on", vm, host, paused, False)
+            else:
+                ctx.run("VM.resume", vm, paused, False)
+        else:
+            ctx.run("VM." + step, vm)
+        ctx.tracker.state = STEP_RESULTS[step]
+    return apply
+
+
+def clean_or_hard(ctx: PlanContext, operation: str, force: bool) -> None:
+    """A clean shutdown or reboot within shutdown_timeout; with force, the hard one if the guest does not comply."""
+    timeout = float(ctx.params.get("shutdown_timeout") or 120)
+    try:
+        ctx.run("VM.clean_" + operation, ctx.vm_ref, timeout=timeout)
+        return
+    except XapiBaseError as err:
+        if not force:
+            raise ResourceError("The clean {0} of the VM failed: {1} Set force: true to fall back to a hard {0}."
+                                .format(operation, err.describe()))
+    ctx.run("VM.hard_" + operation, ctx.vm_ref)

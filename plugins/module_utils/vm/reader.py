@@ -1,0 +1,121 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading a VM and what surrounds it in as few calls as possible.
+
+A VM is found with one `VM.get_all_records_where`. Its devices then come with one `event.from`
+subscribed to exactly those objects (`vbd/<ref>`, `vif/<ref>`, ...) plus the small pool-wide
+classes (hosts, networks, SRs, pool), and its disks with a second one (`vdi/<ref>`): an empty
+token makes event.from answer at once with the current records, whatever their number.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, api_class_name, normalize_record
+from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError, one_or_none
+from ansible_collections.xen.xapi.plugins.module_utils._query import field_equals, get_all_records_where, where_all, where_any
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PoolObjects, Record, Records, VmView, is_null
+
+# The pool-wide classes read with every VM: few objects each, and names users refer to.
+POOL_CLASSES = ("host", "network", "SR", "pool")
+Objects = t.Dict[str, Records]
+
+
+def read_objects(client: XapiClient, subscriptions: t.Sequence[str]) -> Objects:
+    """Current records for event.from subscriptions ("network", "vbd/OpaqueRef:..."), by API class."""
+    result: Objects = {}
+    if not subscriptions:
+        return result
+    answer = client.call("event.from", list(subscriptions), "", 1.0)
+    for event in answer.get("events") or []:
+        if event.get("operation") == "del" or event.get("snapshot") is None:
+            continue
+        cls = api_class_name(str(event.get("class", "")))
+        result.setdefault(cls, {})[event["ref"]] = normalize_record(cls, event["snapshot"])
+    return result
+
+
+def pool_objects(objects: Objects) -> PoolObjects:
+    pools = list(objects.get("pool", {}).values())
+    return PoolObjects(hosts=objects.get("host", {}), networks=objects.get("network", {}), srs=objects.get("SR", {}),
+                       pool=pools[0] if pools else {})
+
+
+def read_pool(client: XapiClient) -> PoolObjects:
+    """Hosts, networks, SRs and the pool record, in one call."""
+    return pool_objects(read_objects(client, [cls.lower() for cls in POOL_CLASSES]))
+
+
+def _subscriptions(cls: str, refs: t.Iterable[str]) -> t.List[str]:
+    return ["{0}/{1}".format(cls, ref) for ref in sorted(set(refs)) if not is_null(ref)]
+
+
+def read_view(client: XapiClient, ref: str, record: Record) -> VmView:
+    """The whole VM in two calls: its devices with the pool classes, then its disks."""
+    subscriptions = [cls.lower() for cls in POOL_CLASSES]
+    subscriptions += _subscriptions("vbd", record.get("VBDs", []))
+    subscriptions += _subscriptions("vif", record.get("VIFs", []))
+    subscriptions += _subscriptions("vm_guest_metrics", [record.get("guest_metrics", "")])
+    objects = read_objects(client, subscriptions)
+    vbds = objects.get("VBD", {})
+    disks = read_objects(client, _subscriptions("vdi", (vbd.get("VDI", "") for vbd in vbds.values())))
+    guest_metrics = list(objects.get("VM_guest_metrics", {}).values())
+    return VmView(ref=ref, record=record, vbds=vbds, vdis=disks.get("VDI", {}), vifs=objects.get("VIF", {}),
+                  guest_metrics=guest_metrics[0] if guest_metrics else {}, pool=pool_objects(objects))
+
+
+def reread(client: XapiClient, ref: str) -> VmView:
+    record = normalize_record("VM", client.call("VM.get_record", ref))
+    return read_view(client, ref, record)
+
+
+def _key_clause(key: str) -> str:
+    """Matches an object by uuid or name_label (`name__label` is how the filter language spells it)."""
+    return where_any(field_equals("uuid", key), field_equals("name__label", key))
+
+
+# Plain VMs: never templates (which snapshots also are) nor control domains.
+PLAIN_VM = where_all(field_equals("is_a_template", False), field_equals("is_control_domain", False))
+# Templates made from VMs, which `is_a_template: true` must still find (never the default ones).
+CUSTOM_TEMPLATE = where_all(field_equals("is_a_template", True), field_equals("is_a_snapshot", False),
+                            field_equals("is_default_template", False), field_equals("is_control_domain", False))
+
+
+def find_vm(client: XapiClient, name: t.Optional[str], uuid: t.Optional[str], templates_too: bool) -> t.Optional[t.Tuple[str, Record]]:
+    """The VM the identity options name; a name matching several VMs fails listing their uuids."""
+    kind = where_any(PLAIN_VM, CUSTOM_TEMPLATE) if templates_too else PLAIN_VM
+    if uuid:
+        identity = field_equals("uuid", uuid)
+    else:
+        identity = field_equals("name__label", name or "")
+    records = get_all_records_where(client, "VM", where_all(kind, identity))
+    return one_or_none(sorted(records.items()), "name" if not uuid else "uuid", uuid or name or "")
+
+
+def find_source(client: XapiClient, option: str, key: str, kind: str) -> t.Tuple[str, Record]:
+    """A template (kind "template") or a VM or snapshot to copy (kind "source"), by name or uuid."""
+    if kind == "template":
+        selector = where_all(field_equals("is_a_template", True), field_equals("is_a_snapshot", False))
+        what = "template"
+    else:
+        selector = where_any(field_equals("is_a_snapshot", True), PLAIN_VM)
+        what = "VM or snapshot"
+    records = get_all_records_where(client, "VM", where_all(selector, _key_clause(key)))
+    found = one_or_none(sorted(records.items()), option, key)
+    if found is None:
+        raise ResourceError("{0}: no {1} is named {2!r} or has that uuid.".format(option, what, key))
+    return found
+
+
+def find_vdi(client: XapiClient, option: str, key: str, iso: bool) -> t.Tuple[str, Record]:
+    """A disk or ISO image by uuid or name; for ISOs, images in ISO libraries win over other disks."""
+    records = get_all_records_where(client, "VDI", _key_clause(key))
+    if iso and len(records) > 1:
+        in_libraries = dict((ref, rec) for ref, rec in records.items() if rec.get("read_only"))
+        records = in_libraries or records
+    found = one_or_none(sorted(records.items()), option, key)
+    if found is None:
+        what = "ISO image" if iso else "virtual disk"
+        raise ResourceError("{0}: no {1} is named {2!r} or has that uuid.".format(option, what, key))
+    return found

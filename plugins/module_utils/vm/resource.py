@@ -1,0 +1,160 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The VM resource of the shared reconcile path: the families' plans put in the order they apply.
+
+    power steps that stop the VM ─▶ hardware, boot, metadata, disks, CD, networks
+        ─▶ power steps that start it ─▶ live migration ─▶ wait for the guest's addresses
+
+A no-op run reads the VM in three calls (the VM, its devices with the pool objects, its disks)
+and writes nothing.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils.vm import boot, cdrom, create, disks, hardware, metadata, networks, placement, power
+from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
+from ansible_collections.xen.xapi.plugins.module_utils.vm.guest import has_addresses, wait_for_ip
+from ansible_collections.xen.xapi.plugins.module_utils.vm.options import Params, check_top_level
+from ansible_collections.xen.xapi.plugins.module_utils.vm.present import present
+from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_vm, read_view, reread
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PAUSED, RUNNING, STATE_NAMES, VmView
+
+CONFIG_FAMILIES = (hardware, boot, metadata, disks, cdrom, networks)
+
+
+class VmPlan(t.NamedTuple):
+    changes: t.List[VmChange]
+    final_state: str
+
+
+def plan_changes(client: XapiClient, params: Params, view: VmView) -> VmPlan:
+    """Every change the options ask of this VM, in the order they must be applied."""
+    ctx = PlanContext(client, params, view)
+    host = placement.target_host(ctx)
+    config: t.List[VmChange] = []
+    for family in CONFIG_FAMILIES:
+        config += family.plan(ctx)
+    power_plan = power.plan(ctx, config, host)
+    migration = placement.plan(ctx, host, power_plan)
+    return VmPlan(power_plan.before + config + power_plan.after + migration, power_plan.final_state or view.power_state)
+
+
+class VmResource(Resource):
+    result_key = "vm"
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.view: t.Optional[VmView] = None
+        self.stale = False
+        self.presented: Record = {}
+
+    # -- hooks of the reconcile path -------------------------------------------------------------
+    def locate(self) -> Found:
+        check_top_level(self.params)
+        found = find_vm(self.client, self.params.get("name"), self.params.get("uuid"), bool(self.params.get("is_a_template")))
+        if found is not None:
+            self.view = read_view(self.client, *found)
+        return found
+
+    def present(self, ref: t.Optional[str]) -> Record:
+        if ref is None:
+            return {}
+        if self.view is None or self.view.ref != ref or self.stale:
+            self.view, self.stale = reread(self.client, ref), False
+        # Kept, so that a wait for addresses on an unchanged VM can complete the returned object in place.
+        self.presented = present(self.view)
+        return self.presented
+
+    def plan_update(self, ref: str, record: Record) -> t.List[Change]:
+        assert self.view is not None
+        planned = plan_changes(self.client, self.params, self.view)
+        changes = [self._tracked(c) for c in planned.changes]
+        missing = self._must_wait(planned.final_state, self.view)
+        if self.params.get("wait_for_ip") and changes:
+            changes[-1] = self._then_wait(changes[-1], ref)
+        elif missing and not self.module.check_mode:
+            self.wait(ref)
+            self.presented.update(present(reread(self.client, ref)))
+        return list(changes)
+
+    def plan_create(self) -> t.Callable[[], str]:
+        name = self.params.get("name")
+        if not name:
+            raise ResourceError("uuid: no VM has uuid {0!r}; to create a VM, give its name (and a template or source)."
+                                .format(self.params.get("uuid")))
+        if not self.params.get("template") and not self.params.get("source"):
+            raise ResourceError("VM {0!r} does not exist; give template (or source) to create it.".format(name))
+        creation = create.plan(self.client, self.params)
+        # Check the other options against the VM-to-be, so mistakes fail before anything is made.
+        prospect = plan_changes(self.client, self.params, creation.prospect)
+        self._must_wait(prospect.final_state, creation.prospect)
+
+        def make() -> str:
+            ref = creation.run(self.client, name, self.params.get("linked_clone", True))
+            self.stale = True
+            planned = plan_changes(self.client, self.params, reread(self.client, ref))
+            for step in planned.changes:
+                step.apply()
+            if self.params.get("wait_for_ip"):
+                self.wait(ref)
+            return ref
+        return make
+
+    def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
+        assert self.view is not None
+        view = self.view
+        ctx = PlanContext(self.client, self.params, view)
+        changes: t.List[Change] = []
+        if view.power_state in (RUNNING, PAUSED):
+            def stop() -> None:
+                if ctx.tracker.state == PAUSED:
+                    ctx.run("VM.hard_shutdown", ref)
+                else:
+                    # The VM is going: a guest that ignores the clean shutdown is stopped hard.
+                    power.clean_or_hard(ctx, "shutdown", force=True)
+            changes.append(change("power_state", STATE_NAMES[view.power_state], "halted", stop))
+        owned = [] if self.params.get("keep_disks") else [vbd["VDI"] for _r, vbd in view.disks() if view.owns_vdi(vbd.get("VDI", ""))]
+
+        def destroy() -> None:
+            ctx.run("VM.destroy", ref)
+            for vdi in owned:
+                ctx.run("VDI.destroy", vdi)
+        changes.append(change("state", "present", "absent", destroy))
+        return changes
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def _tracked(self, step: VmChange) -> VmChange:
+        """The change, marking the VM as read stale once it has applied."""
+        apply = step.apply
+
+        def run() -> None:
+            apply()
+            self.stale = True
+        step.apply = run
+        return step
+
+    def _must_wait(self, final_state: str, view: VmView) -> bool:
+        if not self.params.get("wait_for_ip"):
+            return False
+        if final_state != RUNNING:
+            raise ResourceError("wait_for_ip: the VM will be {0}; only a running VM reports addresses. Give state: running."
+                                .format(STATE_NAMES.get(final_state, final_state.lower())))
+        # Addresses a running VM reports already do; after any change they are waited for again.
+        return not (view.power_state == RUNNING and has_addresses(view.guest_metrics, self.params["wait_for_ip_families"]))
+
+    def _then_wait(self, last: VmChange, ref: str) -> VmChange:
+        apply = last.apply
+
+        def run() -> None:
+            apply()
+            self.wait(ref)
+        last.apply = run
+        return last
+
+    def wait(self, ref: str) -> None:
+        wait_for_ip(self.client, ref, self.params["wait_for_ip_families"], float(self.params["wait_for_ip_timeout"]))
+        self.stale = True

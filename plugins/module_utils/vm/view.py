@@ -1,0 +1,119 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A VM with its devices and the pool objects around it, as read in a few batched calls.
+
+Everything here is pure: the reader fills these structures and the families only look at them,
+so their planning logic can be unit tested without a server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError, one_or_none
+from ansible_collections.xen.xapi.plugins.module_utils._query import find_by_ref_or_uuid_or_name
+
+Record = t.Dict[str, t.Any]
+Records = t.Dict[str, Record]
+NULL_REF = "OpaqueRef:NULL"
+
+# XAPI power states and the names the module uses for them (its `state` choices).
+RUNNING, HALTED, SUSPENDED, PAUSED = "Running", "Halted", "Suspended", "Paused"
+STATE_NAMES = {RUNNING: "running", HALTED: "halted", SUSPENDED: "suspended", PAUSED: "paused"}
+
+
+def is_null(ref: t.Optional[str]) -> bool:
+    return not ref or ref == NULL_REF
+
+
+def userdevice_order(record: Record) -> t.Tuple[int, str]:
+    """Sort key for VBDs and VIFs: numeric slots first, in numeric order."""
+    text = str(record.get("userdevice", record.get("device", "")))
+    return (int(text), text) if text.isdigit() else (1 << 30, text)
+
+
+@dataclasses.dataclass
+class PoolObjects:
+    """The small, pool-wide classes a VM refers to by name: hosts, networks, SRs, and the pool."""
+
+    hosts: Records = dataclasses.field(default_factory=dict)
+    networks: Records = dataclasses.field(default_factory=dict)
+    srs: Records = dataclasses.field(default_factory=dict)
+    pool: Record = dataclasses.field(default_factory=dict)
+
+    def _resolve(self, records: Records, key: str, option: str, what: str) -> t.Tuple[str, Record]:
+        found = one_or_none(find_by_ref_or_uuid_or_name(records, key), what, key)
+        if found is None:
+            known = ", ".join(sorted(r.get("name_label", "") for r in records.values())) or "none"
+            raise ResourceError("{0}: no {1} is named {2!r} or has that uuid (known: {3}).".format(option, what, key, known))
+        return found
+
+    def host(self, key: str, option: str) -> t.Tuple[str, Record]:
+        return self._resolve(self.hosts, key, option, "host")
+
+    def network(self, key: str, option: str) -> t.Tuple[str, Record]:
+        return self._resolve(self.networks, key, option, "network")
+
+    def sr(self, key: str, option: str) -> t.Tuple[str, Record]:
+        return self._resolve(self.srs, key, option, "SR")
+
+    def default_sr(self, option: str) -> t.Tuple[str, Record]:
+        """The pool's default SR; ResourceError asking for `option` when there is none."""
+        ref = self.pool.get("default_SR", NULL_REF)
+        if is_null(ref) or ref not in self.srs:
+            raise ResourceError("{0}: the pool has no default SR; name the SR to use.".format(option))
+        return ref, self.srs[ref]
+
+    def name_of(self, records: Records, ref: t.Optional[str]) -> t.Optional[str]:
+        if is_null(ref) or ref not in records:
+            return None
+        return records[ref].get("name_label")
+
+
+@dataclasses.dataclass
+class VmView:
+    """One VM: its record, its VBDs with their VDIs, its VIFs, guest metrics, and the pool objects."""
+
+    ref: str
+    record: Record
+    vbds: Records = dataclasses.field(default_factory=dict)
+    vdis: Records = dataclasses.field(default_factory=dict)
+    vifs: Records = dataclasses.field(default_factory=dict)
+    guest_metrics: Record = dataclasses.field(default_factory=dict)
+    pool: PoolObjects = dataclasses.field(default_factory=PoolObjects)
+
+    @property
+    def power_state(self) -> str:
+        return str(self.record.get("power_state", HALTED))
+
+    @property
+    def uuid(self) -> str:
+        return str(self.record.get("uuid", ""))
+
+    def vbds_of_type(self, vbd_type: str) -> t.List[t.Tuple[str, Record]]:
+        """This VM's VBDs of one type ("Disk", "CD"), in userdevice order."""
+        found = [(ref, rec) for ref, rec in self.vbds.items() if rec.get("type") == vbd_type]
+        return sorted(found, key=lambda item: userdevice_order(item[1]))
+
+    def disks(self) -> t.List[t.Tuple[str, Record]]:
+        return self.vbds_of_type("Disk")
+
+    def cd_drives(self) -> t.List[t.Tuple[str, Record]]:
+        return self.vbds_of_type("CD")
+
+    def vdi_of(self, vbd: Record) -> t.Optional[Record]:
+        if vbd.get("empty") or is_null(vbd.get("VDI")):
+            return None
+        return self.vdis.get(vbd["VDI"])
+
+    def vifs_by_device(self) -> t.Dict[str, t.Tuple[str, Record]]:
+        return dict((rec.get("device", ""), (ref, rec)) for ref, rec in self.vifs.items())
+
+    def used_userdevices(self) -> t.Set[str]:
+        return set(str(rec.get("userdevice", "")) for rec in self.vbds.values())
+
+    def owns_vdi(self, vdi_ref: str) -> bool:
+        """Whether a disk belongs to this VM alone: no VBD of another VM uses it."""
+        vdi = self.vdis.get(vdi_ref)
+        return vdi is not None and all(vbd in self.vbds for vbd in vdi.get("VBDs", []))

@@ -1,0 +1,70 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Reading a whole pool for the inventory in one event.from call, keeping only the fields it uses.
+
+The result is plain JSON data (class -> ref -> trimmed record), so it can go to an inventory
+cache as it is and be read back on the next run without talking to the pool.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, normalize_record
+from ansible_collections.xen.xapi.plugins.module_utils._query import event_class_name
+
+# class -> ref -> trimmed record
+PoolData = t.Dict[str, t.Dict[str, t.Dict[str, t.Any]]]
+
+NULL_REF = "OpaqueRef:NULL"
+
+# The fields the inventory reads, per class. Trimming right after decoding keeps the memory
+# of a cached or in-flight pool small: full VM records carry more than a hundred fields.
+SNAPSHOT_FIELDS: dict[str, tuple[str, ...]] = {
+    "pool": ("uuid", "name_label", "master"),
+    "host": ("uuid", "name_label", "name_description", "address", "hostname", "enabled",
+             "software_version", "tags", "other_config"),
+    "VM": ("uuid", "name_label", "name_description", "power_state", "resident_on", "VCPUs_at_startup",
+           "memory_static_max", "guest_metrics", "tags", "other_config", "is_a_template", "is_a_snapshot",
+           "is_control_domain"),
+    "VM_guest_metrics": ("os_version", "networks"),
+    "network": ("uuid", "name_label"),
+    "VIF": ("VM", "network", "device", "MAC"),
+    "VBD": ("VM", "VDI", "userdevice", "type", "empty"),
+    "VDI": ("name_label", "virtual_size", "SR"),
+    "SR": ("name_label",),
+}
+SNAPSHOT_CLASSES = tuple(SNAPSHOT_FIELDS)
+
+
+def trim_record(cls: str, record: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """The fields of SNAPSHOT_FIELDS[cls] that the record has, with ints as ints on both transports."""
+    trimmed = dict((name, record[name]) for name in SNAPSHOT_FIELDS[cls] if name in record)
+    return normalize_record(cls, trimmed)
+
+
+def empty_pool_data() -> PoolData:
+    return dict((cls, {}) for cls in SNAPSHOT_CLASSES)
+
+
+def add_events(data: PoolData, events: t.Iterable[t.Mapping[str, t.Any]]) -> PoolData:
+    """Fold the events of an event.from answer into data (deletions and unknown classes are skipped)."""
+    by_event_name = dict((event_class_name(cls), cls) for cls in SNAPSHOT_CLASSES)
+    for event in events:
+        cls = by_event_name.get(str(event.get("class", "")).lower())
+        snapshot = event.get("snapshot")
+        if cls is None or event.get("operation") == "del" or not isinstance(snapshot, dict):
+            continue
+        data[cls][event["ref"]] = trim_record(cls, snapshot)
+    return data
+
+
+def read_pool(client: XapiClient) -> PoolData:
+    """Every object the inventory needs, read consistently in a single event.from call.
+
+    An empty token makes event.from answer with every current object of the classes asked for,
+    so the number of calls does not depend on the size of the pool.
+    """
+    subscriptions = [event_class_name(cls) for cls in SNAPSHOT_CLASSES]
+    answer = client.call("event.from", subscriptions, "", 1.0)
+    return add_events(empty_pool_data(), answer.get("events") or [])
