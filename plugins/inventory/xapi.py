@@ -20,13 +20,14 @@ description:
     chosen. A VM with no such address gets no C(ansible_host) and is put in the C(<group_prefix>without_ip) group.
     A physical host's C(ansible_host) is its management address. O(compose) may set C(ansible_host) to anything else.
   - B(Host variables), prefixed with O(vars_prefix) (V(xapi_) by default). For VMs C(class) (V(VM)), C(uuid),
-    C(name_label), C(name_description), C(power_state), C(host) (name of the host it runs on, empty when not running),
-    C(pool), C(pool_uuid), C(vcpus), C(memory) (bytes), C(os_version) (what the guest agent reports, a dictionary),
-    C(os_family) (V(linux), V(windows), V(bsd), or empty), C(networks) (list of C(device), C(network), C(network_uuid),
-    C(mac), C(ipv4), C(ipv6) per VIF), C(disks) (list of C(device), C(name), C(size) in bytes, C(sr) per virtual disk),
-    C(tags), C(other_config), C(is_a_template), C(is_a_snapshot), C(is_control_domain).
-  - For physical hosts C(class) (V(host)), C(uuid), C(name_label), C(name_description), C(address), C(hostname),
-    C(pool), C(pool_uuid), C(is_master), C(enabled), C(software_version), C(tags), C(other_config).
+    C(name_label), C(power_state), C(host) (name of the host it runs on, empty when not running), C(pool), C(vcpus),
+    C(memory) (static maximum, in bytes), C(os_version) (what the guest agent reports, a dictionary), C(os_family)
+    (V(linux), V(windows), V(bsd), or empty), C(tags), C(other_config), C(is_a_template), C(is_a_snapshot),
+    C(is_control_domain); with O(vm_details), C(networks) (a list of C(device), C(network) name, C(mac), C(ipv4) and
+    C(ipv6) address lists per VIF) and C(disks) (a list of C(device), C(name), C(size) in bytes and C(sr) name per
+    virtual disk; CD drives are left out).
+  - For physical hosts C(class) (V(host)), C(uuid), C(name_label), C(address), C(hostname), C(pool), C(is_master),
+    C(enabled), C(software_version), C(tags), C(other_config).
   - B(Built-in groups), prefixed with O(group_prefix) and made of letters, digits and underscores only;
     C(vms) (every VM), C(hosts) (every physical host), and for each kind listed in O(group_by) C(pool_<pool name>),
     C(host_<host name>) (VMs running on that host), C(power_<power state>) (V(running), V(halted), V(suspended),
@@ -148,10 +149,20 @@ options:
   address_networks:
     description:
       - Networks (name or uuid) whose VIFs C(ansible_host) may come from, in order of preference.
-        An empty list allows every VIF, in device order.
+        An empty list allows every VIF, in device order. Needs V(networks) in O(vm_details).
     type: list
     elements: str
     default: []
+  vm_details:
+    description:
+      - The per-VM summaries to build as host variables. Each needs more of the pool to be read and makes the
+        inventory bigger; leave them out to list very large pools faster.
+      - V(networks) reads the VIFs and networks, for C(networks) and for O(address_networks).
+      - V(disks) reads the virtual block devices, disks and storage repositories, for C(disks).
+    type: list
+    elements: str
+    choices: [ networks, disks ]
+    default: [ networks, disks ]
   vars_prefix:
     description: Prefix of the host variable names made from the pool's records.
     type: str
@@ -237,7 +248,7 @@ from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_options import
     connection_targets,
     settings_from_options,
 )
-from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_snapshot import PoolData, read_pool
+from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_snapshot import PoolData, read_pool, snapshot_classes
 
 CONFIG_SUFFIXES = (".xapi.yml", ".xapi.yaml")
 # Since ansible-core 2.19 a string is only templated when it was explicitly trusted, and an inventory
@@ -270,18 +281,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             settings = settings_from_options(self.get_option)
         except InventoryOptionError as err:
             raise AnsibleParserError("Invalid {0} configuration in {1}: {2}".format(self.NAME, path, err))
-        pools = self._pools(path, targets, cache)
-        objects = [obj for data in pools for obj in pool_objects(data, settings.selection, settings.address_rule)]
+        pools = self._pools(path, targets, snapshot_classes(settings.vm_details), cache)
+        objects = [obj for data in pools for obj in pool_objects(data, settings.selection, settings.address_rule, settings.vm_details)]
         self._populate(objects, settings)
 
     # --- Reading the pools, or the cache ------------------------------------------------------
 
-    def _pools(self, path: str, targets: list[ConnectionParams], cache: bool) -> list[PoolData]:
+    def _pools(self, path: str, targets: list[ConnectionParams], classes: tuple[str, ...], cache: bool) -> list[PoolData]:
         """The records of every pool, from the cache when allowed and still valid for these pools."""
         use_cache = bool(self.get_option("cache"))
         key = self.get_cache_key(path)
-        # A cache filled for other pools (the file was edited since) must not be served.
-        sources = ["{0}@{1}".format(target.username, build_base_url(target.hostname)) for target in targets]
+        # A cache filled for other pools or other classes (the file was edited since) must not be served.
+        sources = ["{0}@{1}".format(target.username, build_base_url(target.hostname)) for target in targets] + list(classes)
         if use_cache and cache:
             try:
                 cached = self._cache[key]
@@ -289,19 +300,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 cached = None
             if isinstance(cached, dict) and cached.get("sources") == sources:
                 return list(cached["pools"])
-        pools = [self._read_pool(target) for target in targets]
+        pools = [self._read_pool(target, classes) for target in targets]
         if use_cache:
             self._cache[key] = {"sources": sources, "pools": pools}
         return pools
 
-    def _read_pool(self, target: ConnectionParams) -> PoolData:
+    def _read_pool(self, target: ConnectionParams, classes: tuple[str, ...]) -> PoolData:
         base_url = build_base_url(target.hostname)
         if base_url.startswith("http://"):
             self.display.warning("Connecting to {0} over plain HTTP: the password and all data travel unencrypted. "
                                  "Use https:// (the default when no scheme is given) outside test setups.".format(base_url))
         try:
             with XapiClient(target) as client:
-                return read_pool(client)
+                return read_pool(client, classes)
         except XapiBaseError as err:
             message = "Cannot read the pool at {0}: {1}".format(base_url, err.describe())
             raise AnsibleParserError(redact(message, [target.password]))

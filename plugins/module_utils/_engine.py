@@ -166,3 +166,23 @@ def merge_map(current: t.Mapping[str, str], wanted: t.Optional[t.Mapping[str, t.
 def field_change(option: str, before: t.Any, after: t.Any, apply: t.Callable[[], None]) -> t.List[Change]:
     """A one-element change list when the value differs (the common case for setters), else []."""
     return [] if before == after else [Change(option, before, after, apply)]
+
+
+ResourceType = t.TypeVar("ResourceType", bound=Resource)
+
+
+def reconcile_with_report(module: XapiModule, resource_class: t.Type[ResourceType],
+                          report: t.Callable[[ResourceType], Record]) -> t.NoReturn:
+    """`reconcile`, for modules that return more than their object (e.g. the object's siblings).
+
+    Once the run is over (after the writes, or before any in check mode), the keys `report(resource)`
+    returns are added to the result. A ResourceError raised by `report` fails the module the same way.
+    """
+    with module.client() as client:
+        resource = resource_class(module, client)
+        try:
+            result = _reconcile(module, resource)
+            result.update(report(resource))
+        except ResourceError as err:
+            module.fail(err.msg, **err.details)
+    module.exit(**result)

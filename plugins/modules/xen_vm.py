@@ -18,7 +18,7 @@ description:
   - A run that changes nothing reads the VM, its devices, disks and the pool objects they refer to in three
     API calls.
 author:
-  - xen.xapi maintainers
+  - xen.xapi maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - xen.xapi.connection
   - xen.xapi.attributes

@@ -18,6 +18,7 @@ from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_snapshot impor
 
 POWER_STATES = ("Running", "Halted", "Suspended", "Paused")
 ADDRESS_FAMILIES = ("ipv4", "ipv6")
+VM_DETAILS = ("networks", "disks")
 
 # Keys of VM_guest_metrics.networks: "0/ip" (legacy, first IPv4), "0/ipv4/1", "0/ipv6/0".
 _GUEST_NETWORK_KEY = re.compile(r"^(\d+)/(ip|ipv4|ipv6)(?:/(\d+))?$")
@@ -169,12 +170,11 @@ def _group_by_vm(records: t.Mapping[str, t.Mapping[str, t.Any]]) -> dict[str, li
     return grouped
 
 
-def pool_identity(data: PoolData) -> tuple[str, str]:
-    """(name, uuid) of the pool; a pool without a name (a standalone host) is named after its master."""
+def pool_name(data: PoolData) -> str:
+    """The pool's name; a pool without one (a standalone host) is named after its master."""
     for pool in data["pool"].values():
-        name = pool.get("name_label") or data["host"].get(pool.get("master", NULL_REF), {}).get("name_label", "")
-        return name, pool.get("uuid", "")
-    return "", ""
+        return pool.get("name_label") or data["host"].get(pool.get("master", NULL_REF), {}).get("name_label", "")
+    return ""
 
 
 def is_selected_vm(vm: t.Mapping[str, t.Any], selection: Selection) -> bool:
@@ -190,47 +190,53 @@ def is_selected_vm(vm: t.Mapping[str, t.Any], selection: Selection) -> bool:
     return wanted and (not selection.power_states or vm.get("power_state") in selection.power_states)
 
 
-def _host_object(ref: str, host: t.Mapping[str, t.Any], pool: tuple[str, str], master: str) -> InventoryObject:
+def _host_object(ref: str, host: t.Mapping[str, t.Any], pool_name: str, master: str) -> InventoryObject:
     facts = {
         "class": "host", "uuid": host.get("uuid", ""), "name_label": host.get("name_label", ""),
-        "name_description": host.get("name_description", ""), "address": host.get("address", ""),
-        "hostname": host.get("hostname", ""), "pool": pool[0], "pool_uuid": pool[1], "is_master": ref == master,
-        "enabled": bool(host.get("enabled")), "software_version": dict(host.get("software_version") or {}),
-        "tags": list(host.get("tags") or []), "other_config": dict(host.get("other_config") or {}),
+        "address": host.get("address", ""), "hostname": host.get("hostname", ""), "pool": pool_name,
+        "is_master": ref == master, "enabled": bool(host.get("enabled")),
+        "software_version": dict(host.get("software_version") or {}), "tags": list(host.get("tags") or []),
+        "other_config": dict(host.get("other_config") or {}),
     }
     return InventoryObject("host", facts, host.get("address") or None)
 
 
-def _vm_object(vm: t.Mapping[str, t.Any], data: PoolData, pool: tuple[str, str], vifs: list[t.Mapping[str, t.Any]],
-               vbds: list[t.Mapping[str, t.Any]], rule: AddressRule) -> InventoryObject:
+def _vm_object(vm: t.Mapping[str, t.Any], data: PoolData, pool_name: str, vifs: list[t.Mapping[str, t.Any]],
+               vbds: list[t.Mapping[str, t.Any]], rule: AddressRule, details: t.Collection[str]) -> InventoryObject:
     metrics = data["VM_guest_metrics"].get(vm.get("guest_metrics", NULL_REF), {})
     os_version = dict(metrics.get("os_version") or {})
+    # Without the networks detail there are no VIFs: the guest's devices alone give the addresses.
     networks = vm_networks(vifs, data["network"], guest_addresses(metrics.get("networks") or {}))
     resident = data["host"].get(vm.get("resident_on", NULL_REF), {})
-    facts = {
+    facts: dict[str, t.Any] = {
         "class": "VM", "uuid": vm.get("uuid", ""), "name_label": vm.get("name_label", ""),
-        "name_description": vm.get("name_description", ""), "power_state": vm.get("power_state", ""),
-        "host": resident.get("name_label", ""), "pool": pool[0], "pool_uuid": pool[1],
+        "power_state": vm.get("power_state", ""), "host": resident.get("name_label", ""), "pool": pool_name,
         "vcpus": vm.get("VCPUs_at_startup", 0), "memory": vm.get("memory_static_max", 0),
-        "os_version": os_version, "os_family": os_family(os_version), "networks": networks,
-        "disks": vm_disks(vbds, data["VDI"], data["SR"]), "tags": list(vm.get("tags") or []),
+        "os_version": os_version, "os_family": os_family(os_version), "tags": list(vm.get("tags") or []),
         "other_config": dict(vm.get("other_config") or {}), "is_a_template": bool(vm.get("is_a_template")),
         "is_a_snapshot": bool(vm.get("is_a_snapshot")), "is_control_domain": bool(vm.get("is_control_domain")),
     }
+    if "networks" in details:
+        # network_uuid only serves address_networks; every other key is a host variable.
+        facts["networks"] = [dict((key, value) for key, value in entry.items() if key != "network_uuid") for entry in networks]
+    if "disks" in details:
+        facts["disks"] = vm_disks(vbds, data["VDI"], data["SR"])
     return InventoryObject("VM", facts, choose_address(networks, rule))
 
 
-def pool_objects(data: PoolData, selection: Selection, rule: AddressRule) -> list[InventoryObject]:
+def pool_objects(data: PoolData, selection: Selection, rule: AddressRule,
+                 details: t.Collection[str] = VM_DETAILS) -> list[InventoryObject]:
     """The pool's physical hosts (when selected) then its selected VMs, each in uuid order."""
-    pool = pool_identity(data)
+    name = pool_name(data)
     master = next(iter(data["pool"].values()), {}).get("master", NULL_REF)
     objects: list[InventoryObject] = []
     if selection.include_pool_hosts:
         hosts = sorted(data["host"].items(), key=lambda item: item[1].get("uuid", ""))
-        objects.extend(_host_object(ref, host, pool, master) for ref, host in hosts)
+        objects.extend(_host_object(ref, host, name, master) for ref, host in hosts)
     vifs_by_vm = _group_by_vm(data["VIF"])
     vbds_by_vm = _group_by_vm(data["VBD"])
     vms = sorted(((ref, vm) for ref, vm in data["VM"].items() if is_selected_vm(vm, selection)),
                  key=lambda item: item[1].get("uuid", ""))
-    objects.extend(_vm_object(vm, data, pool, vifs_by_vm.get(ref, []), vbds_by_vm.get(ref, []), rule) for ref, vm in vms)
+    objects.extend(_vm_object(vm, data, name, vifs_by_vm.get(ref, []), vbds_by_vm.get(ref, []), rule, details)
+                   for ref, vm in vms)
     return objects

@@ -44,6 +44,7 @@ class InventorySettings:
     group_prefix: str
     group_by: tuple[str, ...]
     filters: tuple[str, ...]
+    vm_details: tuple[str, ...]
 
 
 def _plain(value: t.Any) -> t.Any:
@@ -115,13 +116,21 @@ def settings_from_options(get_option: t.Callable[[str], t.Any]) -> InventorySett
         power_states=tuple(get_option("power_states") or ()),
     )
     families = tuple(dict.fromkeys(get_option("address_families") or ()))
+    if not families:
+        raise InventoryOptionError("address_families must list ipv4, ipv6 or both.")
+    networks = tuple(str(name) for name in get_option("address_networks") or ())
+    vm_details = tuple(dict.fromkeys(get_option("vm_details") or ()))
+    if networks and "networks" not in vm_details:
+        raise InventoryOptionError("address_networks needs the networks of each VM: add networks to vm_details, "
+                                   "or leave address_networks empty.")
     return InventorySettings(
         selection=selection,
-        address_rule=AddressRule(families=families, networks=tuple(str(name) for name in get_option("address_networks") or ())),
+        address_rule=AddressRule(families=families, networks=networks),
         hostnames=hostnames,
         duplicate_hostnames=get_option("duplicate_hostnames"),
         vars_prefix=str(get_option("vars_prefix") or ""),
         group_prefix=str(get_option("group_prefix") or ""),
         group_by=tuple(get_option("group_by") or ()),
         filters=tuple(expression for expression in get_option("filters") or () if isinstance(expression, str) and expression.strip()),
+        vm_details=vm_details,
     )

@@ -22,11 +22,9 @@ NULL_REF = "OpaqueRef:NULL"
 # of a cached or in-flight pool small: full VM records carry more than a hundred fields.
 SNAPSHOT_FIELDS: dict[str, tuple[str, ...]] = {
     "pool": ("uuid", "name_label", "master"),
-    "host": ("uuid", "name_label", "name_description", "address", "hostname", "enabled",
-             "software_version", "tags", "other_config"),
-    "VM": ("uuid", "name_label", "name_description", "power_state", "resident_on", "VCPUs_at_startup",
-           "memory_static_max", "guest_metrics", "tags", "other_config", "is_a_template", "is_a_snapshot",
-           "is_control_domain"),
+    "host": ("uuid", "name_label", "address", "hostname", "enabled", "software_version", "tags", "other_config"),
+    "VM": ("uuid", "name_label", "power_state", "resident_on", "VCPUs_at_startup", "memory_static_max", "guest_metrics",
+           "tags", "other_config", "is_a_template", "is_a_snapshot", "is_control_domain"),
     "VM_guest_metrics": ("os_version", "networks"),
     "network": ("uuid", "name_label"),
     "VIF": ("VM", "network", "device", "MAC"),
@@ -35,6 +33,18 @@ SNAPSHOT_FIELDS: dict[str, tuple[str, ...]] = {
     "SR": ("name_label",),
 }
 SNAPSHOT_CLASSES = tuple(SNAPSHOT_FIELDS)
+# Always read; each VM detail then adds the classes it is made from. On large pools the
+# details are most of the data: leaving them out makes the snapshot and the inventory lighter.
+BASE_CLASSES = ("pool", "host", "VM", "VM_guest_metrics")
+DETAIL_CLASSES: dict[str, tuple[str, ...]] = {"networks": ("network", "VIF"), "disks": ("VBD", "VDI", "SR")}
+
+
+def snapshot_classes(details: t.Iterable[str]) -> tuple[str, ...]:
+    """The classes to read for these VM details, in SNAPSHOT_CLASSES order."""
+    wanted = set(BASE_CLASSES)
+    for detail in details:
+        wanted.update(DETAIL_CLASSES[detail])
+    return tuple(cls for cls in SNAPSHOT_CLASSES if cls in wanted)
 
 
 def trim_record(cls: str, record: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
@@ -59,12 +69,12 @@ def add_events(data: PoolData, events: t.Iterable[t.Mapping[str, t.Any]]) -> Poo
     return data
 
 
-def read_pool(client: XapiClient) -> PoolData:
-    """Every object the inventory needs, read consistently in a single event.from call.
+def read_pool(client: XapiClient, classes: t.Sequence[str] = SNAPSHOT_CLASSES) -> PoolData:
+    """Every object of these classes, read consistently in a single event.from call.
 
     An empty token makes event.from answer with every current object of the classes asked for,
-    so the number of calls does not depend on the size of the pool.
+    so the number of calls does not depend on the size of the pool. Classes not read are
+    present and empty in the result.
     """
-    subscriptions = [event_class_name(cls) for cls in SNAPSHOT_CLASSES]
-    answer = client.call("event.from", subscriptions, "", 1.0)
+    answer = client.call("event.from", [event_class_name(cls) for cls in classes], "", 1.0)
     return add_events(empty_pool_data(), answer.get("events") or [])

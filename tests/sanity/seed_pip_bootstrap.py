@@ -50,11 +50,14 @@ def main() -> None:
     """Seed the ansible-test get-pip cache with the offline stand-in, refreshing older copies."""
     target = cache_path(required_pip_version())
     if target.exists() and is_foreign_script(target):
-        print(f'ansible-test pip bootstrap already cached: {target}')
+        print(f'ansible-test pip bootstrap: using the cached get-pip.py at {target}')
+        return
+    if target.exists() and target.read_bytes() == STAND_IN.read_bytes():
+        print(f'ansible-test pip bootstrap: stand-in up to date at {target}')
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(STAND_IN, target)
-    print(f'ansible-test pip bootstrap seeded: {target}')
+    print(f'ansible-test pip bootstrap: stand-in installed at {target}')
 
 
 if __name__ == '__main__':

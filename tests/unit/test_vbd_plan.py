@@ -215,3 +215,15 @@ def test_the_view_names_vm_and_disk_and_is_empty_for_an_empty_cd() -> None:
 def test_wanted_is_a_value_object() -> None:
     assert dataclasses.replace(wanted(), mode="RO").mode == "RO"
     assert wanted(vdi_ref=NULL_REF).wants_empty and wanted().drive_type == "Disk"
+
+
+def test_a_drive_holding_the_disk_is_moved_to_a_free_position_not_duplicated() -> None:
+    vbds = {"OpaqueRef:d1": drive("d1")}
+    assert find_drive(vm(vbds=list(vbds)), vbds, wanted(vdi_ref=DISK, userdevice="5"))[0] == "OpaqueRef:d1"
+    assert find_drive(vm(vbds=list(vbds)), vbds, wanted(vdi_ref=ISO, type="CD", userdevice="5")) is None
+
+
+def test_putting_a_disk_the_vm_already_has_into_another_drive_is_refused() -> None:
+    root = drive("d1", userdevice="0", VDI="OpaqueRef:root")
+    with pytest.raises(ResourceError, match="^vdi: disk 'data' is already attached to VM 'web01' at position 1, and position 0"):
+        plan(root, wanted(vdi_ref=DISK, vdi_name="data", userdevice="0"), others={"OpaqueRef:d2": drive("d2")})

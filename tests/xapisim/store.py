@@ -182,7 +182,11 @@ class Store:
             else:
                 new_value = ref if add else (NULL_REF if current == ref else current)
             if new_value != current:
-                table[target] = {**other, other_field: new_value}
+                updated = {**other, other_field: new_value}
+                if other_cls in self.derived:
+                    # e.g. an SR's allowed_operations depend on its PBDs: re-derive the other end too
+                    updated.update(self.derived[other_cls](self, updated))
+                table[target] = updated
                 self._record_change(other_cls, target, "mod")
 
     # ---- change log and events -----------------------------------------------------------

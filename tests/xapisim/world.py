@@ -35,40 +35,9 @@ def build_simulator(scenario: str | None = None, hosts: int | None = None, vms: 
 
 
 def refresh_derived_fields(sim: Simulator) -> None:
-    """Scenario builders write both ends of relations in whatever order is convenient, so fields
-    derived from related objects (allowed_operations of SRs, VDIs, VBDs, hosts' free memory) are recomputed once at the end."""
-    from .semantics.storage_common import refresh_storage_operations
+    """Hosts' free memory depends on every VM resident on them: computed once the pool is built."""
     from .semantics.vm_placement import refresh_host_memory
 
     with sim.store.lock:
-        refresh_storage_operations(sim.store)
         for host in sim.store.records("host"):
             refresh_host_memory(sim.store, host)
-
-
-def save_state(sim: Simulator, path: str) -> None:
-    document = {"users": sim.users, "durations": sim.durations, "tables": sim.store.dump()}
-    tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(document, handle, default=_encode)
-    os.replace(tmp, path)
-
-
-def load_state(sim: Simulator, path: str) -> None:
-    with open(path, encoding="utf-8") as handle:
-        document = json.load(handle, object_hook=_decode)
-    sim.users.update(document.get("users", {}))
-    sim.durations.update(document.get("durations", {}))
-    sim.store.load(document["tables"])
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return {"__datetime__": value.strftime("%Y%m%dT%H:%M:%SZ")}
-    raise TypeError(type(value).__name__)
-
-
-def _decode(obj: dict[str, Any]) -> Any:
-    if set(obj) == {"__datetime__"}:
-        return parse_datetime(obj["__datetime__"])
-    return obj

@@ -66,18 +66,24 @@ class Wanted:
 # --- which drive ------------------------------------------------------------------------------
 
 def find_drive(vm_record: Record, vbds: Records, wanted: Wanted) -> Found:
-    """The VM's drive the options name: by userdevice, else by disk, else its only CD drive (type=CD)."""
+    """The VM's drive the options name: the one at userdevice; else the one holding vdi (to be moved
+    there, when userdevice is set); else, for type=CD without userdevice, the VM's only CD drive."""
     drives = [(ref, vbds[ref]) for ref in sorted(vm_record.get("VBDs") or []) if ref in vbds]
     vm_name = vm_record.get("name_label", "")
-    if wanted.userdevice not in (None, AUTODETECT):
-        return one_or_none([d for d in drives if same_device(d[1]["userdevice"], wanted.userdevice)],
-                           "userdevice: drives of VM {0!r} at".format(vm_name), wanted.userdevice)
+    by_position = wanted.userdevice not in (None, AUTODETECT)
+    if by_position:
+        found = one_or_none([d for d in drives if same_device(d[1]["userdevice"], wanted.userdevice)],
+                            "userdevice: drives of VM {0!r} at".format(vm_name), wanted.userdevice)
+        if found is not None:
+            return found
     if wanted.vdi_ref is not None and not wanted.wants_empty:
         found = one_or_none([d for d in drives if d[1]["VDI"] == wanted.vdi_ref], "vdi: drives of VM {0!r} holding".format(vm_name), wanted.vdi_name or "")
-        if found is not None or wanted.type != "CD":
+        if found is not None:
             return found
-    if wanted.type == "CD":
+    if wanted.type == "CD" and not by_position:
         return one_or_none([d for d in drives if d[1]["type"] == "CD"], "type: CD drives of VM", vm_name)
+    if by_position or wanted.vdi_ref is not None:
+        return None
     raise ResourceError("userdevice: say which drive of VM {0!r} is meant, by its position (userdevice) or by its disk (vdi).".format(vm_name))
 
 
@@ -170,6 +176,7 @@ def plan_drive(record: Record, vdi_name: str, vm_record: Record, vbds: Records, 
             plan.eject = not record["empty"]
             plan.insert = None if is_null(vdi_ref) else vdi_ref
         else:
+            _check_not_attached_elsewhere(record, vdi_name, vm_record, vbds, wanted)
             plan.recreate.append(vdi_change)
     userdevice = _planned_userdevice(plan, record, vm_record, vbds, wanted)
     plan.setters += (setter_if_changed("bootable", record["bootable"], wanted.bootable, "VBD.set_bootable")
@@ -180,6 +187,16 @@ def plan_drive(record: Record, vdi_name: str, vm_record: Record, vbds: Records, 
     else:
         _plan_plugging(plan, record, vm_record, wanted)
     return plan
+
+
+def _check_not_attached_elsewhere(record: Record, vdi_name: str, vm_record: Record, vbds: Records, wanted: Wanted) -> None:
+    """Putting a disk that the VM already has in another drive is a move the user must make explicit."""
+    for ref in vm_record.get("VBDs") or []:
+        other = vbds.get(ref)
+        if other is not None and other["uuid"] != record["uuid"] and other["VDI"] == wanted.vdi_ref:
+            raise ResourceError("vdi: disk {0!r} is already attached to VM {1!r} at position {2}, and position {3} holds disk {4!r}. "
+                                "Detach one of them first (state=absent), or choose a free position.".format(
+                                    wanted.vdi_name, vm_record.get("name_label", ""), other["userdevice"], record["userdevice"], vdi_name))
 
 
 def _planned_userdevice(plan: DrivePlan, record: Record, vm_record: Record, vbds: Records, wanted: Wanted) -> str:

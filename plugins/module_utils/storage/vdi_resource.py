@@ -107,17 +107,17 @@ class VdiResource(Resource):
         if size is None:
             raise ResourceError("size: required to create disk {0!r}; give it in bytes or with a unit, such as 10GiB.".format(self.params["name"]))
         record = create_record(self.params, sr_ref, size)
-        return lambda: str(run_async(self.client, "VDI.create", record, timeout=self.timeout))
+        return lambda: str(self._write("VDI.create", record))
 
     def _copy(self, source_ref: str, sr_ref: str, size: t.Optional[int]) -> str:
         """Copy the source into the target SR, then give the copy the requested name, size and metadata."""
-        ref = str(run_async(self.client, "VDI.copy", source_ref, sr_ref, NULL_REF, NULL_REF, timeout=self.timeout))
+        ref = str(self._write("VDI.copy", source_ref, sr_ref, NULL_REF, NULL_REF))
         copy = self.client.normalize("VDI", self.client.call("VDI.get_record", ref))
         for setter in metadata_setters(copy, self.params):
             self._set(ref, setter)
         new_size = size_target(copy["virtual_size"], size)
         if new_size is not None:
-            run_async(self.client, "VDI.resize", ref, new_size, timeout=self.timeout)
+            self._write("VDI.resize", ref, new_size)
         return ref
 
     def plan_update(self, ref: str, record: Record) -> t.List[Change]:
@@ -157,10 +157,10 @@ class VdiResource(Resource):
         self._forget_reads()
         self.client.call(method, *args)
 
-    def _write(self, method: str, *args: t.Any) -> None:
-        """A storage operation that may take long: run as a task and waited for."""
+    def _write(self, method: str, *args: t.Any) -> t.Any:
+        """A storage operation that may take long: run as a task and waited for; returns its result."""
         self._forget_reads()
-        run_async(self.client, method, *args, timeout=self.timeout)
+        return run_async(self.client, method, *args, timeout=self.timeout)
 
     # -- view -------------------------------------------------------------------------------
     def present(self, ref: t.Optional[str]) -> Record:

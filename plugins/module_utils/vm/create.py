@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing as t
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError

@@ -67,6 +67,8 @@ class PoolBuilder:
         self.writer: RecordWriter = writer or sim.store
         self.random = random.Random(seed)
         self.hosts: list[str] = []
+        # SR -> [physical, virtual] bytes of disks not yet charged to it (bulk writes only).
+        self._unsettled: dict[str, list[int]] = {}
 
     # ---- pool and hosts ----------------------------------------------------------------------
     def pool(self, name: str) -> str:
@@ -134,10 +136,28 @@ class PoolBuilder:
             "allowed_operations": ["clone", "copy", "resize", "snapshot", "destroy", "update", "forget"],
             **extra,
         })
-        record = self.store.get("SR", sr)
-        self.store.update("SR", sr, physical_utilisation=record["physical_utilisation"] + size // 4,
-                          virtual_allocation=record["virtual_allocation"] + size)
+        self._charge(sr, size // 4, size)
         return vdi
+
+    def _charge(self, sr: str, physical: int, virtual: int) -> None:
+        """Take a new disk's space from its SR; with a bulk writer, only once ``settle_space`` is called."""
+        if self.writer is self.store:
+            self._update_space(sr, physical, virtual)
+            return
+        unsettled = self._unsettled.setdefault(sr, [0, 0])
+        unsettled[0] += physical
+        unsettled[1] += virtual
+
+    def settle_space(self) -> None:
+        """Charge the SRs for the disks written through a bulk writer, one update per SR."""
+        for sr, (physical, virtual) in self._unsettled.items():
+            self._update_space(sr, physical, virtual)
+        self._unsettled.clear()
+
+    def _update_space(self, sr: str, physical: int, virtual: int) -> None:
+        record = self.store.get("SR", sr)
+        self.store.update("SR", sr, physical_utilisation=record["physical_utilisation"] + physical,
+                          virtual_allocation=record["virtual_allocation"] + virtual)
 
     # ---- networking --------------------------------------------------------------------------
     def network(self, name: str, bridge: str, device: str | None, management: bool = False,

@@ -32,13 +32,9 @@ def build_demo(sim: "Simulator", hosts: int = 3) -> None:
         b.vdi(iso, name, 700 * MiB, vdi_type="user", read_only=True, location=name)
     management = b.network("Pool-wide network associated with eth0", "xenbr0", "eth0", management=True)
     storage_net = b.network("Pool-wide network associated with eth1", "xenbr1", "eth1")
-    b.network("Host internal management network", "xenapi", None)
-    b.template("Debian Bookworm 12", hvm=True, disk_size=10 * GiB, memory=2 * GiB)
-    b.template("Ubuntu Noble Numbat 24.04", hvm=True, disk_size=10 * GiB, memory=2 * GiB)
-    b.template("Windows Server 2022 (64-bit)", hvm=True, disk_size=32 * GiB, memory=4 * GiB, vcpus=2,
-               platform={"viridian": "true", "acpi": "1", "apic": "true", "pae": "true", "nx": "true",
-                         "device-model": "qemu-upstream-uefi", "secureboot": "auto"})
-    b.template("Other install media", hvm=True, disk_size=16 * GiB, memory=1 * GiB)
+    b.network("Host internal management network", "xenapi", None,
+              other_config={"is_guest_installer_network": "true", "is_host_internal_management_network": "true"})
+    b.default_templates()
     b.vm("web01", host=host_refs[0], power_state="Running", disks=[("web01 root", 20 * GiB)], sr=nfs,
          networks=[management], tags=["web", "production"])
     b.vm("web02", host=host_refs[1], power_state="Running", disks=[("web02 root", 20 * GiB)], sr=nfs,

@@ -19,9 +19,10 @@ import gc
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import XapiError
+from ..semantics.vm_placement import refresh_host_memory
 from ..store import NULL_REF, Store
 from .builder import GiB, MiB, PoolBuilder, format_uuid4
 from .demo import DEMO_PASSWORD, ISO_NAMES
@@ -55,7 +56,7 @@ class BulkWriter:
         self.pending: list[tuple[str, str, dict[str, Any]]] = []
         # Refs and uuids from a seeded generator: uuid4() costs several times more per call.
         self.random = random.Random(seed)
-        self._defaults: dict[str, tuple[dict[str, Any], list[str]]] = {}
+        self._defaults: dict[str, tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]] = {}
 
     def create(self, cls: str, fields: dict[str, Any] | None = None, ref: str | None = None) -> str:
         record = self._default_record(cls, fields or {})
@@ -70,16 +71,16 @@ class BulkWriter:
         cached = self._defaults.get(cls)
         if cached is None:
             defaults = self.store.schema.default_record(cls)
-            mutable = [name for name, value in defaults.items() if isinstance(value, (list, dict))]
-            cached = self._defaults[cls] = (defaults, mutable)
-        defaults, mutable = cached
-        unknown = fields.keys() - defaults.keys()
-        if unknown:
-            raise XapiError("INTERNAL_ERROR", f"{cls} has no field {sorted(unknown)[0]}")
+            fresh = [(name, _fresh_copier(value)) for name, value in defaults.items() if isinstance(value, (list, dict))]
+            cached = self._defaults[cls] = (defaults, fresh)
+        defaults, fresh = cached
+        if not fields.keys() <= defaults.keys():
+            unknown = sorted(fields.keys() - defaults.keys())[0]
+            raise XapiError("INTERNAL_ERROR", f"{cls} has no field {unknown}")
         record = {**defaults, **fields}
-        for name in mutable:
+        for name, make in fresh:
             if name not in fields:
-                record[name] = copy.deepcopy(defaults[name]) if defaults[name] else type(defaults[name])()
+                record[name] = make()
         return record
 
     def commit(self) -> None:
@@ -132,6 +133,13 @@ class BulkWriter:
                 table[target] = {**current, other_field: new_value}
                 touched.add((other_cls, target))
         return touched
+
+
+def _fresh_copier(value: list[Any] | dict[str, Any]) -> Callable[[], Any]:
+    """A function making new copies of a default list or dict: records must never share one."""
+    if not value:
+        return type(value)
+    return lambda: copy.deepcopy(value)
 
 
 @dataclass
@@ -233,7 +241,8 @@ def _build(sim: "Simulator", hosts: int, vms: int) -> None:
               other_config={"is_guest_installer_network": "true", "is_host_internal_management_network": "true"})
     b.default_templates()
     _add_guests(sim, plan, host_refs, networks, nfs)
-    _account_host_memory(sim, plan, host_refs)
+    for host in host_refs:
+        refresh_host_memory(sim.store, host)
     sim.users["root"] = DEMO_PASSWORD
 
 
@@ -245,11 +254,4 @@ def _add_guests(sim: "Simulator", plan: PoolPlan, host_refs: list[str], networks
                   host=host_refs[guest.host_index], disks=guest.disks, sr=sr, os_name=guest.os_name,
                   networks=[networks[index] for index in guest.network_indexes], tags=guest.tags)
     writer.commit()
-
-
-def _account_host_memory(sim: "Simulator", plan: PoolPlan, host_refs: list[str]) -> None:
-    store = sim.store
-    for host, used in zip(host_refs, plan.resident_memory()):
-        metrics = store.get("host", host)["metrics"]
-        total = store.get("host_metrics", metrics)["memory_total"]
-        store.update("host_metrics", metrics, memory_free=total - DOM0_MEMORY - used)
+    guests.settle_space()

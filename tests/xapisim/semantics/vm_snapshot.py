@@ -17,6 +17,7 @@ from .storage_vdi import remove_vdi
 from .vm_disks import create_suspend_image, duplicate_vdi, suspend_sr
 from .vm_records import copies_disk, copy_vbds, copy_vifs, duplicate_disks, duplicate_vm, vm_fields
 from .vm_runtime import ensure_metrics, shut_down
+from .network_vifs import destroy_vif_record
 from .vm_state import HALTED, SUSPENDED, vm_operation
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def _drop_reverted_devices(store: Store, vm: str, snap: dict[str, Any]) -> None:
         if vdi in snapshotted and store.exists("VDI", vdi) and not store.get("VDI", vdi)["VBDs"]:
             remove_vdi(store, vdi)
     for vif in record["VIFs"]:
-        store.destroy("VIF", vif)
+        destroy_vif_record(store, vif)
 
 
 def _recreate_vm(store: Store, snapshot_ref: str) -> str:

@@ -1,0 +1,244 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""xen_vm_snapshot's resource: the snapshots of one VM, taken, deleted, pruned and reverted to.
+
+The reconcile engine's object is the VM, which is always there once found: taking a snapshot,
+retention and reverting are all changes planned against it, so check mode, diff mode and the list
+of changes come from the engine like for every other module. What is returned under ``snapshot``
+is the snapshot the options name.
+
+Reads: the VM (one ``VM.get_all_records_where``), then, when it has snapshots, their records,
+their drives and their disks (one ``event.from`` each); so an unchanged run costs six calls with
+login and logout, and a VM without snapshots three.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError, field_change, one_or_none
+from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiError
+from ansible_collections.xen.xapi.plugins.module_utils._query import field_equals, get_all_records_where, where, where_all, where_any
+from ansible_collections.xen.xapi.plugins.module_utils._snapshot import (
+    POWER_NAMES,
+    RUNNING,
+    SnapshotFamily,
+    check_options,
+    is_checkpoint,
+    is_null,
+    power_steps,
+    retention_victims,
+    target_power,
+)
+from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import read_objects
+
+# A plain VM: not a template (snapshots are templates too) and not a control domain.
+_PLAIN_VM = where(is_a_template=False, is_control_domain=False)
+# The arguments VM.start and VM.resume take after the VM: start_paused, force.
+_POWER_ARGUMENTS = {"VM.start": (False, False), "VM.resume": (False, False)}
+
+
+def find_vm(client: XapiClient, key: str) -> t.Tuple[str, Record]:
+    """The VM the ``vm`` option names by uuid or name; fails when there is none or several."""
+    expr = where_all(_PLAIN_VM, where_any(field_equals("uuid", key), field_equals("name__label", key)))
+    records = get_all_records_where(client, "VM", expr)
+    by_uuid = [(ref, record) for ref, record in records.items() if record.get("uuid") == key]
+    found = one_or_none(by_uuid or sorted(records.items()), "vm: the VM name", key)
+    if found is None:
+        raise ResourceError("vm: no VM is named {0!r} or has that uuid (templates and snapshots are not VMs here).".format(key))
+    return found
+
+
+def read_family(client: XapiClient, vm_ref: str, vm: Record, with_vm_disks: bool) -> SnapshotFamily:
+    """The VM's snapshots with their drives and disks (and the VM's own, when asked), in up to three calls."""
+    family = SnapshotFamily(vm_ref, vm)
+    snapshot_refs = [ref for ref in vm.get("snapshots") or [] if not is_null(ref)]
+    family.snapshots = read_objects(client, objects={"VM": snapshot_refs})["VM"] if snapshot_refs else {}
+    owners = list(family.snapshots.values()) + ([vm] if with_vm_disks else [])
+    vbd_refs = [ref for owner in owners for ref in owner.get("VBDs") or []]
+    if vbd_refs:
+        family.vbds = read_objects(client, objects={"VBD": vbd_refs})["VBD"]
+    vdi_refs = [vbd["VDI"] for vbd in family.vbds.values() if vbd.get("type") == "Disk" and not is_null(vbd.get("VDI"))]
+    if vdi_refs:
+        family.vdis = read_objects(client, objects={"VDI": vdi_refs})["VDI"]
+    return family
+
+
+class SnapshotResource(Resource):
+    result_key = "snapshot"
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._family: t.Optional[SnapshotFamily] = None
+        self.target: t.Optional[str] = None
+        self.stale = False
+        self.timeout = float(self.params["task_timeout"])
+
+    # -- reads ------------------------------------------------------------------------------------
+    @property
+    def family(self) -> SnapshotFamily:
+        """What is known of the VM and its snapshots, read again after any write."""
+        if self._family is None:
+            raise RuntimeError("the VM has not been located yet")
+        if self.stale:
+            vm = self.client.normalize("VM", self.client.call("VM.get_record", self._family.vm_ref))
+            self._family, self.stale = read_family(self.client, self._family.vm_ref, vm, False), False
+        return self._family
+
+    def locate(self) -> Found:
+        check_options(self.params)
+        vm_ref, vm = find_vm(self.client, self.params["vm"])
+        with_vm_disks = self.wanted_state() == "present" and bool(self.params.get("ignore_disks"))
+        self._family = read_family(self.client, vm_ref, vm, with_vm_disks)
+        self.target = self._find_target()
+        return vm_ref, vm
+
+    def _find_target(self) -> t.Optional[str]:
+        """The ref of the snapshot the options name, None when the VM has none such."""
+        uuid, name = self.params.get("uuid"), self.params.get("name")
+        if uuid is not None:
+            found = self.family.with_uuid(uuid)
+            if found is None:
+                self._refuse_foreign(uuid)
+        else:
+            found = self.family.named(name) if name is not None else None
+        return found[0] if found else None
+
+    def _refuse_foreign(self, uuid: str) -> None:
+        """Fail when the uuid is another VM's snapshot, or not a snapshot: acting on it would touch the wrong VM."""
+        records = get_all_records_where(self.client, "VM", where(uuid=uuid))
+        for record in records.values():
+            if not record.get("is_a_snapshot"):
+                raise ResourceError("uuid: {0} is the VM or template {1!r}, not a snapshot.".format(uuid, record.get("name_label", "")))
+            owner = record.get("snapshot_of")
+            owner_name = self.client.call("VM.get_name_label", owner) if not is_null(owner) else "(deleted)"
+            raise ResourceError("uuid: {0} is snapshot {1!r} of VM {2!r}, not of VM {3!r}; give vm={2!r} to act on it.".format(
+                uuid, record.get("name_label", ""), owner_name, self.family.vm_name), owner=owner_name)
+
+    def present(self, ref: t.Optional[str]) -> Record:
+        return self.family.view(self.target) if ref is not None else {}
+
+    def report(self) -> Record:
+        """The result keys beyond ``snapshot``: all the VM's snapshots, and the VM."""
+        family = self.family
+        return {"snapshots": family.views(), "vm": family.vm_view()}
+
+    # -- plans ------------------------------------------------------------------------------------
+    def plan_update(self, ref: str, record: Record) -> t.List[Change]:
+        if self.wanted_state() == "reverted":
+            return self._plan_revert()
+        changes: t.List[Change] = []
+        if self.target is not None:
+            changes += self._plan_metadata(self.target)
+        elif self.params.get("uuid") is not None:
+            raise ResourceError("uuid: VM {0!r} has no snapshot with uuid {1}. XAPI chooses the uuid of a new snapshot: "
+                                "to take one, give its name instead.".format(self.family.vm_name, self.params["uuid"]))
+        elif self.params.get("name") is not None:
+            changes.append(Change("state", "absent", "present", self._plan_take()))
+        if self.params.get("retain") is not None:
+            changes += self._plan_retention(taking=self.target is None and self.params.get("name") is not None)
+        return changes
+
+    def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
+        if self.target is None:
+            return []
+        return [Change("state", "present", "absent", self._deletion(self.target))]
+
+    def _plan_metadata(self, snapshot_ref: str) -> t.List[Change]:
+        record = self.family.snapshots[snapshot_ref]
+        changes: t.List[Change] = []
+        name, description = self.params.get("name"), self.params.get("description")
+        if self.params.get("uuid") is not None and name is not None:
+            changes += field_change("name", record.get("name_label"), name, lambda: self._set(snapshot_ref, "name_label", name))
+        if description is not None:
+            changes += field_change("description", record.get("name_description"), description,
+                                    lambda: self._set(snapshot_ref, "name_description", description))
+        return changes
+
+    def _plan_take(self) -> t.Callable[[], None]:
+        family, params = self.family, self.params
+        if params.get("with_memory") and family.vm.get("power_state") != RUNNING:
+            state = POWER_NAMES.get(family.vm.get("power_state", ""), family.vm.get("power_state"))
+            raise ResourceError("with_memory: VM {0!r} is {1}; a checkpoint saves the memory of a running VM. Start the VM first, "
+                                "or take a disk-only snapshot (with_memory=false).".format(family.vm_name, state), power_state=state)
+        ignored = family.ignored_vdis(params["ignore_disks"]) if params.get("ignore_disks") else []
+
+        def take() -> None:
+            if params.get("with_memory"):
+                ref = run_async(self.client, "VM.checkpoint", family.vm_ref, params["name"], timeout=self.timeout)
+            else:
+                # ignore_vdis is a later, optional parameter: left out when empty, older hosts accept the call.
+                extra = [ignored] if ignored else []
+                ref = run_async(self.client, "VM.snapshot", family.vm_ref, params["name"], *extra, timeout=self.timeout)
+            self.target, self.stale = str(ref), True
+            if params.get("description") is not None:
+                self._set(self.target, "name_description", params["description"])
+        return take
+
+    def _plan_retention(self, taking: bool) -> t.List[Change]:
+        prefix, ordered = self.params["name_prefix"], self.family.ordered()
+        pending = self.params["name"] if taking else None
+        victims = retention_victims(ordered, prefix, self.params["retain"], keep=self.target, pending_name=pending)
+        if not victims:
+            return []
+        before = [record["name_label"] for ref, record in ordered if record.get("name_label", "").startswith(prefix)]
+        after = [record["name_label"] for ref, record in ordered if record.get("name_label", "").startswith(prefix) and ref not in victims]
+        if pending is not None and pending.startswith(prefix):
+            after.insert(0, pending)
+        deletions = [self._deletion(ref) for ref in victims]
+
+        def prune() -> None:
+            for delete in deletions:
+                delete()
+        return [Change("snapshots", before, after, prune)]
+
+    def _plan_revert(self) -> t.List[Change]:
+        family = self.family
+        if self.target is None:
+            if self.params.get("uuid") is not None:
+                raise ResourceError("uuid: VM {0!r} has no snapshot with uuid {1}.".format(family.vm_name, self.params["uuid"]))
+            raise ResourceError(family.describe_missing(self.params["name"]))
+        snapshot_ref = self.target
+        before = str(family.vm.get("power_state", ""))
+        after = target_power(self.params.get("power_state_after"), is_checkpoint(family.snapshots[snapshot_ref]), before)
+
+        def revert() -> None:
+            run_async(self.client, "VM.revert", snapshot_ref, timeout=self.timeout)
+            self.stale = True
+            current = str(self.client.call("VM.get_power_state", family.vm_ref))
+            for method in power_steps(current, after):
+                run_async(self.client, method, family.vm_ref, *_POWER_ARGUMENTS.get(method, ()), timeout=self.timeout)
+        changes = [Change("state", "present", "reverted", revert)]
+        if before != after:
+            # Reported on its own; the revert above already brings the VM to this state.
+            changes.append(Change("power_state", POWER_NAMES.get(before, before.lower()), POWER_NAMES[after], lambda: None))
+        return changes
+
+    # -- writes -----------------------------------------------------------------------------------
+    def _deletion(self, snapshot_ref: str) -> t.Callable[[], None]:
+        """Deleting a snapshot: the VM record, then the disks only it uses, then its memory image."""
+        owned = self.family.owned_disks(snapshot_ref)
+        memory = self.family.snapshots[snapshot_ref].get("suspend_VDI")
+
+        def delete() -> None:
+            self.stale = True
+            run_async(self.client, "VM.destroy", snapshot_ref, timeout=self.timeout)
+            for vdi in owned:
+                run_async(self.client, "VDI.destroy", vdi, timeout=self.timeout)
+            if not is_null(memory):
+                self._destroy_memory_image(memory)
+        return delete
+
+    def _destroy_memory_image(self, vdi: str) -> None:
+        """Some releases destroy a checkpoint's memory image with the VM itself: gone already is fine."""
+        try:
+            run_async(self.client, "VDI.destroy", vdi, timeout=self.timeout)
+        except XapiError as err:
+            if err.code != "HANDLE_INVALID":
+                raise
+
+    def _set(self, snapshot_ref: str, field: str, value: str) -> None:
+        self.stale = True
+        self.client.call("VM.set_" + field, snapshot_ref, value)

@@ -1,0 +1,108 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ``device_config`` of storage: how a host reaches an SR, secrets included.
+
+Passwords (NFS/SMB/CIFS credentials, iSCSI CHAP secrets) travel in the same map as ordinary
+settings such as the server name. The option is declared ``no_log`` so that Ansible never logs
+it as a whole; ``protect_secrets`` then releases its ordinary values, so only the secrets stay
+hidden in results, and ``masked`` hides secrets in everything the modules return.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
+
+StrMap = t.Dict[str, str]
+
+SECRET_MARKER = "********"
+# Parts of key names that hold credentials, in any driver's device_config.
+_SECRET_KEY_PARTS = ("password", "passwd", "secret", "token")
+# What XAPI calls a password it moved into a secret object: the key with this suffix, holding the
+# secret's uuid; the password itself can no longer be read back.
+SECRET_REF_SUFFIX = "_secret"
+# Keys the storage layer writes itself (on the SR master's PBD); clients may not set them.
+RESERVED_KEYS = frozenset(("SRmaster",))
+
+
+def is_secret_key(key: str) -> bool:
+    lowered = key.lower()
+    return any(part in lowered for part in _SECRET_KEY_PARTS)
+
+
+def masked(config: t.Mapping[str, t.Any]) -> StrMap:
+    """A copy fit to return: secret values replaced by a marker."""
+    return dict((key, SECRET_MARKER if is_secret_key(key) else str(value)) for key, value in config.items())
+
+
+def string_map(wanted: t.Optional[t.Mapping[str, t.Any]]) -> t.Optional[StrMap]:
+    """The option as XAPI stores it: strings only, booleans written as xapi does ("true")."""
+    if wanted is None:
+        return None
+    return dict((str(key), _text(value)) for key, value in wanted.items())
+
+
+def _text(value: t.Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def protect_secrets(module: XapiModule, option: str = "device_config") -> None:
+    """Keep only the secret values of a ``no_log`` map option hidden from results.
+
+    Declaring the map ``no_log`` makes Ansible hide every value of it wherever it appears (and
+    keeps the map out of the invocation log); the values of ordinary keys such as the server
+    name are released again, unless they are also the value of a secret.
+    """
+    config = module.params.get(option) or {}
+    secrets = set(_text(value) for key, value in config.items() if is_secret_key(str(key)))
+    secrets.update(_text(value) for value in (module.params.get("password"),) if value)
+    ordinary = set(_text(value) for key, value in config.items() if not is_secret_key(str(key)))
+    module.module.no_log_values.difference_update(ordinary - secrets)
+
+
+def without_reserved(config: t.Mapping[str, str]) -> StrMap:
+    return dict((key, value) for key, value in config.items() if key not in RESERVED_KEYS)
+
+
+def _stored_as_secret(key: str, current: t.Mapping[str, str]) -> bool:
+    """Whether XAPI replaced this password by a reference to a secret object, so it cannot be compared."""
+    return is_secret_key(key) and key not in current and key + SECRET_REF_SUFFIX in current
+
+
+def target_config(current: t.Mapping[str, str], wanted: t.Optional[t.Mapping[str, t.Any]], purge: bool) -> t.Optional[StrMap]:
+    """The device_config the option asks for, or None when the current one already matches.
+
+    Merged into the current map, or exactly the given map with ``purge``. Keys the storage layer
+    writes itself are ignored, and a password XAPI keeps in a secret object counts as unchanged.
+    """
+    wanted_map = string_map(wanted)
+    if wanted_map is None:
+        return None
+    base = without_reserved(current)
+    differs = any(base.get(key) != value for key, value in wanted_map.items() if not _stored_as_secret(key, base))
+    if purge:
+        kept = set(wanted_map) | set(key + SECRET_REF_SUFFIX for key in wanted_map if _stored_as_secret(key, base))
+        differs = differs or any(key not in kept for key in base)
+    if not differs:
+        return None
+    return _merged(base, wanted_map, purge)
+
+
+def _merged(base: t.Mapping[str, str], wanted_map: t.Mapping[str, str], purge: bool) -> StrMap:
+    target = dict(wanted_map) if purge else dict(base, **wanted_map)
+    # A password given again replaces the secret object that held the old one.
+    for key in wanted_map:
+        if is_secret_key(key):
+            target.pop(key + SECRET_REF_SUFFIX, None)
+    return target
+
+
+def new_config(sibling: t.Optional[t.Mapping[str, str]], wanted: t.Optional[t.Mapping[str, t.Any]], purge: bool) -> t.Optional[StrMap]:
+    """The device_config of a new PBD: the given map, merged over a sibling PBD's (unless purge); None if neither."""
+    wanted_map = string_map(wanted)
+    if sibling is None or purge:
+        return wanted_map
+    return _merged(without_reserved(sibling), wanted_map or {}, False)

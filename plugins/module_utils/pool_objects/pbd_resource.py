@@ -1,0 +1,194 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""xen_pbd's resource: the PBDs of one SR on one, several or all hosts of the pool.
+
+The object the engine reconciles is the SR's set of PBDs on the hosts asked for: ``locate`` finds
+the SR, and the plans create, re-create, plug, unplug or remove the PBD of each host. One PBD
+(found by uuid, or a single host) is returned as ``pbd``; several as ``pbds``, keyed by host name.
+
+Reads: one ``event.from`` for the SR, PBD, host and pool classes, so a run that changes nothing
+costs three calls with login and logout. Unplugging also reads which VMs use the SR's disks.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, find_by_uuid
+from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.disk_users import describe_users, read_sr_disks
+from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.hosts import ALL_HOSTS, host_name, pool_master, resolve_hosts
+from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.pbd_plan import (
+    CREATE,
+    DESTROY,
+    UNPLUG,
+    HostPbd,
+    check_sharing,
+    field_changes,
+    operations,
+    pbd_view,
+    plan_presence,
+    plan_removal,
+    predicted_view,
+)
+from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import applied_together
+from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import read_objects, resolve_sr
+
+READ_CLASSES = ("SR", "PBD", "host", "pool")
+Pbd = t.Tuple[str, Record]
+
+
+class PbdResource(Resource):
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._world: t.Optional[Snapshot] = None
+        self._targets: t.Optional[t.List[str]] = None
+        self.timeout = float(self.params["task_timeout"])
+        hosts = self.params["hosts"] or []
+        self.single = self.params["uuid"] is not None or (len(hosts) == 1 and hosts[0] != ALL_HOSTS)
+        self.result_key = "pbd" if self.single else "pbds"
+
+    # -- reads ------------------------------------------------------------------------------
+    def _read(self) -> Snapshot:
+        if self._world is None:
+            self._world = read_objects(self.client, READ_CLASSES)
+        return self._world
+
+    def _pbd_on(self, sr_record: Record, host_ref: str) -> t.Optional[Pbd]:
+        pbds = self._read()["PBD"]
+        for ref in sorted(sr_record.get("PBDs") or []):
+            if ref in pbds and pbds[ref].get("host") == host_ref:
+                return ref, pbds[ref]
+        return None
+
+    def _target_hosts(self) -> t.List[str]:
+        """The host refs asked for; kept from the first read, so a re-created PBD is found on the same host."""
+        if self._targets is None:
+            world = self._read()
+            if self.params["uuid"] is not None:
+                found = find_by_uuid(world["PBD"], self.params["uuid"])
+                self._targets = [found[1]["host"]] if found else []
+            else:
+                self._targets = resolve_hosts(world["host"], self.params["hosts"], "hosts")
+        return self._targets
+
+    # -- identity ---------------------------------------------------------------------------
+    def locate(self) -> Found:
+        """The SR whose PBDs are managed (the object the engine reconciles)."""
+        world = self._read()
+        if self.params["uuid"] is not None:
+            found = find_by_uuid(world["PBD"], self.params["uuid"])
+            sr_ref = found[1]["SR"] if found else None
+            return (sr_ref, world["SR"][sr_ref]) if sr_ref in world["SR"] else None
+        self._target_hosts()  # fail early on unknown hosts
+        try:
+            return resolve_sr(world["SR"], self.params["sr"])
+        except ResourceError:
+            if self.params["state"] == "absent":
+                return None  # no SR, so no PBD to remove
+            raise
+
+    # -- plans ------------------------------------------------------------------------------
+    def plan_create(self) -> t.Callable[[], str]:
+        # Only reached when the PBD named by uuid does not exist: XAPI chooses the uuid of new PBDs.
+        raise ResourceError("uuid: no PBD has the uuid {0!r}. To attach a storage repository to a host, give sr and hosts "
+                            "instead of uuid.".format(self.params["uuid"]))
+
+    def plan_update(self, ref: str, record: Record) -> t.List[Change]:
+        hosts = self._read()["host"]
+        sibling = self._sibling_config(record)
+        plans = [plan_presence(host_ref, host_name(hosts, host_ref), self._pbd_on(record, host_ref), self.params, sibling, record["name_label"])
+                 for host_ref in self._target_hosts()]
+        check_sharing(record, plans, self._plugged_elsewhere(record))
+        return self._changes(ref, record, plans)
+
+    def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
+        hosts = self._read()["host"]
+        plans = [plan_removal(host_ref, host_name(hosts, host_ref), self._pbd_on(record, host_ref)) for host_ref in self._target_hosts()]
+        return self._changes(ref, record, plans)
+
+    def _sibling_config(self, sr_record: Record) -> t.Optional[t.Dict[str, str]]:
+        """The settings of another host's PBD (the master's when it has one), to attach the SR to hosts that lack it."""
+        world = self._read()
+        master = pool_master(world["pool"])
+        pbds = [world["PBD"][ref] for ref in sorted(sr_record.get("PBDs") or []) if ref in world["PBD"]]
+        pbds.sort(key=lambda pbd: pbd.get("host") != master)
+        return dict(pbds[0].get("device_config") or {}) if pbds else None
+
+    def _plugged_elsewhere(self, sr_record: Record) -> t.List[str]:
+        """Names of the hosts outside the targets that have the SR plugged."""
+        world = self._read()
+        targets = set(self._target_hosts())
+        return [host_name(world["host"], pbd["host"]) for pbd in (world["PBD"].get(ref) for ref in sr_record.get("PBDs") or [])
+                if pbd and pbd.get("currently_attached") and pbd.get("host") not in targets]
+
+    def _changes(self, sr_ref: str, sr_record: Record, plans: t.Sequence[HostPbd]) -> t.List[Change]:
+        changed = [plan for plan in plans if plan.changed]
+        if not changed:
+            return []
+        self._check_unplug_safe(sr_record, [plan for plan in changed if plan.needs(UNPLUG)])
+        world = self._read()
+        ordered = operations(changed, world["host"], pool_master(world["pool"]))
+        reported: t.List[t.Tuple[str, t.Any, t.Any]] = []
+        for plan in sorted(changed, key=lambda item: item.host):
+            before = pbd_view(plan.record, world["host"], world["SR"]) if plan.record else {}
+            after = predicted_view(plan, before, sr_record)
+            reported.extend(field_changes(plan, before, after) if self.single else [(plan.host, before, after)])
+        return applied_together(reported, lambda: self._run(sr_ref, ordered))
+
+    def _check_unplug_safe(self, sr_record: Record, unplugging: t.Sequence[HostPbd]) -> None:
+        """PBD.unplug fails with VDI_IN_USE while guests running on the host use the SR's disks: refuse before any change."""
+        if not unplugging:
+            return
+        disks = read_sr_disks(self.client, sr_record.get("VDIs") or [])
+        for plan in unplugging:
+            users = disks.live_on(plan.host_ref)
+            if users:
+                raise ResourceError("{0}: storage repository {1!r} cannot be unplugged from {2}, where running VMs use its disks: {3}. "
+                                    "Shut them down or migrate them first.".format(
+                                        "state=absent" if plan.remove else "device_config" if plan.recreate else "plugged",
+                                        sr_record["name_label"], plan.host, describe_users(users)),
+                                    error_code="VDI_IN_USE", host=plan.host, vms=[user.as_dict() for user in users])
+
+    # -- writes -----------------------------------------------------------------------------
+    def _run(self, sr_ref: str, ordered: t.Sequence[t.Tuple[str, HostPbd]]) -> None:
+        created: t.Dict[str, str] = {}
+        for operation, plan in ordered:
+            if operation == UNPLUG:
+                self._write("PBD.unplug", plan.pbd_ref)
+            elif operation == DESTROY:
+                self._call("PBD.destroy", plan.pbd_ref)
+            elif operation == CREATE:
+                other_config = dict((plan.record or {}).get("other_config") or {})
+                record = {"host": plan.host_ref, "SR": sr_ref, "device_config": plan.config, "other_config": other_config}
+                created[plan.host_ref] = str(self._call("PBD.create", record))
+            else:
+                self._write("PBD.plug", created.get(plan.host_ref, plan.pbd_ref))
+
+    def _call(self, method: str, *args: t.Any) -> t.Any:
+        """A quick database change; what was read is stale afterwards."""
+        self._world = None
+        return self.client.call(method, *args)
+
+    def _write(self, method: str, *args: t.Any) -> t.Any:
+        """Attaching or detaching storage on a host: run as a task and waited for."""
+        self._world = None
+        return run_async(self.client, method, *args, timeout=self.timeout)
+
+    # -- view -------------------------------------------------------------------------------
+    def present(self, ref: t.Optional[str]) -> Record:
+        if ref is None:
+            return {}
+        world = self._read()
+        sr_record = world["SR"].get(ref)
+        if sr_record is None:
+            return {}
+        views = {}
+        for host_ref in self._target_hosts():
+            pbd = self._pbd_on(sr_record, host_ref)
+            if pbd is not None:
+                views[host_name(world["host"], host_ref)] = pbd_view(pbd[1], world["host"], world["SR"])
+        if self.single:
+            return next(iter(views.values()), {})
+        return views
