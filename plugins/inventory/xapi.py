@@ -32,10 +32,10 @@ description:
     C(vms) (every VM), C(hosts) (every physical host), and for each kind listed in O(group_by) C(pool_<pool name>),
     C(host_<host name>) (VMs running on that host), C(power_<power state>) (V(running), V(halted), V(suspended),
     V(paused)), C(tag_<tag>), C(os_<os family>), C(without_ip).
-  - Names, tags, descriptions and every other text that comes from the pool are marked unsafe, so that a VM named
-    C({{ lookup('pipe', 'id') }}) is shown as it is and never templated.
+  - Names, tags and every other text that comes from the pool are marked unsafe, so that a VM named like a template,
+    C({{ ansible_password }}) for example, is shown as it is and never templated.
 author:
-  - xen.xapi maintainers
+  - xen.xapi maintainers (@xen-xapi)
 extends_documentation_fragment:
   - xen.xapi.plugin_connection
   - ansible.builtin.constructed
@@ -237,7 +237,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.xen.xapi.plugins.module_utils._client import ConnectionParams, XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError, redact
+from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError, XapiError, redact
 from ansible_collections.xen.xapi.plugins.module_utils._transport import build_base_url
 from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_facts import InventoryObject, pool_objects
 from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_names import builtin_groups, distinct_hostnames
@@ -257,7 +257,7 @@ CONFIG_SUFFIXES = (".xapi.yml", ".xapi.yaml")
 UNTRUSTED_BY_DEFAULT = hasattr(BaseInventoryPlugin, "trusted_by_default")
 
 
-class Constructed(t.NamedTuple):
+class ConstructedOptions(t.NamedTuple):
     """The options of Ansible's constructed features, read once for all hosts."""
 
     compose: dict[str, str]
@@ -315,6 +315,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 return read_pool(client, classes)
         except XapiBaseError as err:
             message = "Cannot read the pool at {0}: {1}".format(base_url, err.describe())
+            if isinstance(err, XapiError):
+                message += " (XAPI error {0})".format(" ".join([err.code] + err.params))
             raise AnsibleParserError(redact(message, [target.password]))
 
     # --- Building the inventory ---------------------------------------------------------------
@@ -325,11 +327,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         preferred: list[str] = []
         for obj in objects:
             variables = self._host_variables(obj, settings.vars_prefix)
-            if all(self._passes(expression, variables, strict) for expression in settings.filters):
+            if all(self._passes(expression, variables, obj, strict) for expression in settings.filters):
                 kept.append((obj, variables))
-                preferred.append(self._preferred_name(settings, variables, strict))
+                preferred.append(self._preferred_name(settings, variables, obj, strict))
         names = distinct_hostnames(preferred, [obj.facts["uuid"] for obj, _variables in kept], settings.duplicate_hostnames)
-        constructed = Constructed(self.get_option("compose"), self.get_option("groups"), self.get_option("keyed_groups"), strict)
+        constructed = ConstructedOptions(self.get_option("compose"), self.get_option("groups"), self.get_option("keyed_groups"), strict)
         for name, (obj, variables) in zip(names, kept):
             self._add_host(wrap_var(name), obj, variables, settings, constructed)
 
@@ -341,35 +343,35 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             variables["ansible_host"] = obj.address
         return variables if UNTRUSTED_BY_DEFAULT else wrap_var(variables)
 
-    def _evaluate(self, expression: str, variables: dict[str, t.Any], strict: bool, option: str) -> t.Any:
+    def _evaluate(self, expression: str, variables: dict[str, t.Any], option: str, obj: InventoryObject, strict: bool) -> t.Any:
         """The value of a Jinja2 expression of option over the variables; None if it fails and not strict."""
         try:
             return self._compose(expression, variables)
         except Exception as err:  # pylint: disable=broad-exception-caught  # any templating failure, as in Constructable
             if strict:
-                raise AnsibleParserError("Could not evaluate {0} entry {1!r} for {2}: {3}".format(
-                    option, str(expression), variables.get("ansible_host") or "an object", err))
+                raise AnsibleParserError("Could not evaluate {0} entry {1!r} for {2} {3!r} ({4}): {5}".format(
+                    option, str(expression), obj.kind, obj.facts.get("name_label"), obj.facts.get("uuid"), err))
             return None
 
-    def _passes(self, expression: str, variables: dict[str, t.Any], strict: bool) -> bool:
-        result = self._evaluate(expression, variables, strict, "filters")
+    def _passes(self, expression: str, variables: dict[str, t.Any], obj: InventoryObject, strict: bool) -> bool:
+        result = self._evaluate(expression, variables, "filters", obj, strict)
         if isinstance(result, str):
             return result.strip().lower() in ("true", "yes", "1")
         return bool(result)
 
-    def _preferred_name(self, settings: InventorySettings, variables: dict[str, t.Any], strict: bool) -> str:
+    def _preferred_name(self, settings: InventorySettings, variables: dict[str, t.Any], obj: InventoryObject, strict: bool) -> str:
         for entry in settings.hostnames:
             if entry.isidentifier():
                 # A variable name: read it directly, which costs nothing even for thousands of VMs.
                 value = variables.get(settings.vars_prefix + entry, variables.get(entry))
             else:
-                value = self._evaluate(entry, variables, strict, "hostnames")
+                value = self._evaluate(entry, variables, "hostnames", obj, strict)
             if value is not None and not isinstance(value, (dict, list)) and str(value).strip():
                 return value.strip() if isinstance(value, str) else str(value)
         return variables[settings.vars_prefix + "uuid"]
 
     def _add_host(self, name: str, obj: InventoryObject, variables: dict[str, t.Any], settings: InventorySettings,
-                  constructed: Constructed) -> None:
+                  constructed: ConstructedOptions) -> None:
         host = self.inventory.add_host(name)
         for key, value in variables.items():
             self.inventory.set_variable(host, key, value)

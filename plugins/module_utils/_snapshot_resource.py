@@ -224,7 +224,8 @@ class SnapshotResource(Resource):
 
         def delete() -> None:
             self.stale = True
-            run_async(self.client, "VM.destroy", snapshot_ref, timeout=self.timeout)
+            # Removing the snapshot's VM record only touches the pool database: a plain call, no task to wait for.
+            self.client.call("VM.destroy", snapshot_ref)
             for vdi in owned:
                 run_async(self.client, "VDI.destroy", vdi, timeout=self.timeout)
             if not is_null(memory):

@@ -37,7 +37,7 @@ options:
     type: str
   filters:
     description:
-      - Field values the records must have, for example C({power_state: Running, is_a_template: false}).
+      - Field values the records must have, for example C(power_state=Running) and C(is_a_template=false).
       - Values are compared as XAPI stores them (booleans as C(true)/C(false), numbers in decimal).
     type: dict
     default: {}

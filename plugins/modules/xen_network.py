@@ -76,7 +76,9 @@ options:
     type: bool
   bridge:
     description:
-      - The name of the bridge of a new network, such as V(xapi5). When not set, XAPI chooses the next free name.
+      - The name of the bridge of a new network, such as V(brstorage), at most 15 characters. Names starting with V(xen),
+        V(xapi), V(vif), V(tap) or V(eth) are kept for the hosts' own bridges. When not set, XAPI chooses the next free
+        name (V(xapi0), V(xapi1), ...).
       - Set when the network is created; a different value for an existing network is refused.
     type: str
   vlan:

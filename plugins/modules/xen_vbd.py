@@ -96,6 +96,8 @@ options:
       - On a VM that is not running, V(true) is ignored with a warning, since its drives are attached when it starts.
         V(false) on a suspended VM whose drive is attached is refused.
       - Unplugging needs the drive to be O(unpluggable).
+      - When XAPI refuses to plug a new drive (for example C(VDI_IN_USE), the disk being used by another running VM),
+        the drive is removed again and the module fails with the XAPI error.
     type: bool
   task_timeout:
     description:

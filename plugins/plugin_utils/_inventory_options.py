@@ -10,6 +10,7 @@ import typing as t
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.xen.xapi.plugins.module_utils._client import ConnectionParams
+from ansible_collections.xen.xapi.plugins.module_utils._errors import redact
 from ansible_collections.xen.xapi.plugins.module_utils._transport import PROTOCOLS, build_base_url
 from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_facts import AddressRule, Selection
 
@@ -57,9 +58,12 @@ def _plain(value: t.Any) -> t.Any:
 def _validated_entry(entry: t.Any, where: str) -> dict[str, t.Any]:
     if not isinstance(entry, dict):
         raise InventoryOptionError("{0} must be a mapping of connection options, not {1}.".format(where, type(entry).__name__))
-    result = ArgumentSpecValidator(POOL_ENTRY_SPEC).validate(dict((str(key), _plain(value)) for key, value in entry.items()))
+    plain = dict((str(key), _plain(value)) for key, value in entry.items())
+    result = ArgumentSpecValidator(POOL_ENTRY_SPEC).validate(plain)
     if result.error_messages:
-        raise InventoryOptionError("{0}: {1}".format(where, "; ".join(result.error_messages)))
+        # Type errors quote the values they could not convert: a misplaced password must not show.
+        secrets = [plain.get(name) for name in ("password", "pass", "pwd")]
+        raise InventoryOptionError(redact("{0}: {1}".format(where, "; ".join(result.error_messages)), secrets))
     return dict((name, result.validated_parameters.get(name)) for name in CONNECTION_OPTIONS)
 
 

@@ -10,6 +10,8 @@ from ansible_collections.xen.xapi.plugins.module_utils._query import get_all_rec
 
 def test_attach_plug_recreate_cd_and_errors(sim) -> None:
     run_playbook(sim, "xen_vbd.yml")
+    # The CD and error cases use the drives and disks the first part made.
+    run_playbook(sim, "xen_vbd_cd_errors.yml")
 
 
 def test_demo_adds_a_data_disk_to_a_running_vm_and_removes_it(sim) -> None:

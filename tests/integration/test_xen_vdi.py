@@ -11,8 +11,16 @@ from harness import run_playbook
 EXAMPLE_MODULES = ("xen_vdi", "xen_vbd")
 
 
-def test_create_change_grow_copy_and_remove(sim) -> None:
+def test_create_change_and_grow(sim) -> None:
     run_playbook(sim, "xen_vdi.yml")
+
+
+def test_copies_sr_full_and_bad_input(sim) -> None:
+    run_playbook(sim, "xen_vdi_copy_errors.yml")
+
+
+def test_removal_of_disks_in_use(sim) -> None:
+    run_playbook(sim, "xen_vdi_remove.yml")
 
 
 def examples_playbook(module_names: tuple[str, ...]) -> list[dict]:

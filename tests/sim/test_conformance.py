@@ -83,7 +83,7 @@ def test_schema_has_the_datamodel_messages(datamodel: dict[str, Any], schema_jso
             takes_session = bool(message["params"]) and message["params"][0]["type"] == "session ref"
             params = message["params"][1:] if takes_session else message["params"]
             assert mine["session"] == takes_session, where
-            assert [name for _, name in mine["params"]] == [p["name"] for p in params], where
+            assert [name for _unused, name in mine["params"]] == [p["name"] for p in params], where
             assert (mine["async"], mine["implicit"]) == (message["async"], message["implicit"]), where
             assert mine["result"] == message["result"][0], where
 

@@ -205,7 +205,7 @@ WHERE_CASES: list[tuple[str, Callable[[dict[str, Any]], bool]]] = [
 ]
 
 
-@pytest.mark.parametrize("expr, keep", WHERE_CASES, ids=[expr for expr, _ in WHERE_CASES])
+@pytest.mark.parametrize("expr, keep", WHERE_CASES, ids=[expr for expr, _unused in WHERE_CASES])
 def test_where_expressions_select_like_a_client_side_filter(
     xapi: XenAPI.Session, expr: str, keep: Callable[[dict[str, Any]], bool]
 ) -> None:

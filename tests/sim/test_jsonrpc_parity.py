@@ -98,7 +98,7 @@ def test_datetimes_travel_as_iso8601(xapi: XenAPI.Session, wire: Wire) -> None:
     start_time = xapi.xenapi.VM_metrics.get_start_time(metrics)
     assert isinstance(start_time, xmlrpc.client.DateTime)
     assert DATETIME_TEXT.fullmatch(start_time.value)
-    text, _ = wire.xmlrpc("VM_metrics.get_start_time", xapi.handle, metrics)
+    text, _unused = wire.xmlrpc("VM_metrics.get_start_time", xapi.handle, metrics)
     assert f"<value><dateTime.iso8601>{start_time.value}</dateTime.iso8601></value>" in text
 
 
@@ -110,7 +110,7 @@ def test_refs_bools_floats_sets_and_maps(xapi: XenAPI.Session, wire: Wire) -> No
     assert isinstance(xapi.xenapi.VM.get_HVM_shadow_multiplier(vm), float)
     assert xapi.xenapi.VM.get_tags(vm) == ["web", "production"]
     assert isinstance(xapi.xenapi.VM.get_platform(vm), dict)
-    text, _ = wire.xmlrpc("VM.get_is_a_template", xapi.handle, vm)
+    text, _unused = wire.xmlrpc("VM.get_is_a_template", xapi.handle, vm)
     assert "<value><boolean>0</boolean></value>" in text
     # Setters return void, which is the empty string.
     assert wire.xmlrpc("VM.set_name_description", xapi.handle, vm, "front end")[1] == {"Status": "Success", "Value": ""}
@@ -118,7 +118,7 @@ def test_refs_bools_floats_sets_and_maps(xapi: XenAPI.Session, wire: Wire) -> No
 
 def test_failures_are_status_structs_not_faults(xapi: XenAPI.Session, wire: Wire) -> None:
     bogus = "OpaqueRef:00000000-0000-0000-0000-000000000000"
-    _, answer = wire.xmlrpc("VM.get_record", xapi.handle, bogus)
+    _unused, answer = wire.xmlrpc("VM.get_record", xapi.handle, bogus)
     assert answer == {"Status": "Failure", "ErrorDescription": ["HANDLE_INVALID", "VM", bogus]}
 
 
@@ -127,7 +127,7 @@ def test_typed_strings_and_ints_are_accepted_on_input(xapi: XenAPI.Session, wire
     body = ("<?xml version='1.0'?><methodCall><methodName>VM.set_user_version</methodName><params>"
             f"<param><value><string>{xapi.handle}</string></value></param><param><value>{vm}</value></param>"
             "<param><value><i8>3</i8></value></param></params></methodCall>")
-    _, payload = wire.post("/", body, "text/xml")
+    _unused, payload = wire.post("/", body, "text/xml")
     assert xmlrpc.client.loads(payload)[0][0] == {"Status": "Success", "Value": ""}
     assert xapi.xenapi.VM.get_user_version(vm) == "3"
 
@@ -213,7 +213,7 @@ def test_connections_are_kept_alive(xapi: XenAPI.Session, wire: Wire) -> None:
     wire.xmlrpc("VM.get_all", xapi.handle)
     sock = wire.connection.sock
     for index in range(20):
-        response, _ = wire.post("/jsonrpc", json.dumps({"method": "VM.get_all", "params": [xapi.handle], "id": index}),
+        response, _unused = wire.post("/jsonrpc", json.dumps({"method": "VM.get_all", "params": [xapi.handle], "id": index}),
                                 "application/json")
         assert not response.will_close
         wire.xmlrpc("host.get_all", xapi.handle)
@@ -230,7 +230,7 @@ def test_a_blocking_event_from_does_not_stall_other_clients(sim_http: SimProcess
     started = time.monotonic()
     blocker.start()
     time.sleep(0.2)
-    for _ in range(20):
+    for _unused in range(20):
         xapi.xenapi.host.get_all_records()
     assert time.monotonic() - started < 2.0 and blocker.is_alive()
     xapi.xenapi.VM.set_name_description(web01(xapi), "wakes the watcher")
@@ -271,7 +271,7 @@ def test_reset_connections_fault_is_bounded(sim_http: SimProcess, xapi: XenAPI.S
     sim_http.control_post("faults", {"reset_connections": {"fraction": 1.0, "max": 2}})
     with pytest.raises((OSError, http.client.HTTPException)):
         xapi.xenapi.VM.get_all()
-    for _ in range(5):
+    for _unused in range(5):
         assert xapi.xenapi.VM.get_all()
 
 

@@ -160,7 +160,7 @@ def test_sessions_past_the_limit_evict_the_least_recently_used(sim: SimProcess, 
         client.xenapi.login_with_password(sim.info["username"], sim.info["password"], "2.21", LRU_ORIGINATOR)
         return client.handle
 
-    refs = [log_in() for _ in range(SESSIONS_PER_ORIGINATOR)]
+    refs = [log_in() for _unused in range(SESSIONS_PER_ORIGINATOR)]
     stats = sim.control_get("stats")
     assert stats["sessions_by_originator"][LRU_ORIGINATOR] == SESSIONS_PER_ORIGINATOR
     assert stats["live_sessions"] == live_before + SESSIONS_PER_ORIGINATOR

@@ -167,7 +167,7 @@ def test_task_create_and_destroy(xapi: XenAPI.Session) -> None:
 
 @pytest.mark.usefixtures("quick_tasks")
 def test_at_most_200_finished_tasks_are_kept(xapi: XenAPI.Session) -> None:
-    tasks = [xapi.xenapi.Async.session.get_all_subject_identifiers() for _ in range(FINISHED_TASKS_KEPT + 20)]
+    tasks = [xapi.xenapi.Async.session.get_all_subject_identifiers() for _unused in range(FINISHED_TASKS_KEPT + 20)]
     deadline = time.monotonic() + 10
     while any(record["status"] == "pending" for ref, record in xapi.xenapi.task.get_all_records().items() if ref in tasks):
         assert time.monotonic() < deadline
@@ -310,7 +310,7 @@ def test_a_client_that_falls_far_behind_gets_events_lost(xapi: XenAPI.Session, o
     other.xenapi.event.register(["vm"])
     start = int(xapi.xenapi.event.get_current_id())
     while int(xapi.xenapi.event.get_current_id()) - start <= EVENT_QUEUE_LIMIT:
-        for _ in range(100):
+        for _unused in range(100):
             xapi.xenapi.Async.session.get_all_subject_identifiers()
     assert failure(other.xenapi.event.next) == ["EVENTS_LOST"]
     # As the SDK guide says: register again and carry on.

@@ -104,8 +104,8 @@ def test_each_metadata_option_maps_to_its_setter() -> None:
 
 def test_purge_makes_other_config_and_tags_exact_but_never_touches_other_sm_config_keys() -> None:
     record = vdi(other_config={"old": "1", "keep": "2"}, sm_config={"vhd-parent": "p"}, tags=["old", "keep"])
-    setters = dict((s.option, s.value) for s in metadata_setters(record, params(purge=True, other_config={"keep": "2"},
-                                                                                 sm_config={"mine": "x"}, tags=["keep"])))
+    options = params(purge=True, other_config={"keep": "2"}, sm_config={"mine": "x"}, tags=["keep"])
+    setters = dict((s.option, s.value) for s in metadata_setters(record, options))
     assert setters == {"other_config": {"keep": "2"}, "sm_config": {"vhd-parent": "p", "mine": "x"}, "tags": ["keep"]}
 
 
@@ -221,8 +221,8 @@ def test_the_default_sr_comes_from_the_pool() -> None:
 def test_vdi_names_skip_snapshots_and_other_srs_but_uuids_match_anywhere() -> None:
     vdis = {"OpaqueRef:a": vdi(uuid="a", SR="OpaqueRef:sr1"), "OpaqueRef:b": vdi(uuid="b", SR="OpaqueRef:sr3"),
             "OpaqueRef:s": vdi(uuid="s", SR="OpaqueRef:sr1", is_a_snapshot=True)}
-    assert [ref for ref, _ in vdi_candidates(vdis, "data")] == ["OpaqueRef:a", "OpaqueRef:b"]
-    assert [ref for ref, _ in vdi_candidates(vdis, "data", "OpaqueRef:sr1")] == ["OpaqueRef:a"]
+    assert [match[0] for match in vdi_candidates(vdis, "data")] == ["OpaqueRef:a", "OpaqueRef:b"]
+    assert [match[0] for match in vdi_candidates(vdis, "data", "OpaqueRef:sr1")] == ["OpaqueRef:a"]
     assert resolve_vdi(vdis, "s", "OpaqueRef:sr3", "vdi")[0] == "OpaqueRef:s"
     with pytest.raises(ResourceError, match="^source: .*matches 2 objects"):
         resolve_vdi(vdis, "data", None, "source")

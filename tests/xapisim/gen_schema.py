@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Derive the simulator's schema.json from xapi's published datamodel.
 
 Usage::
@@ -339,6 +339,7 @@ def _ends(rel: RelationEnds) -> frozenset[tuple[str, str]]:
 def relation_report(kept: list[RelationEnds], dropped: list[str], candidates: list[RelationEnds]) -> list[str]:
     known = {_ends(rel) for rel in kept}
     guessed = {_ends(rel) for rel in candidates}
+
     def show(rel: RelationEnds) -> str:
         return f"{rel[0]}.{rel[1]} / {rel[2]}.{rel[3]}"
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 from typing import Any
 
 __all__ = [

@@ -41,3 +41,31 @@ def refresh_derived_fields(sim: Simulator) -> None:
     with sim.store.lock:
         for host in sim.store.records("host"):
             refresh_host_memory(sim.store, host)
+
+
+def save_state(sim: Simulator, path: str) -> None:
+    document = {"users": sim.users, "durations": sim.durations, "tables": sim.store.dump()}
+    tmp = f"{path}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, default=_encode)
+    os.replace(tmp, path)
+
+
+def load_state(sim: Simulator, path: str) -> None:
+    with open(path, encoding="utf-8") as handle:
+        document = json.load(handle, object_hook=_decode)
+    sim.users.update(document.get("users", {}))
+    sim.durations.update(document.get("durations", {}))
+    sim.store.load(document["tables"])
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"__datetime__": value.strftime("%Y%m%dT%H:%M:%SZ")}
+    raise TypeError(type(value).__name__)
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    if set(obj) == {"__datetime__"}:
+        return parse_datetime(obj["__datetime__"])
+    return obj

@@ -83,9 +83,9 @@ def vlan_steps(name: str, net_pifs: Records, all_pifs: Records, hosts: Records, 
         _check_tag_free(all_pifs, host_ref, spec, networks, host_name(hosts, host_ref))
         steps.append(VlanStep("create", host_ref, host_name(hosts, host_ref), base))
     if lacking:
+        verb = "has" if len(lacking) == 1 else "have"
         raise ResourceError("vlan.device: {0} {1} no interface {2!r} to carry VLAN {3}; every host of the pool needs it. "
-                            "Check the device name (such as eth1 or bond0).".format(", ".join(lacking), "has" if len(lacking) == 1 else "have",
-                                                                                     spec.device, spec.tag), hosts=lacking)
+                            "Check the device name (such as eth1 or bond0).".format(", ".join(lacking), verb, spec.device, spec.tag), hosts=lacking)
     return steps
 
 

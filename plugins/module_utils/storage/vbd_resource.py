@@ -12,6 +12,7 @@ import dataclasses
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError
 from ansible_collections.xen.xapi.plugins.module_utils._query import Records, find_by_uuid, get_all_records_where, where
 from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
 from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter, applied_together
@@ -162,12 +163,25 @@ class VbdResource(Resource):
         return changes
 
     # -- writes -----------------------------------------------------------------------------
-    def _create(self, record: Record, plug: bool) -> str:
+    def _create(self, record: Record, plug: bool, keep_on_plug_failure: bool = False) -> str:
+        """Create the drive and plug it. When plugging a brand-new drive fails (disk in use, no PV drivers...),
+        the drive is removed again so that the failed run leaves nothing behind."""
         self._stale = True
         ref = str(self.client.call("VBD.create", record))
         if plug:
-            run_async(self.client, "VBD.plug", ref, timeout=self.timeout)
+            try:
+                run_async(self.client, "VBD.plug", ref, timeout=self.timeout)
+            except XapiBaseError:
+                if not keep_on_plug_failure:
+                    self._quietly_destroy(ref)
+                raise
         return ref
+
+    def _quietly_destroy(self, ref: str) -> None:
+        try:
+            self.client.call("VBD.destroy", ref)
+        except XapiBaseError:
+            pass  # the plug failure is what the user must see
 
     def _setter_apply(self, ref: str, setter: Setter) -> t.Callable[[], None]:
         return lambda: self._call(setter.method, ref, setter.value)
@@ -184,7 +198,8 @@ class VbdResource(Resource):
         if record["currently_attached"]:
             self._task("VBD.unplug", ref)
         self._call("VBD.destroy", ref)
-        self._replaced[ref] = self._create(create_record(self._vm[0], plan.replacement), bool(plan.plug))
+        # The old drive is gone by now: keep the new one even if plugging it fails, so its settings are not lost.
+        self._replaced[ref] = self._create(create_record(self._vm[0], plan.replacement), bool(plan.plug), keep_on_plug_failure=True)
 
     def _call(self, method: str, *args: t.Any) -> None:
         self._stale = True

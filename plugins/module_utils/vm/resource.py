@@ -70,10 +70,10 @@ class VmResource(Resource):
         return self.presented
 
     def plan_update(self, ref: str, record: Record) -> t.List[Change]:
-        assert self.view is not None
-        planned = plan_changes(self.client, self.params, self.view)
+        view = self.located()
+        planned = plan_changes(self.client, self.params, view)
         changes = [self._tracked(c) for c in planned.changes]
-        missing = self._must_wait(planned.final_state, self.view)
+        missing = self._must_wait(planned.final_state, view)
         if self.params.get("wait_for_ip") and changes:
             changes[-1] = self._then_wait(changes[-1], ref)
         elif missing and not self.module.check_mode:
@@ -105,8 +105,7 @@ class VmResource(Resource):
         return make
 
     def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
-        assert self.view is not None
-        view = self.view
+        view = self.located()
         ctx = PlanContext(self.client, self.params, view)
         changes: t.List[Change] = []
         if view.power_state in (RUNNING, PAUSED):
@@ -127,6 +126,12 @@ class VmResource(Resource):
         return changes
 
     # -- helpers -----------------------------------------------------------------------------------
+    def located(self) -> VmView:
+        """The VM read by locate(); the engine only plans changes for a VM it found."""
+        if self.view is None:
+            raise AssertionError("plan called before locate found the VM")
+        return self.view
+
     def _tracked(self, step: VmChange) -> VmChange:
         """The change, marking the VM as read stale once it has applied."""
         apply = step.apply

@@ -35,7 +35,7 @@ def matching_srs(store: Store, host: str, device_config: dict[str, str], sr_type
 def probe(ctx: "CallContext", host: str, device_config: dict[str, str], sr_type: str, _sm_config: dict[str, str]) -> str:
     """The SM backends' XML answer: an ``SRlist`` with the uuid of each SR found."""
     entries = "".join(f"\t<SR>\n\t\t<UUID>{ctx.store.get('SR', sr)['uuid']}</UUID>\n\t</SR>\n"
-                      for sr, _ in matching_srs(ctx.store, host, device_config, sr_type))
+                      for sr, _unused in matching_srs(ctx.store, host, device_config, sr_type))
     return f'<?xml version="1.0" ?>\n<SRlist>\n{entries}</SRlist>\n'
 
 
