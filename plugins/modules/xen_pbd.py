@@ -92,19 +92,13 @@ seealso:
 EXAMPLES = r"""
 # The connection options (hostname, username, password, ca_path) come from the XAPI_HOST, XAPI_USERNAME,
 # XAPI_PASSWORD and XAPI_CA_PATH environment variables here; set them with module_defaults otherwise.
-- name: Point every host at the NFS filer's new address (the master is unplugged last and plugged first)
+- name: Point every host at the ISO share's new address (the master is unplugged last and plugged first)
   xen.xapi.xen_pbd:
-    sr: NFS storage
+    sr: ISO library
     hosts: all
     device_config:
-      server: 192.0.2.11
+      location: 192.0.2.11:/export/iso
   register: moved
-
-- name: Make sure every host, including new members, has the SR plugged
-  xen.xapi.xen_pbd:
-    sr: NFS storage
-    hosts: all
-    plugged: true
 
 - name: Unplug the ISO library from host3
   xen.xapi.xen_pbd:
@@ -112,11 +106,22 @@ EXAMPLES = r"""
     hosts: host3
     plugged: false
 
-- name: Plug it again
+- name: Remove host3's PBD altogether
   xen.xapi.xen_pbd:
     sr: ISO library
-    hosts: [host3]
+    hosts: host3
+    state: absent
+
+- name: Make sure every host, including new members, has the SR attached and plugged
+  xen.xapi.xen_pbd:
+    sr: ISO library
+    hosts: all
     plugged: true
+
+- name: Unplug one PBD found by its uuid
+  xen.xapi.xen_pbd:
+    uuid: "{{ moved.pbds.host2.uuid }}"
+    plugged: false
 """
 
 RETURN = r"""

@@ -6,15 +6,19 @@ with plug and unplug slowed down so that each step shows as its own event.
 """
 from __future__ import annotations
 
+import importlib
 import threading
-from typing import Any, Dict, Iterator, List
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
+import yaml
 
 from harness import run_playbook
 
 from ansible_collections.xen.xapi.plugins.module_utils._client import ConnectionParams, XapiClient
 
+EXAMPLE_MODULES = ("xen_network", "xen_sr", "xen_pbd")
 OLD_SERVER, NEW_SERVER = "192.0.2.60", "192.0.2.61"
 FIRST_PASSWORD, SECOND_PASSWORD = "Sm8-first-Pa55word", "Sm8-second-Pa55word"
 
@@ -96,3 +100,14 @@ def test_passwords_never_appear_in_output(sim: Any) -> None:
     assert FIRST_PASSWORD not in output and SECOND_PASSWORD not in output
     assert "//192.0.2.80/vms" in output and "it-user" in output  # the other settings are shown
     assert "host9" in output  # the failure itself is reported
+
+
+def test_examples_of_the_network_and_storage_modules_run_as_written(sim_factory: Callable[..., Any], tmp_path: Path) -> None:
+    plays = []
+    for name in EXAMPLE_MODULES:
+        module = importlib.import_module("ansible_collections.xen.xapi.plugins.modules." + name)
+        plays.append({"name": "Examples of " + name, "hosts": "localhost", "gather_facts": False, "tasks": yaml.safe_load(module.EXAMPLES)})
+    playbook = tmp_path / "examples.yml"
+    playbook.write_text(yaml.safe_dump(plays, sort_keys=False))
+    result = run_playbook(sim_factory(), str(playbook))
+    assert "failed=0" in result.stdout

@@ -219,6 +219,7 @@ def test_network_view() -> None:
     view = network_view(network(VIFs=["OpaqueRef:x", "OpaqueRef:y"], tags=["t"]), net_pifs, HOSTS)
     assert view == {"uuid": "net-uuid", "name": "backend", "description": "", "bridge": "xapi0", "mtu": 1500, "managed": True, "other_config": {},
                     "tags": ["t"], "vlan": {"tag": 100, "device": "eth1"},
-                    "pifs": [{"host": "host1", "device": "eth1", "vlan": 100, "plugged": True}, {"host": "host2", "device": "eth1", "vlan": 100, "plugged": False}],
+                    "pifs": [{"host": "host1", "device": "eth1", "vlan": 100, "plugged": True},
+                             {"host": "host2", "device": "eth1", "vlan": 100, "plugged": False}],
                     "vif_count": 2}
     assert network_view(network(), {}, HOSTS)["vlan"] is None

@@ -201,3 +201,12 @@ def test_a_vm_the_plan_starts_is_started_on_the_host_instead() -> None:
     power_plan = power.plan(ctx, [], placement.target_host(ctx))
     assert power_plan.steps.after == ["start"]
     assert placement.plan(ctx, "OpaqueRef:h2", power_plan) == []
+
+
+def test_a_running_vm_becomes_a_template_only_with_force_and_stays_halted() -> None:
+    params = {"is_a_template": True}
+    config = metadata.plan(context(params, power_state="Running"))
+    with pytest.raises(ResourceError, match=r"need the VM halted: is_a_template \(False -> True\)"):
+        power.plan(context(params, power_state="Running"), config, None)
+    forced = context(dict(params, force=True), power_state="Running")
+    assert power.plan(forced, metadata.plan(forced), None).steps == power.Transitions(["shutdown"], [])

@@ -6,6 +6,6 @@
 - ``hosts``: resolving host names and ordering work around the pool master;
 - ``device_config``: storage settings with secrets (masking, no_log, comparing what XAPI stores);
 - ``disk_users``: which running VMs use the disks of an SR;
-- ``*_plan``: the pure decisions (what to change, what to refuse, what to show);
+- ``*_plan`` and ``network_removal``: the pure decisions (what to change, what to refuse, what to show);
 - ``*_resource``: the ``Resource`` classes that read and write through XAPI.
 """

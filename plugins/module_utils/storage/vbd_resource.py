@@ -72,6 +72,20 @@ class VbdResource(Resource):
         if self._stale and self._vm is not None:
             self._read_around(classes=("VBD", "VDI"), objects={"VM": [self._vm[0]]}, vm_ref=self._vm[0])
 
+    @property
+    def vm(self) -> t.Tuple[str, Record]:
+        """The VM that locate found; the engine only plans once a VM was found."""
+        if self._vm is None:
+            raise ResourceError("vm: no VM was found for this drive; give vm (name or uuid).")
+        return self._vm
+
+    @property
+    def wanted(self) -> Wanted:
+        """The drive the options describe, as worked out by locate."""
+        if self._wanted is None:
+            raise ResourceError("vdi: the disk named by vdi was not found.")
+        return self._wanted
+
     # -- identity ---------------------------------------------------------------------------
     def _want(self) -> t.Optional[Wanted]:
         """The drive the options describe; None when state=absent names a disk that does not exist."""
@@ -107,8 +121,7 @@ class VbdResource(Resource):
         return find_drive(self._vm[1], self._vbds, self._wanted)
 
     def _drive_by_uuid(self) -> Found:
-        assert self._vm is not None
-        vm_key, vm = self.params["vm"], self._vm[1]
+        vm_key, vm = self.params["vm"], self.vm[1]
         if vm_key is not None and vm_key not in (vm["uuid"], vm["name_label"]):
             raise ResourceError("vm: drive {0} belongs to VM {1!r}, not to {2!r}.".format(self.params["uuid"], vm["name_label"], vm_key))
         return find_by_uuid(self._vbds, self.params["uuid"])
@@ -118,38 +131,36 @@ class VbdResource(Resource):
         if self.params["uuid"] is not None:
             raise ResourceError("uuid: no drive has the uuid {0!r}. XAPI chooses the uuid of a new drive: to create one, "
                                 "give vm and vdi (and userdevice) instead of uuid.".format(self.params["uuid"]))
-        assert self._vm is not None and self._wanted is not None
-        vm_ref, vm = self._vm
-        record = create_record(vm_ref, self._wanted)
-        plug = bool(self._wanted.plugged) and is_live(vm)
-        if self._wanted.plugged and not plug:
+        vm_ref, vm = self.vm
+        record = create_record(vm_ref, self.wanted)
+        plug = bool(self.wanted.plugged) and is_live(vm)
+        if self.wanted.plugged and not plug:
             self.module.warn("plugged=true is ignored: VM {0!r} is {1}, not running; the new drive is attached when it starts.".format(
                 vm["name_label"], vm["power_state"]))
         return lambda: self._create(record, plug)
 
     def plan_update(self, ref: str, record: Record) -> t.List[Change]:
-        assert self._vm is not None and self._wanted is not None
-        wanted = self._wanted
+        wanted = self.wanted
         current_vdi = self._vdis.get(record["VDI"], {})
         if wanted.vdi_ref is None:
             # The drive keeps its disk: the mode must suit that disk.
             wanted = dataclasses.replace(wanted, vdi_read_only=bool(current_vdi.get("read_only")))
-        plan = plan_drive(record, current_vdi.get("name_label", ""), self._vm[1], self._vbds, wanted)
+        plan = plan_drive(record, current_vdi.get("name_label", ""), self.vm[1], self._vbds, wanted)
         if plan.note:
             self.module.warn(plan.note)
         changes = [Change(setter.option, setter.before, setter.after, self._setter_apply(ref, setter)) for setter in plan.setters]
         if plan.media is not None:
             changes.append(Change(plan.media[0], plan.media[1], plan.media[2], lambda: self._change_media(ref, plan)))
-        if plan.replacement is not None:
-            changes += applied_together(plan.recreate, lambda: self._recreate(ref, record, plan))
+        replacement = plan.replacement
+        if replacement is not None:
+            changes += applied_together(plan.recreate, lambda: self._recreate(ref, record, replacement, bool(plan.plug)))
         elif plan.plug is not None:
             method = "VBD.plug" if plan.plug else "VBD.unplug"
             changes.append(Change("currently_attached", record["currently_attached"], plan.plug, lambda: self._task(method, ref)))
         return changes
 
     def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
-        assert self._vm is not None
-        vm = self._vm[1]
+        vm = self.vm[1]
         changes = []
         if record["currently_attached"]:
             if not is_live(vm):
@@ -192,14 +203,13 @@ class VbdResource(Resource):
         if plan.insert is not None:
             self._task("VBD.insert", ref, plan.insert)
 
-    def _recreate(self, ref: str, record: Record, plan: DrivePlan) -> None:
+    def _recreate(self, ref: str, record: Record, replacement: Wanted, plug: bool) -> None:
         """Replace the drive by one with the final values, unplugging and plugging around it on a running VM."""
-        assert self._vm is not None and plan.replacement is not None
         if record["currently_attached"]:
             self._task("VBD.unplug", ref)
         self._call("VBD.destroy", ref)
         # The old drive is gone by now: keep the new one even if plugging it fails, so its settings are not lost.
-        self._replaced[ref] = self._create(create_record(self._vm[0], plan.replacement), bool(plan.plug), keep_on_plug_failure=True)
+        self._replaced[ref] = self._create(create_record(self.vm[0], replacement), plug, keep_on_plug_failure=True)
 
     def _call(self, method: str, *args: t.Any) -> None:
         self._stale = True

@@ -93,6 +93,9 @@ class PowerPlan(t.NamedTuple):
 def plan(ctx: PlanContext, config: t.Sequence[VmChange], start_host: t.Optional[str]) -> PowerPlan:
     """The power steps as changes, after checking the changes that need the VM off."""
     state = ctx.params.get("state") or "present"
+    if ctx.params.get("is_a_template") and state == "present" and ctx.params.get("force"):
+        # A template cannot run: once forced down to become one, the VM stays halted.
+        state = "halted"
     current = ctx.view.power_state
     if ctx.record.get("is_a_template") and TARGETS.get(state, HALTED) != HALTED:
         raise ResourceError("state {0}: the VM is a template, and templates cannot run.".format(state))

@@ -83,8 +83,8 @@ class VmResource(Resource):
 
     def plan_create(self) -> t.Callable[[], str]:
         name = self.params.get("name")
-        if not name:
-            raise ResourceError("uuid: no VM has uuid {0!r}; to create a VM, give its name (and a template or source)."
+        if self.params.get("uuid") or not name:
+            raise ResourceError("uuid: no VM has uuid {0!r}; to create a VM, leave uuid out and give its name and a template or source."
                                 .format(self.params.get("uuid")))
         if not self.params.get("template") and not self.params.get("source"):
             raise ResourceError("VM {0!r} does not exist; give template (or source) to create it.".format(name))
