@@ -35,6 +35,7 @@ options:
   uuid:
     description:
       - The VM's uuid. Takes precedence over O(name) to find the VM.
+      - A VM is never created with a given uuid; an unknown uuid fails unless O(state=absent).
     type: str
   state:
     description:

@@ -16,7 +16,6 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_snapshot import NULL_REF, PoolData
 
-POWER_STATES = ("Running", "Halted", "Suspended", "Paused")
 ADDRESS_FAMILIES = ("ipv4", "ipv6")
 VM_DETAILS = ("networks", "disks")
 

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, xen.xapi maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What each xen_vm family plans for a VM as read: hardware, boot, metadata, CD drive, networks, placement.
+"""What each xen_vm family plans for a VM as read (hardware, boot, metadata, CD drive, networks, placement), and what it returns.
 
 Plans are computed from records only; nothing here reaches a server (the client is None), and
 the changes are inspected, never applied.
@@ -15,6 +15,7 @@ import pytest
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils.vm import boot, cdrom, hardware, metadata, networks, placement, power
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange
+from ansible_collections.xen.xapi.plugins.module_utils.vm.present import present
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import NULL_REF, PoolObjects, VmView
 
 GiB = 1024 ** 3
@@ -210,3 +211,17 @@ def test_a_running_vm_becomes_a_template_only_with_force_and_stays_halted() -> N
         power.plan(context(params, power_state="Running"), config, None)
     forced = context(dict(params, force=True), power_state="Running")
     assert power.plan(forced, metadata.plan(forced), None).steps == power.Transitions(["shutdown"], [])
+
+
+def test_the_returned_vm_names_what_it_refers_to() -> None:
+    vifs = dict(VIF0)
+    vbds = dict(CD, **{"OpaqueRef:root": {"type": "Disk", "userdevice": "0", "VDI": "OpaqueRef:root-vdi", "bootable": True, "mode": "RW"}})
+    vdis = dict(ISO, **{"OpaqueRef:root-vdi": {"uuid": "uuid-root", "name_label": "root", "virtual_size": GiB, "SR": "OpaqueRef:sr1"}})
+    view = VmView(ref="OpaqueRef:vm", record=vm_record(power_state="Running", resident_on="OpaqueRef:h2", tags=["b", "a"]),
+                  vbds=vbds, vdis=vdis, vifs=vifs, guest_metrics={"networks": {"0/ipv4/0": "10.0.0.9"}}, pool=pool())
+    vm = present(view)
+    assert (vm["power_state"], vm["host"], vm["affinity"], vm["tags"], vm["firmware"]) == ("running", "host2", None, ["a", "b"], "bios")
+    assert vm["disks"] == [{"uuid": "uuid-root", "name": "root", "size": GiB, "sr": "NFS", "userdevice": "0", "bootable": True, "mode": "RW"}]
+    assert vm["cdrom"] == {"iso": "debian.iso", "uuid": "uuid-iso1", "userdevice": "3"}
+    assert vm["networks"] == [{"device": "0", "mac": "02:00:00:00:00:01", "mtu": 1500, "network": "eth0 net", "network_uuid": "uuid-n0",
+                               "ipv4": ["10.0.0.9"], "ipv6": []}]

@@ -33,7 +33,8 @@ def plan(ctx: PlanContext) -> t.List[VmChange]:
         return [change("cdrom", current_name, "", _eject(ctx, drive_ref))]
     if holds(current, wanted):
         return []
-    iso_ref, iso = find_vdi(ctx.client, "cdrom.iso", wanted, iso=True)
+    libraries = set(ref for ref, sr in ctx.pool.srs.items() if sr.get("content_type") == "iso")
+    iso_ref, iso = find_vdi(ctx.client, "cdrom.iso", wanted, what="ISO image", preferred_srs=libraries)
     if drive_ref is not None:
         return [change("cdrom", current_name, iso.get("name_label"), _insert(ctx, drive_ref, iso_ref, ejecting=current is not None))]
     slot = new_cd_slot(ctx.view, ctx.params) or "autodetect"

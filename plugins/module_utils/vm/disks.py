@@ -150,7 +150,7 @@ def _add(ctx: PlanContext, spec: DiskSpec, slot: str) -> t.List[VmChange]:
 
 
 def _attach_existing(ctx: PlanContext, spec: DiskSpec, slot: str) -> t.List[VmChange]:
-    vdi_ref, vdi = find_vdi(ctx.client, spec.label + ".vdi", spec.vdi or "", iso=False)
+    vdi_ref, vdi = find_vdi(ctx.client, spec.label + ".vdi", spec.vdi or "")
     _check_sr(ctx, spec, vdi)
     resize = _resize(ctx, spec, vdi_ref, vdi, None)
     vbd_record = new_vbd_record(ctx.vm_ref, slot, bool(spec.bootable), spec.mode or ("RO" if vdi.get("read_only") else "RW"))

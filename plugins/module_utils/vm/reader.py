@@ -108,14 +108,14 @@ def find_source(client: XapiClient, option: str, key: str, kind: str) -> t.Tuple
     return found
 
 
-def find_vdi(client: XapiClient, option: str, key: str, iso: bool) -> t.Tuple[str, Record]:
-    """A disk or ISO image by uuid or name; for ISOs, images in ISO libraries win over other disks."""
+def find_vdi(client: XapiClient, option: str, key: str, what: str = "virtual disk",
+             preferred_srs: t.Collection[str] = ()) -> t.Tuple[str, Record]:
+    """A disk or ISO image by uuid or name; when several match, those on preferred_srs (ISO libraries) win."""
     records = get_all_records_where(client, "VDI", _key_clause(key))
-    if iso and len(records) > 1:
-        in_libraries = dict((ref, rec) for ref, rec in records.items() if rec.get("read_only"))
-        records = in_libraries or records
+    if len(records) > 1 and preferred_srs:
+        preferred = dict((ref, rec) for ref, rec in records.items() if rec.get("SR") in preferred_srs)
+        records = preferred or records
     found = one_or_none(sorted(records.items()), option, key)
     if found is None:
-        what = "ISO image" if iso else "virtual disk"
         raise ResourceError("{0}: no {1} is named {2!r} or has that uuid.".format(option, what, key))
     return found

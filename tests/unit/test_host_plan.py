@@ -1,0 +1,44 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""xen_host's decisions: which message enables or disables a host, and how a host is returned."""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+
+from ansible_collections.xen.xapi.plugins.module_utils._host import enabled_method, host_view
+
+DOM0 = "OpaqueRef:dom0"
+
+
+def host(enabled: bool = True, resident: t.Sequence[str] = (DOM0,)) -> t.Dict[str, t.Any]:
+    return {"uuid": "host-uuid", "name_label": "host3", "name_description": "Rack 2", "hostname": "xs03", "address": "192.0.2.13",
+            "enabled": enabled, "control_domain": DOM0, "resident_VMs": list(resident)}
+
+
+@pytest.mark.parametrize("enabled, wanted, method", [
+    (True, None, None),
+    (False, None, None),
+    (True, True, None),
+    (False, False, None),
+    (True, False, "host.disable"),
+    (False, True, "host.enable"),
+])
+def test_enabled_method_only_when_the_state_differs(enabled: bool, wanted: t.Optional[bool], method: t.Optional[str]) -> None:
+    assert enabled_method(host(enabled), wanted) == method
+
+
+def test_view_counts_guests_only_and_marks_the_master() -> None:
+    record = host(enabled=False, resident=[DOM0, "OpaqueRef:vm1", "OpaqueRef:vm2"])
+    assert host_view("OpaqueRef:h3", record, master="OpaqueRef:h3") == {
+        "uuid": "host-uuid", "name": "host3", "description": "Rack 2", "hostname": "xs03", "address": "192.0.2.13",
+        "enabled": False, "is_master": True, "vm_count": 2,
+    }
+    assert host_view("OpaqueRef:h3", host(), master="OpaqueRef:h1")["is_master"] is False
+
+
+def test_view_of_a_sparse_record() -> None:
+    view = host_view("OpaqueRef:h1", {"uuid": "u"}, master="OpaqueRef:h2")
+    assert view["enabled"] is False and view["vm_count"] == 0 and view["name"] == ""
