@@ -20,6 +20,9 @@ from .certs import generate_tls
 from .server import RunningServer, serve
 
 
+SPARE_HOSTS = 8
+
+
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m xapisim",
@@ -64,6 +67,12 @@ def _wait_for_stop_signal() -> None:
         pass
 
 
+def spare_addresses(sim: Any) -> list[str]:
+    """Addresses for hosts that may join at run time: the certificate covers them from the start."""
+    last = len(sim.hosts)
+    return [f"127.0.0.{index}" for index in range(last + 1, last + 1 + SPARE_HOSTS)]
+
+
 def _start(arguments: argparse.Namespace, tls_directory: str) -> tuple[Any, RunningServer, str | None]:
     """Build the pool, make TLS material for its addresses and start listening."""
     from .world import build_simulator
@@ -71,8 +80,9 @@ def _start(arguments: argparse.Namespace, tls_directory: str) -> tuple[Any, Runn
     sim = build_simulator(arguments.scenario, arguments.hosts, arguments.vms, arguments.state_file)
     tls = None
     if not arguments.http:
-        tls = generate_tls(tls_directory, [address for _name, address in sim.hosts])
+        tls = generate_tls(tls_directory, [address for _name, address in sim.hosts] + spare_addresses(sim))
     server = serve(sim, arguments.port, not arguments.http, tls, verbose=arguments.verbose)
+    sim.host_joined = server.add_host
     return sim, server, tls.ca_cert_path if tls else None
 
 

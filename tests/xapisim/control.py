@@ -4,6 +4,8 @@ GET  /_sim/stats        calls per method, total calls, write calls, live session
 POST /_sim/reset_stats  zero the counters
 POST /_sim/faults       inject faults (see ``Faults.apply``); ``{"clear": true}`` removes them
 POST /_sim/durations    seconds per operation, e.g. ``{"VM.start": 0.5, "*": 0.01}``
+GET  /_sim/hosts        the hosts' names and addresses, and the master's index
+POST /_sim/hosts        a host joins the pool: ``{"name": "host4", "devices": ["eth0", "eth1"], "join_shared_srs": true}``
 """
 from __future__ import annotations
 
@@ -131,6 +133,12 @@ def handle_control(sim: "Simulator", verb: str, path: str, body: dict[str, Any])
             return 200, {"ok": True, "durations": sim.durations}
         if verb == "GET" and path == "hosts":
             return 200, {"hosts": sim.hosts, "master_index": sim.master_index}
+        if verb == "POST" and path == "hosts":
+            from .semantics.pool import join_host
+
+            index, address = join_host(sim, str(body["name"]), list(body.get("devices", ["eth0", "eth1"])),
+                                       bool(body.get("join_shared_srs", True)))
+            return 200, {"index": index, "address": address}
     except (KeyError, ValueError, TypeError) as exc:
         return 400, {"error": f"bad control request: {exc}"}
     return 404, {"error": f"unknown control endpoint {verb} /_sim/{path}"}

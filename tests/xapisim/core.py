@@ -53,6 +53,8 @@ class Simulator:
     users: dict[str, str] = field(default_factory=lambda: {"root": "xapisim"})
     durations: dict[str, float] = field(default_factory=dict)
     state_file: str | None = None
+    # Set by the HTTP front: starts a listener for a host that joins at run time.
+    host_joined: Callable[[int, str], None] | None = None
 
     def __post_init__(self) -> None:
         self.stats = Stats()

@@ -307,20 +307,21 @@ class RunningServer:
     """The listeners of a running simulator; ``shutdown()`` stops them all."""
 
     def __init__(self, listeners: list[_HostServer], scheme: str) -> None:
-        self._listeners = listeners
+        self._listeners: list[_HostServer] = []
         self.scheme = scheme
         self.port = listeners[0].server_port
-        self._threads = [
-            threading.Thread(
-                target=listener.serve_forever,
-                kwargs={"poll_interval": 0.2},
-                name=f"xapisim-{listener.server_name}",
-                daemon=True,
-            )
-            for listener in listeners
-        ]
-        for thread in self._threads:
-            thread.start()
+        for listener in listeners:
+            self._start(listener)
+
+    def _start(self, listener: _HostServer) -> None:
+        self._listeners.append(listener)
+        threading.Thread(target=listener.serve_forever, kwargs={"poll_interval": 0.2},
+                         name=f"xapisim-{listener.server_name}", daemon=True).start()
+
+    def add_host(self, host_index: int, address: str) -> None:
+        """Listen for a host that joined the pool at run time (``POST /_sim/hosts``)."""
+        first = self._listeners[0]
+        self._start(_HostServer(address, self.port, host_index, first.sim, first.tls_context, first.verbose))
 
     @property
     def urls(self) -> list[str]:

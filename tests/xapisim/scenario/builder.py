@@ -167,17 +167,21 @@ class PoolBuilder:
                                                 "purpose": []})
         if device is None:
             return network
-        for index, host in enumerate(self.hosts):
-            metrics = self.store.create("PIF_metrics", {"carrier": True, "speed": 10000, "duplex": True,
-                                                        "vendor_name": "Intel Corporation", "device_name": "X710"})
-            self.store.create("PIF", {
-                "device": device, "host": host, "network": network, "MAC": self.mac(), "MTU": 1500, "VLAN": -1,
-                "physical": True, "currently_attached": True, "management": management, "metrics": metrics,
-                "ip_configuration_mode": "Static" if management else "None",
-                "IP": self.store.get("host", host)["address"] if management else "",
-                "netmask": "255.0.0.0" if management else "", "managed": True, "primary_address_type": "IPv4",
-            })
+        for host in self.hosts:
+            self.physical_pif(host, network, device, management)
         return network
+
+    def physical_pif(self, host: str, network: str, device: str, management: bool = False) -> str:
+        """A plugged physical NIC of ``host`` bridged to ``network``."""
+        metrics = self.store.create("PIF_metrics", {"carrier": True, "speed": 10000, "duplex": True,
+                                                    "vendor_name": "Intel Corporation", "device_name": "X710"})
+        return self.store.create("PIF", {
+            "device": device, "host": host, "network": network, "MAC": self.mac(), "MTU": 1500, "VLAN": -1,
+            "physical": True, "currently_attached": True, "management": management, "metrics": metrics,
+            "ip_configuration_mode": "Static" if management else "None",
+            "IP": self.store.get("host", host)["address"] if management else "",
+            "netmask": "255.0.0.0" if management else "", "managed": True, "primary_address_type": "IPv4",
+        })
 
     # ---- guests ------------------------------------------------------------------------------
     def template(self, name: str, hvm: bool, disk_size: int, memory: int, vcpus: int = 2,
