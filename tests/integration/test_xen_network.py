@@ -48,6 +48,8 @@ def test_every_host_gets_the_vlan_and_vm_interfaces_block_removal(sim: Any, api:
     # host3 loses its VLAN, as a host that joined the pool after the network was made lacks it.
     api.call("VLAN.destroy", api.call("PIF.get_VLAN_master_of", pifs["host3"]))
     api.call("PIF.unplug", pifs["host2"])
+    # host4 joins the pool after the network was made: it has eth1 but no VLAN on it yet.
+    assert sim.control_post("hosts", {"name": "host4", "devices": ["eth0", "eth1"]})["address"] == "127.0.0.4"
     running = new_vif(api, only(api, "VM", "web01"), network, "3")
     api.call("VIF.plug", running)
     new_vif(api, only(api, "VM", "build01"), network, "3")

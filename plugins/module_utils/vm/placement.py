@@ -9,10 +9,8 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
-from ansible_collections.xen.xapi.plugins.module_utils.vm.power import PowerPlan
+from ansible_collections.xen.xapi.plugins.module_utils.vm.power import BOOT_OPERATIONS, PowerPlan
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PAUSED, RUNNING
-
-BOOT_STEPS = ("start", "start_paused", "resume", "resume_paused")
 
 
 def target_host(ctx: PlanContext) -> t.Optional[str]:
@@ -24,7 +22,7 @@ def target_host(ctx: PlanContext) -> t.Optional[str]:
 def plan(ctx: PlanContext, host: t.Optional[str], power_plan: PowerPlan) -> t.List[VmChange]:
     final = power_plan.final_state or ctx.view.power_state
     steps = power_plan.steps.before + power_plan.steps.after
-    if host is None or final not in (RUNNING, PAUSED) or any(step in BOOT_STEPS for step in steps):
+    if host is None or final not in (RUNNING, PAUSED) or any(step in BOOT_OPERATIONS for step in steps):
         return []
     current = ctx.record.get("resident_on")
     if current == host:

@@ -124,25 +124,22 @@ def _as_changes(ctx: PlanContext, steps: t.Sequence[str], current: str, host: t.
     return changes
 
 
+# Steps that bring up a domain: the operation, on a chosen host with its "_on" form, and whether it stays paused.
+BOOT_OPERATIONS = {"start": ("start", False), "start_paused": ("start", True), "resume": ("resume", False),
+                    "resume_paused": ("resume", True)}
+
+
 def _step(ctx: PlanContext, step: str, host: t.Optional[str]) -> t.Callable[[], None]:
     def apply() -> None:
-        vm, force = ctx.vm_ref, bool(ctx.params.get("force"))
-        if step == "shutdown":
-            clean_or_hard(ctx, "shutdown", force)
-        elif step == "reboot":
-            clean_or_hard(ctx, "reboot", force)
-        elif step in ("start", "start_paused"):
-            paused = step == "start_paused"
+        vm = ctx.vm_ref
+        if step in ("shutdown", "reboot"):
+            clean_or_hard(ctx, step, bool(ctx.params.get("force")))
+        elif step in BOOT_OPERATIONS:
+            operation, paused = BOOT_OPERATIONS[step]
             if host:
-                ctx.run("VM.start_on", vm, host, paused, False)
+                ctx.run("VM.{0}_on".format(operation), vm, host, paused, False)
             else:
-                ctx.run("VM.start", vm, paused, False)
-        elif step in ("resume", "resume_paused"):
-            paused = step == "resume_paused"
-            if host:
-                ctx.run("VM.resume_on", vm, host, paused, False)
-            else:
-                ctx.run("VM.resume", vm, paused, False)
+                ctx.run("VM." + operation, vm, paused, False)
         else:
             ctx.run("VM." + step, vm)
         ctx.tracker.state = STEP_RESULTS[step]
