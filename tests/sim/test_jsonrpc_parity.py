@@ -213,8 +213,8 @@ def test_connections_are_kept_alive(xapi: XenAPI.Session, wire: Wire) -> None:
     wire.xmlrpc("VM.get_all", xapi.handle)
     sock = wire.connection.sock
     for index in range(20):
-        response, _unused = wire.post("/jsonrpc", json.dumps({"method": "VM.get_all", "params": [xapi.handle], "id": index}),
-                                "application/json")
+        body = json.dumps({"method": "VM.get_all", "params": [xapi.handle], "id": index})
+        response, _unused = wire.post("/jsonrpc", body, "application/json")
         assert not response.will_close
         wire.xmlrpc("host.get_all", xapi.handle)
     assert wire.connection.sock is sock

@@ -125,8 +125,9 @@ def _as_changes(ctx: PlanContext, steps: t.Sequence[str], current: str, host: t.
 
 
 # Steps that bring up a domain: the operation, on a chosen host with its "_on" form, and whether it stays paused.
-BOOT_OPERATIONS = {"start": ("start", False), "start_paused": ("start", True), "resume": ("resume", False),
-                    "resume_paused": ("resume", True)}
+BOOT_OPERATIONS = {
+    "start": ("start", False), "start_paused": ("start", True), "resume": ("resume", False), "resume_paused": ("resume", True),
+}
 
 
 def _step(ctx: PlanContext, step: str, host: t.Optional[str]) -> t.Callable[[], None]:
