@@ -19,6 +19,7 @@ import argparse
 import dataclasses
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -72,9 +73,8 @@ def environment(pool: SimProcess, workdir: Path) -> dict[str, str]:
 
 
 def graph_hosts(graph: str) -> int:
-    """Distinct hosts in ansible-inventory --graph output (lines "|--name"; groups are "|--@name:")."""
-    entries = (line.strip() for line in graph.splitlines())
-    return len(set(entry for entry in entries if entry.startswith("|--") and not entry.startswith("|--@")))
+    """Distinct hosts in ansible-inventory --graph output: lines "  |  |--name" (groups are "|--@name:")."""
+    return len(set(re.findall(r"\|--([^@\n][^\n]*)$", graph, flags=re.MULTILINE)))
 
 
 def run_inventory(pool: SimProcess, source: Path, mode: str, env: dict[str, str]) -> Run:
