@@ -35,7 +35,7 @@ description:
   - Names, tags and every other text that comes from the pool are marked unsafe, so that a VM named like a template,
     C({{ ansible_password }}) for example, is shown as it is and never templated.
 author:
-  - xen.xapi maintainers (@xen-xapi)
+  - xen.xapi maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - xen.xapi.plugin_connection
   - ansible.builtin.constructed

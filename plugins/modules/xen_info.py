@@ -15,7 +15,7 @@ description:
   - Referenced objects can be resolved in place, for example a VM with its VBDs, their VDIs, its VIFs and
     their networks. Resolution costs one more call whatever the number of records.
 author:
-  - xen.xapi maintainers (@xen-xapi)
+  - xen.xapi maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - xen.xapi.connection
   - xen.xapi.attributes
