@@ -190,7 +190,7 @@ EXAMPLES = r"""
 # demo.xapi.yml: every VM of the pool, connection taken from XAPI_HOST, XAPI_USERNAME, XAPI_PASSWORD, XAPI_CA_PATH.
 plugin: xen.xapi.xapi
 
-# ---
+---
 # prod.xapi.yml: running VMs and the hosts of two pools, reached through a vault-encrypted password.
 plugin: xen.xapi.xapi
 username: ansible
@@ -209,7 +209,7 @@ pools:
 include_pool_hosts: true
 power_states: [Running]
 
-# ---
+---
 # Name VMs after their uuid, keep only Linux guests, reach them on the storage network first,
 # and add groups of your own.
 plugin: xen.xapi.xapi
