@@ -1,6 +1,7 @@
 """Helpers for integration tests: run playbooks against a simulator with the collection importable."""
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 TARGETS = Path(__file__).resolve().parent / "targets"
 
@@ -42,4 +44,23 @@ def run_playbook(sim: Any, playbook: str, *args: str, expect_rc: int | None = 0,
     result = subprocess.run(command, env=ansible_env(sim, **env), capture_output=True, text=True, timeout=600, check=False)
     if expect_rc is not None and result.returncode != expect_rc:
         pytest.fail(f"{playbook} exited {result.returncode}, expected {expect_rc}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}")
+    return result
+
+
+def module_examples(name: str) -> list[dict[str, Any]]:
+    """The tasks of a module's EXAMPLES block, read from its source without importing it."""
+    source = (Path(__file__).resolve().parents[2] / "plugins" / "modules" / f"{name}.py").read_text(encoding="utf-8")
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and any(isinstance(target, ast.Name) and target.id == "EXAMPLES" for target in node.targets):
+            return yaml.safe_load(ast.literal_eval(node.value))
+    raise AssertionError(f"{name} has no EXAMPLES")
+
+
+def run_examples(sim: Any, directory: Path, *names: str) -> subprocess.CompletedProcess[str]:
+    """Run the EXAMPLES of the named modules as written, one play per module, and fail on any failed task."""
+    plays = [{"name": f"Examples of {name}", "hosts": "localhost", "gather_facts": False, "tasks": module_examples(name)} for name in names]
+    playbook = directory / "examples.yml"
+    playbook.write_text(yaml.safe_dump(plays, sort_keys=False), encoding="utf-8")
+    result = run_playbook(sim, str(playbook))
+    assert "failed=0" in result.stdout, result.stdout
     return result

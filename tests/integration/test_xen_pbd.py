@@ -6,15 +6,13 @@ with plug and unplug slowed down so that each step shows as its own event.
 """
 from __future__ import annotations
 
-import importlib
 import threading
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
-import yaml
 
-from harness import run_playbook
+from harness import run_examples, run_playbook
 
 from ansible_collections.xen.xapi.plugins.module_utils._client import ConnectionParams, XapiClient
 
@@ -103,11 +101,4 @@ def test_passwords_never_appear_in_output(sim: Any) -> None:
 
 
 def test_examples_of_the_network_and_storage_modules_run_as_written(sim_factory: Callable[..., Any], tmp_path: Path) -> None:
-    plays = []
-    for name in EXAMPLE_MODULES:
-        module = importlib.import_module("ansible_collections.xen.xapi.plugins.modules." + name)
-        plays.append({"name": "Examples of " + name, "hosts": "localhost", "gather_facts": False, "tasks": yaml.safe_load(module.EXAMPLES)})
-    playbook = tmp_path / "examples.yml"
-    playbook.write_text(yaml.safe_dump(plays, sort_keys=False))
-    result = run_playbook(sim_factory(), str(playbook))
-    assert "failed=0" in result.stdout
+    run_examples(sim_factory(), tmp_path, *EXAMPLE_MODULES)

@@ -1,13 +1,10 @@
 """xen_vm end to end against the simulator: every family, power transitions, errors, the docs' examples and the demo."""
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
-import yaml
-from harness import run_playbook
+from harness import run_examples, run_playbook
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # login, VM.get_all_records_where, event.from (devices and pool objects), event.from (disks), logout
 NOOP_CALL_BUDGET = 6
@@ -37,21 +34,8 @@ def test_noop_run_on_a_running_vm_stays_within_the_call_budget(sim) -> None:
     assert stats["calls"]["event.from"] == 2, stats
 
 
-def _module_examples() -> str:
-    """The EXAMPLES block of the module, read without importing it."""
-    source = (REPO_ROOT / "plugins" / "modules" / "xen_vm.py").read_text()
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "EXAMPLES":
-            return str(ast.literal_eval(node.value))
-    raise AssertionError("xen_vm has no EXAMPLES")
-
-
 def test_documented_examples_run_as_written(sim, tmp_path: Path) -> None:
-    play = [{"name": "Xen_vm examples", "hosts": "localhost", "gather_facts": False, "tasks": yaml.safe_load(_module_examples())}]
-    playbook = tmp_path / "xen_vm_examples.yml"
-    playbook.write_text(yaml.safe_dump(play, sort_keys=False))
-    result = run_playbook(sim, str(playbook))
-    assert "failed=0" in result.stdout
+    run_examples(sim, tmp_path, "xen_vm")
 
 
 def test_demo_creates_changes_and_removes_a_vm(sim) -> None:

@@ -1,0 +1,160 @@
+"""The playbooks of playbooks/ end to end, each against a demo pool of its own: the first run does the
+work, a second run changes nothing, check mode makes no write call, and misuse fails with a message
+that says what to do."""
+from __future__ import annotations
+
+import re
+import ssl
+import subprocess
+import xmlrpc.client
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from simprocess import SimProcess
+
+from harness import run_playbook
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+INVENTORY = ("-i", str(REPO_ROOT / "playbooks" / "inventory" / "demo.xapi.yml"))
+PLAY_RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=\d+\s+failed=\d+", re.MULTILINE)
+
+StartSim = Callable[..., SimProcess]
+
+
+def playbook(name: str) -> str:
+    """A playbook of playbooks/ as run_playbook takes it: relative to the integration targets."""
+    return f"../../../playbooks/{name}.yml"
+
+
+def changed_by_host(result: subprocess.CompletedProcess[str]) -> dict[str, int]:
+    """The number of changed tasks of each host, from the PLAY RECAP."""
+    return {host: int(changed) for host, changed in PLAY_RECAP.findall(result.stdout)}
+
+
+def writes_of(sim: SimProcess, *args: str) -> tuple[subprocess.CompletedProcess[str], int]:
+    """Run a playbook and return its result with the number of write calls it made."""
+    sim.control_post("reset_stats")
+    result = run_playbook(sim, *args)
+    return result, sim.control_get("stats")["write_calls"]
+
+
+def host_disable_works(sim: SimProcess) -> bool:
+    """Whether the pool implements host.disable, probed on host3 and undone at once."""
+    context = ssl.create_default_context(cafile=sim.ca_cert) if sim.ca_cert else None
+    proxy = xmlrpc.client.ServerProxy(sim.url, context=context)
+    session = proxy.session.login_with_password(sim.info["username"], sim.info["password"], "2.3", "probe")["Value"]
+    try:
+        host = proxy.host.get_by_name_label(session, "host3")["Value"][0]
+        answer = proxy.host.disable(session, host)
+        if answer["Status"] != "Success":
+            return False
+        proxy.host.enable(session, host)
+        return True
+    finally:
+        proxy.session.logout(session)
+
+
+def test_provision(sim_factory: StartSim) -> None:
+    sim = sim_factory()
+    first = run_playbook(sim, playbook("provision"))
+    for line in (r"app01: running on host\d", "app02: running on host2", "db02: running on host3", "tools01: halted", "old-app: absent",
+                 r"db02 \([0-9a-f-]{36}\) runs on host3 and is reached at \d+\.\d+\.\d+\.\d+"):
+        assert re.search(line, first.stdout), line
+    assert "tools01 (" not in first.stdout, "a halted VM must not be configured"
+
+    again, writes = writes_of(sim, playbook("provision"))
+    assert changed_by_host(again)["localhost"] == 0 and writes == 0
+
+    checked, writes = writes_of(sim, playbook("provision"), "--check", "-e",
+                                '{"vm_provision_vms": [{"name": "app01", "vcpus": 4, "force": true}, {"name": "new01"}]}')
+    assert changed_by_host(checked)["localhost"] > 0 and writes == 0
+    assert "new01: absent" in checked.stdout, "check mode reports a VM it would create as it is now"
+
+
+def test_rolling_evacuate(sim_factory: StartSim) -> None:
+    sim = sim_factory()
+    disable = host_disable_works(sim)
+    options = ("-e", f"evacuate_disable={str(disable).lower()}")
+
+    checked, writes = writes_of(sim, playbook("rolling_evacuate"), *INVENTORY, *options, "-e", "evacuate_hosts=host2", "--check")
+    assert changed_by_host(checked)["host2"] > 0 and writes == 0
+
+    moved = run_playbook(sim, playbook("rolling_evacuate"), *INVENTORY, *options, "-e", "evacuate_hosts=host2")
+    assert "host2: db01 -> host1, web02 -> host3." in moved.stdout, moved.stdout
+
+    again, writes = writes_of(sim, playbook("rolling_evacuate"), *INVENTORY, *options, "-e", "evacuate_hosts=host2")
+    assert "host2: no VM to move." in again.stdout
+    assert changed_by_host(again)["host2"] == 0 and writes == 0
+
+    # The whole pool, one host after another: each ends empty, then takes VMs again.
+    rolled = run_playbook(sim, playbook("rolling_evacuate"), *INVENTORY, *options, "-e", "evacuate_hosts=xapi_hosts")
+    batches = rolled.stdout.split("PLAY [Evacuate the pool hosts one at a time]")[1:]
+    assert sorted(re.search(r'"msg": "(host\d): ', batch).group(1) for batch in batches) == ["host1", "host2", "host3"]
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ((), "Give the hosts to evacuate with -e evacuate_hosts"),
+    (("-e", "evacuate_hosts=web01"), "web01 is not a pool host of the xen.xapi.xapi inventory"),
+])
+def test_rolling_evacuate_refuses(sim: SimProcess, arguments: tuple[str, ...], message: str) -> None:
+    refused = run_playbook(sim, playbook("rolling_evacuate"), *INVENTORY, *arguments, expect_rc=None)
+    assert refused.returncode != 0 and message in refused.stdout, refused.stdout
+
+
+def test_rolling_evacuate_disables_the_host_meanwhile(sim_factory: StartSim) -> None:
+    sim = sim_factory()
+    if not host_disable_works(sim):
+        pytest.skip("the simulator does not implement host.disable and host.enable yet")
+    held = run_playbook(sim, playbook("rolling_evacuate"), *INVENTORY, "-e", "evacuate_hosts=host2", "-e", "evacuate_reenable=false")
+    assert "Stop placing new VMs on the host" in held.stdout and changed_by_host(held)["host2"] > 0
+    released = run_playbook(sim, playbook("rolling_evacuate"), *INVENTORY, "-e", "evacuate_hosts=host2")
+    assert changed_by_host(released)["host2"] > 0, "the host is enabled again"
+
+
+def test_snapshot_rotate(sim_factory: StartSim) -> None:
+    sim = sim_factory()
+    rotate = (playbook("snapshot_rotate"), "-e", "snapshot_rotate_tag=web", "-e", "snapshot_rotate_retain=2")
+    for day in ("01", "02", "03"):
+        run_playbook(sim, *rotate, "-e", f"snapshot_rotate_name=nightly-2026-05-{day}")
+    again, writes = writes_of(sim, *rotate, "-e", "snapshot_rotate_name=nightly-2026-05-03")
+    for vm in ("web01", "web02"):
+        assert f"{vm} keeps nightly-2026-05-03, nightly-2026-05-02; took nothing; deleted nothing." in again.stdout
+    assert changed_by_host(again)["localhost"] == 0 and writes == 0
+
+    checked, writes = writes_of(sim, *rotate, "-e", "snapshot_rotate_name=nightly-2026-05-04", "--check")
+    assert changed_by_host(checked)["localhost"] > 0 and writes == 0
+
+    by_group = run_playbook(sim, playbook("snapshot_rotate"), *INVENTORY, "-e", "snapshot_rotate_group=xapi_tag_db",
+                            "-e", "snapshot_rotate_name=nightly-2026-05-04")
+    assert "db01 keeps nightly-2026-05-04; took nightly-2026-05-04; deleted nothing." in by_group.stdout
+    assert "web01" not in by_group.stdout
+
+
+def test_snapshot_rotate_needs_a_selection(sim: SimProcess) -> None:
+    refused = run_playbook(sim, playbook("snapshot_rotate"), expect_rc=None)
+    assert refused.returncode != 0 and "Select the VMs with -e snapshot_rotate_tag" in refused.stdout
+
+
+def test_pool_report(sim: SimProcess, tmp_path: Path) -> None:
+    report = tmp_path / "report.md"
+    first = run_playbook(sim, playbook("pool_report"), *INVENTORY, "-e", f"pool_report_path={report}")
+    assert changed_by_host(first)["localhost"] == 1
+    text = report.read_text(encoding="utf-8")
+    for line in ("# Pool demo-pool", "- 3 hosts; the master is host1", "- 5 VMs, 3 of them running",
+                 "| host1 | 127.0.0.1 | yes | yes | 8.3.0 | 1 |", "### host2", "| legacy01 | Suspended | ",
+                 "| NFS storage (default) | nfs | user | yes | 2.00 TB |", "| Pool-wide network associated with eth1 | xenbr1 | 1500 |  | eth1 |"):
+        assert line in text, line
+    assert re.search(r"^\| db01 \| Running \| 4 \| 8\.00 GB \| \d+\.\d+\.\d+\.\d+ \|$", text, re.MULTILINE), text
+
+    again, writes = writes_of(sim, playbook("pool_report"), *INVENTORY, "-e", f"pool_report_path={report}")
+    assert changed_by_host(again)["localhost"] == 0 and writes == 0
+
+    elsewhere = tmp_path / "checked.md"
+    checked, writes = writes_of(sim, playbook("pool_report"), *INVENTORY, "-e", f"pool_report_path={elsewhere}", "--check")
+    assert changed_by_host(checked)["localhost"] == 1 and writes == 0 and not elsewhere.exists()
+
+
+def test_pool_report_needs_the_inventory(sim: SimProcess) -> None:
+    refused = run_playbook(sim, playbook("pool_report"), expect_rc=None)
+    assert refused.returncode != 0 and "No pool host in the inventory" in refused.stdout
