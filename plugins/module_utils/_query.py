@@ -11,6 +11,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._datamodel import CLASSES, CLASSES_WITHOUT_EVENTS
 
 # ref -> record, and class -> (ref -> record)
+NULL_REF = "OpaqueRef:NULL"
 Records = t.Dict[str, t.Dict[str, t.Any]]
 Snapshot = t.Dict[str, Records]
 
@@ -76,15 +77,23 @@ def event_class_name(cls: str) -> str:
     return CLASSES[api_name]
 
 
-def snapshot(client: XapiClient, classes: t.Sequence[str]) -> Snapshot:
-    """Every object of the given classes, read consistently in a single event.from call.
+def snapshot(client: XapiClient, classes: t.Sequence[str] = (),
+             objects: t.Optional[t.Mapping[str, t.Iterable[str]]] = None) -> Snapshot:
+    """Every object of ``classes`` plus the single objects ``{class: [ref, ...]}``, in one event.from call.
 
-    Returns {API class name: {ref: normalised record}}, with an entry (maybe empty) for each
-    class asked for. An empty token makes event.from return all current objects at once.
+    Returns {API class name: {ref: normalised record}}, with an entry (maybe empty) for each class
+    named. An empty token makes event.from answer at once with the current objects, whatever their
+    number, as one consistent snapshot: this is how modules read everything they need at once.
     """
-    names = dict((event_class_name(cls), api_class_name(cls)) for cls in classes)
+    objects = objects or {}
+    subscriptions = [event_class_name(cls) for cls in classes]
+    for cls, refs in objects.items():
+        subscriptions.extend("{0}/{1}".format(event_class_name(cls), ref) for ref in sorted(set(refs)) if ref and ref != NULL_REF)
+    names = dict((event_class_name(cls), api_class_name(cls)) for cls in list(classes) + list(objects))
     result: Snapshot = dict((api_name, {}) for api_name in names.values())
-    answer = client.call("event.from", list(names), "", 1.0)
+    if not subscriptions:
+        return result
+    answer = client.call("event.from", subscriptions, "", 1.0)
     for event in answer.get("events") or []:
         api_name = names.get(str(event.get("class", "")).lower())
         if api_name is None or event.get("operation") == "del" or event.get("snapshot") is None:

@@ -19,7 +19,7 @@ import typing as t
 from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError, field_change, one_or_none
 from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiError
-from ansible_collections.xen.xapi.plugins.module_utils._query import field_equals, get_all_records_where, where, where_all, where_any
+from ansible_collections.xen.xapi.plugins.module_utils._query import field_equals, get_all_records_where, snapshot, where, where_all, where_any
 from ansible_collections.xen.xapi.plugins.module_utils._snapshot import (
     POWER_NAMES,
     RUNNING,
@@ -32,7 +32,6 @@ from ansible_collections.xen.xapi.plugins.module_utils._snapshot import (
     target_power,
 )
 from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
-from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import read_objects
 
 # A plain VM: not a template (snapshots are templates too) and not a control domain.
 _PLAIN_VM = where(is_a_template=False, is_control_domain=False)
@@ -55,14 +54,14 @@ def read_family(client: XapiClient, vm_ref: str, vm: Record, with_vm_disks: bool
     """The VM's snapshots with their drives and disks (and the VM's own, when asked), in up to three calls."""
     family = SnapshotFamily(vm_ref, vm)
     snapshot_refs = [ref for ref in vm.get("snapshots") or [] if not is_null(ref)]
-    family.snapshots = read_objects(client, objects={"VM": snapshot_refs})["VM"] if snapshot_refs else {}
+    family.snapshots = snapshot(client, objects={"VM": snapshot_refs})["VM"] if snapshot_refs else {}
     owners = list(family.snapshots.values()) + ([vm] if with_vm_disks else [])
     vbd_refs = [ref for owner in owners for ref in owner.get("VBDs") or []]
     if vbd_refs:
-        family.vbds = read_objects(client, objects={"VBD": vbd_refs})["VBD"]
+        family.vbds = snapshot(client, objects={"VBD": vbd_refs})["VBD"]
     vdi_refs = [vbd["VDI"] for vbd in family.vbds.values() if vbd.get("type") == "Disk" and not is_null(vbd.get("VDI"))]
     if vdi_refs:
-        family.vdis = read_objects(client, objects={"VDI": vdi_refs})["VDI"]
+        family.vdis = snapshot(client, objects={"VDI": vdi_refs})["VDI"]
     return family
 
 

@@ -13,8 +13,7 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Record
-from ansible_collections.xen.xapi.plugins.module_utils._query import Records, get_all_records_where, where
-from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import read_objects
+from ansible_collections.xen.xapi.plugins.module_utils._query import Records, get_all_records_where, snapshot, where
 
 # A suspended VM keeps its drives attached: its memory image refers to them.
 HOLDING_POWER_STATES = ("Running", "Paused", "Suspended")
@@ -61,7 +60,7 @@ def read_sr_disks(client: XapiClient, vdi_refs: t.Iterable[str]) -> SrDisks:
         return SrDisks({}, [])
     attached = get_all_records_where(client, "VBD", where(currently_attached=True))
     drives = [vbd for vbd in attached.values() if vbd.get("VDI") in wanted]
-    world = read_objects(client, objects={"VDI": wanted, "VM": set(vbd["VM"] for vbd in drives)})
+    world = snapshot(client, objects={"VDI": wanted, "VM": set(vbd["VM"] for vbd in drives)})
     vdis, vms = world["VDI"], world["VM"]
     users = [_user(vms.get(vbd["VM"], {}), vdis.get(vbd["VDI"], {})) for vbd in drives]
     return SrDisks(vdis, sorted(users, key=lambda user: (user.vm_name, user.disk_name)))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, find_by_name, find_by_uuid
+from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, find_by_name, find_by_uuid, snapshot
 from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.network_plan import (
     VlanSpec,
@@ -38,7 +38,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.network_remo
     vlan_interfaces,
 )
 from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter, applied_together
-from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import is_null, read_objects
+from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import is_null
 
 READ_CLASSES = ("network", "PIF", "host")
 
@@ -54,7 +54,7 @@ class NetworkResource(Resource):
     # -- reads ------------------------------------------------------------------------------
     def _read(self) -> Snapshot:
         if self._world is None:
-            self._world = read_objects(self.client, READ_CLASSES)
+            self._world = snapshot(self.client, READ_CLASSES)
         return self._world
 
     def _pifs_of(self, record: Record) -> t.Dict[str, Record]:
@@ -126,8 +126,8 @@ class NetworkResource(Resource):
         vif_refs = record.get("VIFs") or []
         if not vif_refs:
             return []
-        vifs = read_objects(self.client, objects={"VIF": vif_refs})["VIF"]
-        vms = read_objects(self.client, objects={"VM": [vif["VM"] for vif in vifs.values()]})["VM"]
+        vifs = snapshot(self.client, objects={"VIF": vif_refs})["VIF"]
+        vms = snapshot(self.client, objects={"VM": [vif["VM"] for vif in vifs.values()]})["VM"]
         return vif_uses(record, vifs, vms)
 
     # -- writes -----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, find_by_uuid
+from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, find_by_uuid, snapshot
 from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.disk_users import describe_users, read_sr_disks
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.hosts import ALL_HOSTS, host_name, pool_master, resolve_hosts
@@ -33,7 +33,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.pbd_plan imp
     predicted_view,
 )
 from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import applied_together
-from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import read_objects, resolve_sr
+from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import resolve_sr
 
 READ_CLASSES = ("SR", "PBD", "host", "pool")
 Pbd = t.Tuple[str, Record]
@@ -52,7 +52,7 @@ class PbdResource(Resource):
     # -- reads ------------------------------------------------------------------------------
     def _read(self) -> Snapshot:
         if self._world is None:
-            self._world = read_objects(self.client, READ_CLASSES)
+            self._world = snapshot(self.client, READ_CLASSES)
         return self._world
 
     def _pbd_on(self, sr_record: Record, host_ref: str) -> t.Optional[Pbd]:

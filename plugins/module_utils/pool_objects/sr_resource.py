@@ -13,7 +13,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, find_by_name, find_by_uuid
+from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, find_by_name, find_by_uuid, snapshot
 from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.device_config import string_map
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.disk_users import read_sr_disks
@@ -34,7 +34,6 @@ from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.sr_plan impo
     sr_view,
 )
 from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter, applied_together
-from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import read_objects
 
 READ_CLASSES = ("SR", "PBD", "host", "pool", "SM")
 REMOVED_STATES = ("absent", "forgotten")
@@ -55,7 +54,7 @@ class SrResource(Resource):
     # -- reads ------------------------------------------------------------------------------
     def _read(self) -> Snapshot:
         if self._world is None:
-            self._world = read_objects(self.client, READ_CLASSES)
+            self._world = snapshot(self.client, READ_CLASSES)
         return self._world
 
     def _host(self) -> t.Optional[t.Tuple[str, str]]:

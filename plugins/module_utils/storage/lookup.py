@@ -3,7 +3,7 @@
 """Batched reads for the disk modules, and resolving the names or uuids users type.
 
 A no-op run of xen_vdi or xen_vbd must stay within login, two reads and logout, so every read
-here is one call: ``read_objects`` mixes whole classes and single objects in one ``event.from``,
+here is one call: ``_query.snapshot`` mixes whole classes and single objects in one ``event.from``,
 and the resolvers below only look inside records already read.
 """
 
@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, api_class_name, normalize_record
+from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Found, Record, ResourceError, one_or_none
 from ansible_collections.xen.xapi.plugins.module_utils._query import (
     Records,
-    Snapshot,
-    event_class_name,
     find_by_name,
     find_by_uuid,
     get_all_records_where,
@@ -35,29 +33,6 @@ def is_null(ref: t.Optional[str]) -> bool:
 
 def is_live(vm_record: t.Optional[Record]) -> bool:
     return bool(vm_record) and vm_record.get("power_state") in LIVE_POWER_STATES
-
-
-def read_objects(client: XapiClient, classes: t.Sequence[str] = (), objects: t.Optional[t.Mapping[str, t.Iterable[str]]] = None) -> Snapshot:
-    """Every object of ``classes`` plus the single objects ``{class: [ref, ...]}``, in one ``event.from`` call.
-
-    Returns {API class name: {ref: normalised record}} with an entry for each class named.
-    With an empty token, event.from answers at once with the current objects as ``add`` events.
-    """
-    objects = objects or {}
-    subscriptions = [event_class_name(cls) for cls in classes]
-    for cls, refs in objects.items():
-        subscriptions.extend("{0}/{1}".format(event_class_name(cls), ref) for ref in sorted(set(refs)) if not is_null(ref))
-    api_names = dict((event_class_name(cls), api_class_name(cls)) for cls in list(classes) + list(objects))
-    result: Snapshot = dict((api_name, {}) for api_name in api_names.values())
-    if not subscriptions:
-        return result
-    answer = client.call("event.from", subscriptions, "", 1.0)
-    for event in answer.get("events") or []:
-        api_name = api_names.get(str(event.get("class", "")).lower())
-        if api_name is None or event.get("operation") == "del" or event.get("snapshot") is None:
-            continue
-        result[api_name][event["ref"]] = normalize_record(api_name, event["snapshot"])
-    return result
 
 
 # --- storage repositories ---------------------------------------------------------------------

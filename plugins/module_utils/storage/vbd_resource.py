@@ -13,7 +13,7 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError
-from ansible_collections.xen.xapi.plugins.module_utils._query import Records, find_by_uuid, get_all_records_where, where
+from ansible_collections.xen.xapi.plugins.module_utils._query import Records, find_by_uuid, get_all_records_where, snapshot, where
 from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
 from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter, applied_together
 from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import (
@@ -21,7 +21,6 @@ from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import (
     find_vms,
     is_live,
     pick_vm,
-    read_objects,
     resolve_sr,
     resolve_vdi,
     vdi_candidates,
@@ -60,7 +59,7 @@ class VbdResource(Resource):
     def _read_around(self, classes: t.Sequence[str], objects: t.Mapping[str, t.Iterable[str]], vm_ref: t.Optional[str] = None) -> None:
         """One call for the drives and disks (and the VM when only its reference is known)."""
         extra = ("SR",) if self.params["sr"] is not None else ()
-        world = read_objects(self.client, tuple(classes) + extra, objects)
+        world = snapshot(self.client, tuple(classes) + extra, objects)
         self._vbds, self._vdis = world["VBD"], world["VDI"]
         self._srs = world.get("SR", {})
         if vm_ref is not None:

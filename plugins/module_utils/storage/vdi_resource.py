@@ -11,10 +11,10 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, find_by_name, find_by_uuid
+from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, find_by_name, find_by_uuid, snapshot
 from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
 from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter
-from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import NULL_REF, pool_default_sr, read_objects, resolve_sr, resolve_vdi
+from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import NULL_REF, pool_default_sr, resolve_sr, resolve_vdi
 from ansible_collections.xen.xapi.plugins.module_utils.storage.vdi_plan import (
     Attachment,
     RemovalStep,
@@ -48,7 +48,7 @@ class VdiResource(Resource):
     # -- reads ------------------------------------------------------------------------------
     def _read(self) -> Snapshot:
         if self._world is None:
-            self._world = read_objects(self.client, READ_CLASSES)
+            self._world = snapshot(self.client, READ_CLASSES)
             self._vms = {}
         return self._world
 
@@ -62,7 +62,7 @@ class VdiResource(Resource):
         vm_refs = set(vbds[ref]["VM"] for ref in record.get("VBDs") or [] if ref in vbds)
         missing = vm_refs - set(self._vms)
         if missing:
-            self._vms.update(read_objects(self.client, objects={"VM": missing})["VM"])
+            self._vms.update(snapshot(self.client, objects={"VM": missing})["VM"])
         return attachments(record, vbds, self._vms)
 
     # -- identity ---------------------------------------------------------------------------

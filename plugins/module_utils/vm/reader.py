@@ -12,28 +12,14 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, api_class_name, normalize_record
+from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, normalize_record
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._query import field_equals, get_all_records_where, where_all, where_any
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PoolObjects, Record, Records, VmView, is_null
+from ansible_collections.xen.xapi.plugins.module_utils._query import field_equals, get_all_records_where, snapshot, where_all, where_any
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PoolObjects, Record, Records, VmView
 
 # The pool-wide classes read with every VM: few objects each, and names users refer to.
 POOL_CLASSES = ("host", "network", "SR", "pool")
 Objects = t.Dict[str, Records]
-
-
-def read_objects(client: XapiClient, subscriptions: t.Sequence[str]) -> Objects:
-    """Current records for event.from subscriptions ("network", "vbd/OpaqueRef:..."), by API class."""
-    result: Objects = {}
-    if not subscriptions:
-        return result
-    answer = client.call("event.from", list(subscriptions), "", 1.0)
-    for event in answer.get("events") or []:
-        if event.get("operation") == "del" or event.get("snapshot") is None:
-            continue
-        cls = api_class_name(str(event.get("class", "")))
-        result.setdefault(cls, {})[event["ref"]] = normalize_record(cls, event["snapshot"])
-    return result
 
 
 def pool_objects(objects: Objects) -> PoolObjects:
@@ -44,24 +30,17 @@ def pool_objects(objects: Objects) -> PoolObjects:
 
 def read_pool(client: XapiClient) -> PoolObjects:
     """Hosts, networks, SRs and the pool record, in one call."""
-    return pool_objects(read_objects(client, [cls.lower() for cls in POOL_CLASSES]))
-
-
-def _subscriptions(cls: str, refs: t.Iterable[str]) -> t.List[str]:
-    return ["{0}/{1}".format(cls, ref) for ref in sorted(set(refs)) if not is_null(ref)]
+    return pool_objects(snapshot(client, POOL_CLASSES))
 
 
 def read_view(client: XapiClient, ref: str, record: Record) -> VmView:
     """The whole VM in two calls: its devices with the pool classes, then its disks."""
-    subscriptions = [cls.lower() for cls in POOL_CLASSES]
-    subscriptions += _subscriptions("vbd", record.get("VBDs", []))
-    subscriptions += _subscriptions("vif", record.get("VIFs", []))
-    subscriptions += _subscriptions("vm_guest_metrics", [record.get("guest_metrics", "")])
-    objects = read_objects(client, subscriptions)
-    vbds = objects.get("VBD", {})
-    disks = read_objects(client, _subscriptions("vdi", (vbd.get("VDI", "") for vbd in vbds.values())))
-    guest_metrics = list(objects.get("VM_guest_metrics", {}).values())
-    return VmView(ref=ref, record=record, vbds=vbds, vdis=disks.get("VDI", {}), vifs=objects.get("VIF", {}),
+    objects = snapshot(client, POOL_CLASSES, {"VBD": record.get("VBDs", []), "VIF": record.get("VIFs", []),
+                                              "VM_guest_metrics": [record.get("guest_metrics", "")]})
+    vbds = objects["VBD"]
+    disks = snapshot(client, objects={"VDI": [vbd.get("VDI", "") for vbd in vbds.values()]})
+    guest_metrics = list(objects["VM_guest_metrics"].values())
+    return VmView(ref=ref, record=record, vbds=vbds, vdis=disks["VDI"], vifs=objects["VIF"],
                   guest_metrics=guest_metrics[0] if guest_metrics else {}, pool=pool_objects(objects))
 
 
