@@ -16,6 +16,8 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
+from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, snapshot
+from ansible_collections.xen.xapi.plugins.module_utils._tasks import DEFAULT_TASK_TIMEOUT, run_async
 
 Record = t.Dict[str, t.Any]
 Found = t.Optional[t.Tuple[str, Record]]
@@ -74,6 +76,39 @@ class Resource:
 
     def wanted_state(self) -> str:
         return self.params.get("state") or "present"
+
+
+class BatchedResource(Resource):
+    """A resource that reads every class it needs in one ``event.from`` snapshot, cached until it writes.
+
+    ``world()`` is that snapshot; ``call`` (a quick database change) and ``run_task`` (an operation run
+    as a task and waited for on events) make it stale, so the next ``world()`` (e.g. in ``present``)
+    reads again.
+    """
+
+    #: the XAPI classes ``world()`` reads, e.g. ("SR", "PBD", "host")
+    read_classes: t.Sequence[str] = ()
+
+    def __init__(self, module: XapiModule, client: XapiClient) -> None:
+        super().__init__(module, client)
+        self._world: t.Optional[Snapshot] = None
+        self.timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
+
+    def world(self) -> Snapshot:
+        if self._world is None:
+            self._world = snapshot(self.client, self.read_classes)
+        return self._world
+
+    def forget_reads(self) -> None:
+        self._world = None
+
+    def call(self, method: str, *args: t.Any) -> t.Any:
+        self.forget_reads()
+        return self.client.call(method, *args)
+
+    def run_task(self, method: str, *args: t.Any) -> t.Any:
+        self.forget_reads()
+        return run_async(self.client, method, *args, timeout=self.timeout)
 
 
 def reconcile(module: XapiModule, resource_class: t.Type[Resource]) -> t.NoReturn:

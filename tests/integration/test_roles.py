@@ -80,10 +80,10 @@ def test_pool_networks_and_pool_storage_examples(sim) -> None:
     # A new NFS export path: every host's PBD is re-created with it, in check mode only predicted.
     checked, writes = writes_of(sim, example("pool_storage", "storage"), "--check", "-e", "nfs_path=/export/moved")
     assert changed_by_host(checked)["localhost"] > 0 and writes == 0
-    moved = run_playbook(sim, example("pool_storage", "storage"), "-e", "nfs_path=/export/moved")
+    moved = run_playbook(sim, example("pool_storage", "storage"), "-e", "nfs_path=/export/moved", "-v", "--diff")
     assert changed_by_host(moved)["localhost"] > 0
     assert "device_config" not in moved.stderr, "the SR module must not warn about the PBDs the role reconfigures"
-    assert "Secr3t-Pa55" not in moved.stdout, "the SMB password must not show"
+    assert "Secr3t-Pa55" not in moved.stdout, "the SMB password must not show, even verbose and with diffs"
     run_playbook(sim, "roles_pool_verify.yml", "-e", "roles_nfs_path=/export/moved")
 
     # A host joins the pool: the next run gives it the VLANs and attaches the shared SRs there.

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, find_by_name, find_by_uuid, snapshot
-from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError, one_or_none
+from ansible_collections.xen.xapi.plugins.module_utils._query import find_by_name, find_by_uuid, snapshot
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.network_plan import (
     VlanSpec,
     VlanStep,
@@ -43,26 +42,20 @@ from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import is_
 READ_CLASSES = ("network", "PIF", "host")
 
 
-class NetworkResource(Resource):
+class NetworkResource(BatchedResource):
+    read_classes = READ_CLASSES
     result_key = "network"
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self._world: t.Optional[Snapshot] = None
-        self.timeout = float(self.params["task_timeout"])
 
     # -- reads ------------------------------------------------------------------------------
-    def _read(self) -> Snapshot:
-        if self._world is None:
-            self._world = snapshot(self.client, READ_CLASSES)
-        return self._world
-
     def _pifs_of(self, record: Record) -> t.Dict[str, Record]:
-        return network_pifs(record, self._read()["PIF"])
+        return network_pifs(record, self.world()["PIF"])
 
     # -- identity ---------------------------------------------------------------------------
     def locate(self) -> Found:
-        networks = self._read()["network"]
+        networks = self.world()["network"]
         if self.params["uuid"] is not None:
             return find_by_uuid(networks, self.params["uuid"])
         return one_or_none(find_by_name(networks, self.params["name"]), "name: network", self.params["name"])
@@ -76,13 +69,13 @@ class NetworkResource(Resource):
         spec = vlan_spec(self.params["vlan"])
         steps: t.List[VlanStep] = []
         if spec is not None:
-            world = self._read()
+            world = self.world()
             steps = vlan_steps(self.params["name"], {}, world["PIF"], world["host"], world["network"], spec)
         record = create_record(self.params)
         return lambda: self._create(record, steps, spec)
 
     def _create(self, record: Record, steps: t.Sequence[VlanStep], spec: t.Optional[VlanSpec]) -> str:
-        ref = str(self._call("network.create", record))
+        ref = str(self.call("network.create", record))
         if spec is not None:
             self._apply_vlan_steps(ref, steps, spec)
         return ref
@@ -94,7 +87,7 @@ class NetworkResource(Resource):
         spec = vlan_spec(self.params["vlan"])
         if spec is None:
             return changes
-        world = self._read()
+        world = self.world()
         net_pifs = self._pifs_of(record)
         steps = vlan_steps(record["name_label"], net_pifs, world["PIF"], world["host"], world["network"], spec)
         if steps:
@@ -107,7 +100,7 @@ class NetworkResource(Resource):
 
     def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
         name = record["name_label"]
-        hosts = self._read()["host"]
+        hosts = self.world()["host"]
         net_pifs = self._pifs_of(record)
         check_no_physical_interfaces(name, net_pifs, hosts)
         uses = self._vif_uses(record)
@@ -118,7 +111,7 @@ class NetworkResource(Resource):
         vlans = vlan_interfaces(net_pifs, hosts)
         if vlans:
             changes.extend(applied_together([("pifs", pifs_view(net_pifs, hosts), [])], lambda: self._remove_vlans(vlans)))
-        changes.append(Change("state", "present", "absent", lambda: self._call("network.destroy", ref)))
+        changes.append(Change("state", "present", "absent", lambda: self.call("network.destroy", ref)))
         return changes
 
     def _vif_uses(self, record: Record) -> t.List[VifUse]:
@@ -134,44 +127,34 @@ class NetworkResource(Resource):
     def _apply_vlan_steps(self, ref: str, steps: t.Sequence[VlanStep], spec: VlanSpec) -> None:
         for step in steps:
             if step.action == "create":
-                self._write("VLAN.create", step.pif_ref, spec.tag, ref)
+                self.run_task("VLAN.create", step.pif_ref, spec.tag, ref)
             else:
-                self._write("PIF.plug", step.pif_ref)
+                self.run_task("PIF.plug", step.pif_ref)
 
     def _remove_vifs(self, steps: t.Sequence[VifStep]) -> None:
         for step in steps:
             if step.action == "unplug":
-                self._write("VIF.unplug", step.use.vif_ref)
+                self.run_task("VIF.unplug", step.use.vif_ref)
             else:
-                self._call("VIF.destroy", step.use.vif_ref)
+                self.call("VIF.destroy", step.use.vif_ref)
 
     def _remove_vlans(self, vlans: t.Sequence[t.Tuple[str, Record]]) -> None:
         """VLAN.destroy takes the VLAN interface down and removes it (PIF.destroy for an interface without its VLAN record)."""
         for pif_ref, pif in vlans:
             vlan = pif.get("VLAN_master_of")
             if is_null(vlan):
-                self._write("PIF.destroy", pif_ref)
+                self.run_task("PIF.destroy", pif_ref)
             else:
-                self._write("VLAN.destroy", vlan)
+                self.run_task("VLAN.destroy", vlan)
 
     def _setter_apply(self, ref: str, setter: Setter) -> t.Callable[[], None]:
-        return lambda: self._call(setter.method, ref, setter.value)
-
-    def _call(self, method: str, *args: t.Any) -> t.Any:
-        """A quick database change; what was read is stale afterwards."""
-        self._world = None
-        return self.client.call(method, *args)
-
-    def _write(self, method: str, *args: t.Any) -> t.Any:
-        """An operation on the hosts' networking: run as a task and waited for."""
-        self._world = None
-        return run_async(self.client, method, *args, timeout=self.timeout)
+        return lambda: self.call(setter.method, ref, setter.value)
 
     # -- view -------------------------------------------------------------------------------
     def present(self, ref: t.Optional[str]) -> Record:
         if ref is None:
             return {}
-        world = self._read()
+        world = self.world()
         record = world["network"].get(ref)
         if record is None:
             return {}

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, find_by_uuid, snapshot
-from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._query import find_by_uuid
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.disk_users import describe_users, read_sr_disks
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.hosts import ALL_HOSTS, host_name, pool_master, resolve_hosts
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.pbd_plan import (
@@ -39,24 +38,19 @@ READ_CLASSES = ("SR", "PBD", "host", "pool")
 Pbd = t.Tuple[str, Record]
 
 
-class PbdResource(Resource):
+class PbdResource(BatchedResource):
+    read_classes = READ_CLASSES
+
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self._world: t.Optional[Snapshot] = None
         self._targets: t.Optional[t.List[str]] = None
-        self.timeout = float(self.params["task_timeout"])
         hosts = self.params["hosts"] or []
         self.single = self.params["uuid"] is not None or (len(hosts) == 1 and hosts[0] != ALL_HOSTS)
         self.result_key = "pbd" if self.single else "pbds"
 
     # -- reads ------------------------------------------------------------------------------
-    def _read(self) -> Snapshot:
-        if self._world is None:
-            self._world = snapshot(self.client, READ_CLASSES)
-        return self._world
-
     def _pbd_on(self, sr_record: Record, host_ref: str) -> t.Optional[Pbd]:
-        pbds = self._read()["PBD"]
+        pbds = self.world()["PBD"]
         for ref in sorted(sr_record.get("PBDs") or []):
             if ref in pbds and pbds[ref].get("host") == host_ref:
                 return ref, pbds[ref]
@@ -65,7 +59,7 @@ class PbdResource(Resource):
     def _target_hosts(self) -> t.List[str]:
         """The host refs asked for; kept from the first read, so a re-created PBD is found on the same host."""
         if self._targets is None:
-            world = self._read()
+            world = self.world()
             if self.params["uuid"] is not None:
                 found = find_by_uuid(world["PBD"], self.params["uuid"])
                 self._targets = [found[1]["host"]] if found else []
@@ -76,7 +70,7 @@ class PbdResource(Resource):
     # -- identity ---------------------------------------------------------------------------
     def locate(self) -> Found:
         """The SR whose PBDs are managed (the object the engine reconciles)."""
-        world = self._read()
+        world = self.world()
         if self.params["uuid"] is not None:
             found = find_by_uuid(world["PBD"], self.params["uuid"])
             sr_ref = found[1]["SR"] if found else None
@@ -96,7 +90,7 @@ class PbdResource(Resource):
                             "instead of uuid.".format(self.params["uuid"]))
 
     def plan_update(self, ref: str, record: Record) -> t.List[Change]:
-        hosts = self._read()["host"]
+        hosts = self.world()["host"]
         sibling = self._sibling_config(record)
         plans = [plan_presence(host_ref, host_name(hosts, host_ref), self._pbd_on(record, host_ref), self.params, sibling, record["name_label"])
                  for host_ref in self._target_hosts()]
@@ -104,13 +98,13 @@ class PbdResource(Resource):
         return self._changes(ref, record, plans)
 
     def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
-        hosts = self._read()["host"]
+        hosts = self.world()["host"]
         plans = [plan_removal(host_ref, host_name(hosts, host_ref), self._pbd_on(record, host_ref)) for host_ref in self._target_hosts()]
         return self._changes(ref, record, plans)
 
     def _sibling_config(self, sr_record: Record) -> t.Optional[t.Dict[str, str]]:
         """The settings of another host's PBD (the master's when it has one), to attach the SR to hosts that lack it."""
-        world = self._read()
+        world = self.world()
         master = pool_master(world["pool"])
         pbds = [world["PBD"][ref] for ref in sorted(sr_record.get("PBDs") or []) if ref in world["PBD"]]
         pbds.sort(key=lambda pbd: pbd.get("host") != master)
@@ -118,7 +112,7 @@ class PbdResource(Resource):
 
     def _plugged_elsewhere(self, sr_record: Record) -> t.List[str]:
         """Names of the hosts outside the targets that have the SR plugged."""
-        world = self._read()
+        world = self.world()
         targets = set(self._target_hosts())
         return [host_name(world["host"], pbd["host"]) for pbd in (world["PBD"].get(ref) for ref in sr_record.get("PBDs") or [])
                 if pbd and pbd.get("currently_attached") and pbd.get("host") not in targets]
@@ -128,7 +122,7 @@ class PbdResource(Resource):
         if not changed:
             return []
         self._check_unplug_safe(sr_record, [plan for plan in changed if plan.needs(UNPLUG)])
-        world = self._read()
+        world = self.world()
         ordered = operations(changed, world["host"], pool_master(world["pool"]))
         reported: t.List[t.Tuple[str, t.Any, t.Any]] = []
         for plan in sorted(changed, key=lambda item: item.host):
@@ -156,31 +150,21 @@ class PbdResource(Resource):
         created: t.Dict[str, str] = {}
         for operation, plan in ordered:
             if operation == UNPLUG:
-                self._write("PBD.unplug", plan.pbd_ref)
+                self.run_task("PBD.unplug", plan.pbd_ref)
             elif operation == DESTROY:
-                self._call("PBD.destroy", plan.pbd_ref)
+                self.call("PBD.destroy", plan.pbd_ref)
             elif operation == CREATE:
                 other_config = dict((plan.record or {}).get("other_config") or {})
                 record = {"host": plan.host_ref, "SR": sr_ref, "device_config": plan.config, "other_config": other_config}
-                created[plan.host_ref] = str(self._call("PBD.create", record))
+                created[plan.host_ref] = str(self.call("PBD.create", record))
             else:
-                self._write("PBD.plug", created.get(plan.host_ref, plan.pbd_ref))
-
-    def _call(self, method: str, *args: t.Any) -> t.Any:
-        """A quick database change; what was read is stale afterwards."""
-        self._world = None
-        return self.client.call(method, *args)
-
-    def _write(self, method: str, *args: t.Any) -> t.Any:
-        """Attaching or detaching storage on a host: run as a task and waited for."""
-        self._world = None
-        return run_async(self.client, method, *args, timeout=self.timeout)
+                self.run_task("PBD.plug", created.get(plan.host_ref, plan.pbd_ref))
 
     # -- view -------------------------------------------------------------------------------
     def present(self, ref: t.Optional[str]) -> Record:
         if ref is None:
             return {}
-        world = self._read()
+        world = self.world()
         sr_record = world["SR"].get(ref)
         if sr_record is None:
             return {}

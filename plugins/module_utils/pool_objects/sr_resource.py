@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, find_by_name, find_by_uuid, snapshot
-from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError, one_or_none
+from ansible_collections.xen.xapi.plugins.module_utils._query import find_by_name, find_by_uuid
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.device_config import string_map
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.disk_users import read_sr_disks
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.hosts import order_by_host, pool_master, resolve_host
@@ -39,34 +38,28 @@ READ_CLASSES = ("SR", "PBD", "host", "pool", "SM")
 REMOVED_STATES = ("absent", "forgotten")
 
 
-class SrResource(Resource):
+class SrResource(BatchedResource):
+    read_classes = READ_CLASSES
     result_key = "sr"
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self._world: t.Optional[Snapshot] = None
-        self.timeout = float(self.params["task_timeout"])
 
     def wanted_state(self) -> str:
         # Forgetting is a removal too: the engine plans it through plan_delete.
         return "absent" if self.params["state"] in REMOVED_STATES else "present"
 
     # -- reads ------------------------------------------------------------------------------
-    def _read(self) -> Snapshot:
-        if self._world is None:
-            self._world = snapshot(self.client, READ_CLASSES)
-        return self._world
-
     def _host(self) -> t.Optional[t.Tuple[str, str]]:
         """The target_host option as (ref, name), None when not set."""
         if self.params["target_host"] is None:
             return None
-        ref, record = resolve_host(self._read()["host"], self.params["target_host"], "target_host")
+        ref, record = resolve_host(self.world()["host"], self.params["target_host"], "target_host")
         return ref, str(record.get("name_label", ref))
 
     # -- identity ---------------------------------------------------------------------------
     def locate(self) -> Found:
-        world = self._read()
+        world = self.world()
         if self.params["uuid"] is not None:
             return find_by_uuid(world["SR"], self.params["uuid"])
         named = find_by_name(world["SR"], self.params["name"])
@@ -81,7 +74,7 @@ class SrResource(Resource):
         if self.params["uuid"] is not None:
             raise ResourceError("uuid: no storage repository has the uuid {0!r}. XAPI chooses the uuid of a new SR: to create one, "
                                 "give name and type instead of uuid.".format(self.params["uuid"]))
-        world = self._read()
+        world = self.world()
         sr_type = check_type(self.params["type"], self.params["name"], world["SM"])
         host = self._host()
         host_ref = host[0] if host is not None else pool_master(world["pool"])
@@ -90,17 +83,17 @@ class SrResource(Resource):
         return lambda: self._create(args, pools)
 
     def _create(self, args: t.List[t.Any], pools: t.Dict[str, Record]) -> str:
-        ref = str(self._write("SR.create", *args))
+        ref = str(self.run_task("SR.create", *args))
         # Entries are added one by one: a driver may have put its own entries in other_config already.
         for key, value in sorted((string_map(self.params["other_config"]) or {}).items()):
-            self._call("SR.add_to_other_config", ref, key, value)
+            self.call("SR.add_to_other_config", ref, key, value)
         if self.params["tags"]:
-            self._call("SR.set_tags", ref, list(dict.fromkeys(self.params["tags"])))
+            self.call("SR.set_tags", ref, list(dict.fromkeys(self.params["tags"])))
         self._set_pool_fields(pools, default_updates(ref, pools, self.params["default"]))
         return ref
 
     def plan_update(self, ref: str, record: Record) -> t.List[Change]:
-        world = self._read()
+        world = self.world()
         check_unchangeable(record, self.params, world["PBD"], self._host())
         changes = [Change(setter.option, setter.before, setter.after, self._setter_apply(ref, setter))
                    for setter in metadata_setters(record, self.params)]
@@ -121,7 +114,7 @@ class SrResource(Resource):
         check_not_in_use(name, disks.holding(), state)
         if state == "absent":
             check_destroyable(name, record, disks.vdis)
-        world = self._read()
+        world = self.world()
         pbds = sr_pbds(record, world["PBD"])
         attached = dict((pbd_ref, pbd) for pbd_ref, pbd in pbds.items() if pbd.get("currently_attached"))
         changes: t.List[Change] = []
@@ -131,40 +124,30 @@ class SrResource(Resource):
             order = order_by_host(attached, world["host"], pool_master(world["pool"]), master_at_end=True)
             changes.extend(applied_together([("pbds", before, after)], lambda: self._unplug(order)))
         method = "SR.destroy" if state == "absent" else "SR.forget"
-        changes.append(Change("state", "present", state, lambda: self._write(method, ref)))
+        changes.append(Change("state", "present", state, lambda: self.run_task(method, ref)))
         return changes
 
     # -- writes -----------------------------------------------------------------------------
     def _unplug(self, pbd_refs: t.Sequence[str]) -> None:
         for pbd_ref in pbd_refs:
-            self._write("PBD.unplug", pbd_ref)
+            self.run_task("PBD.unplug", pbd_ref)
 
     def _set_pool_fields(self, pools: t.Dict[str, Record], updates: t.Dict[str, str]) -> None:
         for pool_ref in pools:
             for field, value in updates.items():
-                self._call("pool.set_" + field, pool_ref, value)
+                self.call("pool.set_" + field, pool_ref, value)
 
     def _setter_apply(self, ref: str, setter: Setter) -> t.Callable[[], None]:
         return lambda: self._set(ref, setter)
 
     def _set(self, ref: str, setter: Setter) -> None:
-        self._call(setter.method, ref, setter.value)
-
-    def _call(self, method: str, *args: t.Any) -> t.Any:
-        """A quick database change; what was read is stale afterwards."""
-        self._world = None
-        return self.client.call(method, *args)
-
-    def _write(self, method: str, *args: t.Any) -> t.Any:
-        """A storage operation that may take long: run as a task and waited for."""
-        self._world = None
-        return run_async(self.client, method, *args, timeout=self.timeout)
+        self.call(setter.method, ref, setter.value)
 
     # -- view -------------------------------------------------------------------------------
     def present(self, ref: t.Optional[str]) -> Record:
         if ref is None:
             return {}
-        world = self._read()
+        world = self.world()
         record = world["SR"].get(ref)
         if record is None:
             return {}

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, find_by_name, find_by_uuid, snapshot
-from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError, one_or_none
+from ansible_collections.xen.xapi.plugins.module_utils._query import find_by_name, find_by_uuid, snapshot
 from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter
 from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import NULL_REF, pool_default_sr, resolve_sr, resolve_vdi
 from ansible_collections.xen.xapi.plugins.module_utils.storage.vdi_plan import (
@@ -34,31 +33,24 @@ from ansible_collections.xen.xapi.plugins.module_utils.storage.vdi_plan import (
 READ_CLASSES = ("VDI", "SR", "pool", "VBD", "SM")
 
 
-class VdiResource(Resource):
+class VdiResource(BatchedResource):
+    read_classes = READ_CLASSES
     result_key = "vdi"
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self._world: t.Optional[Snapshot] = None
         self._vms: t.Dict[str, Record] = {}
         self._sr: t.Optional[t.Tuple[str, Record]] = None
         self._source: t.Optional[t.Tuple[str, Record]] = None
-        self.timeout = float(self.params["task_timeout"])
 
     # -- reads ------------------------------------------------------------------------------
-    def _read(self) -> Snapshot:
-        if self._world is None:
-            self._world = snapshot(self.client, READ_CLASSES)
-            self._vms = {}
-        return self._world
-
-    def _forget_reads(self) -> None:
-        """After a write, what was read is stale: the next view reads again."""
-        self._world = None
+    def forget_reads(self) -> None:
+        super().forget_reads()
+        self._vms = {}
 
     def _users(self, record: Record) -> t.List[Attachment]:
         """The disk's drives and their VMs; the VMs are read once, only for disks that have drives."""
-        vbds = self._read()["VBD"]
+        vbds = self.world()["VBD"]
         vm_refs = set(vbds[ref]["VM"] for ref in record.get("VBDs") or [] if ref in vbds)
         missing = vm_refs - set(self._vms)
         if missing:
@@ -69,7 +61,7 @@ class VdiResource(Resource):
     def _target_sr(self) -> t.Tuple[str, Record]:
         """Where the disk is looked for and made: sr, else the source's SR, else the pool's default SR."""
         if self._sr is None:
-            world = self._read()
+            world = self.world()
             if self.params["sr"] is not None:
                 self._sr = resolve_sr(world["SR"], self.params["sr"])
             elif self.params["source"] is not None:
@@ -81,11 +73,11 @@ class VdiResource(Resource):
 
     def _source_disk(self) -> t.Tuple[str, Record]:
         if self._source is None:
-            self._source = resolve_vdi(self._read()["VDI"], self.params["source"], None, "source", sr_hint="uuid")
+            self._source = resolve_vdi(self.world()["VDI"], self.params["source"], None, "source", sr_hint="uuid")
         return self._source
 
     def locate(self) -> Found:
-        vdis = self._read()["VDI"]
+        vdis = self.world()["VDI"]
         if self.params["uuid"] is not None:
             return find_by_uuid(vdis, self.params["uuid"])
         sr_ref = self._target_sr()[0]
@@ -107,17 +99,17 @@ class VdiResource(Resource):
         if size is None:
             raise ResourceError("size: required to create disk {0!r}; give it in bytes or with a unit, such as 10GiB.".format(self.params["name"]))
         record = create_record(self.params, sr_ref, size)
-        return lambda: str(self._write("VDI.create", record))
+        return lambda: str(self.run_task("VDI.create", record))
 
     def _copy(self, source_ref: str, sr_ref: str, size: t.Optional[int]) -> str:
         """Copy the source into the target SR, then give the copy the requested name, size and metadata."""
-        ref = str(self._write("VDI.copy", source_ref, sr_ref, NULL_REF, NULL_REF))
+        ref = str(self.run_task("VDI.copy", source_ref, sr_ref, NULL_REF, NULL_REF))
         copy = self.client.normalize("VDI", self.client.call("VDI.get_record", ref))
         for setter in metadata_setters(copy, self.params):
             self._set(ref, setter)
         new_size = size_target(copy["virtual_size"], size)
         if new_size is not None:
-            self._write("VDI.resize", ref, new_size)
+            self.run_task("VDI.resize", ref, new_size)
         return ref
 
     def plan_update(self, ref: str, record: Record) -> t.List[Change]:
@@ -127,46 +119,37 @@ class VdiResource(Resource):
                    for setter in metadata_setters(record, self.params)]
         new_size = size_target(record["virtual_size"], parse_size_option(self.params["size"]))
         if new_size is not None:
-            world = self._read()
+            world = self.world()
             capabilities = driver_capabilities(world["SR"].get(record["SR"], {}), world["SM"])
             method = resize_method(record["name_label"], self._users(record), capabilities)
-            changes.append(Change("size", record["virtual_size"], new_size, lambda: self._write(method, ref, new_size)))
+            changes.append(Change("size", record["virtual_size"], new_size, lambda: self.run_task(method, ref, new_size)))
         return changes
 
     def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
         steps = removal_steps(record["name_label"], self._users(record), bool(self.params["force"]))
         changes = [self._removal_change(step) for step in steps]
-        changes.append(Change("state", "present", "absent", lambda: self._write("VDI.destroy", ref)))
+        changes.append(Change("state", "present", "absent", lambda: self.run_task("VDI.destroy", ref)))
         return changes
 
     def _removal_change(self, step: RemovalStep) -> Change:
         before, after = step.describe()
         if step.action == "unplug":
-            return Change("vms", before, after, lambda: self._write("VBD.unplug", step.user.vbd_ref))
+            return Change("vms", before, after, lambda: self.run_task("VBD.unplug", step.user.vbd_ref))
         # Destroying a drive is a quick database change, not a task.
-        return Change("vms", before, after, lambda: self._call("VBD.destroy", step.user.vbd_ref))
+        return Change("vms", before, after, lambda: self.call("VBD.destroy", step.user.vbd_ref))
 
     # -- writes -----------------------------------------------------------------------------
     def _setter_apply(self, ref: str, setter: Setter) -> t.Callable[[], None]:
         return lambda: self._set(ref, setter)
 
     def _set(self, ref: str, setter: Setter) -> None:
-        self._call(setter.method, ref, setter.value)
-
-    def _call(self, method: str, *args: t.Any) -> None:
-        self._forget_reads()
-        self.client.call(method, *args)
-
-    def _write(self, method: str, *args: t.Any) -> t.Any:
-        """A storage operation that may take long: run as a task and waited for; returns its result."""
-        self._forget_reads()
-        return run_async(self.client, method, *args, timeout=self.timeout)
+        self.call(setter.method, ref, setter.value)
 
     # -- view -------------------------------------------------------------------------------
     def present(self, ref: t.Optional[str]) -> Record:
         if ref is None:
             return {}
-        world = self._read()
+        world = self.world()
         record = world["VDI"].get(ref)
         if record is None:
             return {}
