@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._query import Records, snapshot
-from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.hosts import pool_master, resolve_host
 
 
@@ -40,26 +38,15 @@ def host_view(ref: str, record: Record, master: str) -> Record:
     }
 
 
-class HostResource(Resource):
+class HostResource(BatchedResource):
     result_key = "host"
-
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.hosts: Records = {}
-        self.master = ""
-        # Set once a change is made: the result must show the host as it then is.
-        self.stale = False
-
-    def _read(self) -> None:
-        # One event.from call reads the hosts and the pool (for its master) together.
-        world = snapshot(self.client, ["host", "pool"])
-        self.hosts, self.master = world["host"], pool_master(world["pool"])
+    # One event.from call reads the hosts, and the pool for its master.
+    read_classes = ("host", "pool")
 
     def locate(self) -> Found:
-        self._read()
         key = self.params.get("uuid") or self.params.get("name")
         option = "uuid" if self.params.get("uuid") else "name"
-        return resolve_host(self.hosts, str(key), option)
+        return resolve_host(self.world()["host"], str(key), option)
 
     def plan_create(self) -> t.Callable[[], str]:
         # locate() fails for a host the pool does not have, so this only guards the engine's contract.
@@ -69,19 +56,12 @@ class HostResource(Resource):
         method = enabled_method(record, self.params.get("enabled"))
         if method is None:
             return []
-        timeout = float(self.params["task_timeout"])
-
-        def apply() -> None:
-            run_async(self.client, method, ref, timeout=timeout)
-            self.stale = True
-        return [Change("enabled", bool(record.get("enabled")), method == "host.enable", apply)]
+        return [Change("enabled", bool(record.get("enabled")), method == "host.enable", lambda: self.run_task(method, ref))]
 
     def present(self, ref: t.Optional[str]) -> Record:
         if ref is None:
             return {}
-        if self.stale:
-            self._read()
-            self.stale = False
-        if ref not in self.hosts:
+        world = self.world()
+        if ref not in world["host"]:
             raise ResourceError("The host was removed from the pool while the module ran.")
-        return host_view(ref, self.hosts[ref], self.master)
+        return host_view(ref, world["host"][ref], pool_master(world["pool"]))

@@ -100,11 +100,6 @@ def test_bad_entries_fail_before_any_write(sim) -> None:
     assert "rescued=8" in result.stdout
 
 
-def _action_group() -> str:
-    return (REPO_ROOT / "meta" / "runtime.yml").read_text(encoding="utf-8")
-
-
-@pytest.mark.skipif("- xen_network" not in _action_group(), reason="meta/runtime.yml does not list xen_network in the xapi action group yet")
 def test_play_group_defaults_still_apply_inside_a_role(sim) -> None:
     # ca_path only comes from the play's group/xen.xapi.xapi defaults, the password only from xapi_connection.
     result = run_playbook(sim, "roles_group_defaults.yml", XAPI_CA_PATH="", XAPI_PASSWORD="not-the-password")

@@ -1,10 +1,12 @@
-"""xen_host end to end: reads, no-ops and check mode without a write call, errors, and the real toggle."""
+"""xen_host end to end: reads, no-ops and check mode without a write call, errors, the real toggle and the
+module's EXAMPLES as written."""
 from __future__ import annotations
 
-import pytest
-from test_playbooks import host_disable_works
+from pathlib import Path
 
-from harness import run_playbook
+
+from harness import run_examples, run_playbook
+
 
 
 def test_reads_no_ops_check_mode_and_errors_write_nothing(sim) -> None:
@@ -20,6 +22,10 @@ def test_reads_no_ops_check_mode_and_errors_write_nothing(sim) -> None:
 
 
 def test_disable_and_enable(sim) -> None:
-    if not host_disable_works(sim):
-        pytest.skip("the simulator does not implement host.disable and host.enable yet")
     run_playbook(sim, "xen_host_toggle.yml")
+
+
+def test_examples_run_as_written(sim_factory, tmp_path: Path) -> None:
+    sim = sim_factory()
+    result = run_examples(sim, tmp_path, "xen_host")
+    assert "host3 is disabled and still runs 0 VM(s)." in result.stdout

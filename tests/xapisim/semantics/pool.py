@@ -85,3 +85,21 @@ def _pbd_of(sim: "Simulator", sr: str, host: str) -> dict[str, Any] | None:
         if pbd["SR"] == sr and pbd["host"] == host:
             return pbd
     return None
+
+
+@handles("host.disable")
+def host_disable(ctx: "CallContext", host: str, auto_enable: bool) -> str:
+    """No new VMs start or migrate here; resident VMs keep running (evacuate moves them).
+
+    ``auto_enable`` (optional, default true) says whether the host enables itself after a toolstack
+    restart; nothing restarts here, so it is accepted and has no effect."""
+    ctx.store.get("host", host)
+    ctx.store.update("host", host, enabled=False)
+    return ""
+
+
+@handles("host.enable")
+def host_enable(ctx: "CallContext", host: str) -> str:
+    ctx.store.get("host", host)
+    ctx.store.update("host", host, enabled=True)
+    return ""
