@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from harness import run_examples, run_playbook
-
 
 
 def test_reads_no_ops_check_mode_and_errors_write_nothing(sim) -> None:
