@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import pytest
 import XenAPI
+from xapi_helpers import failure
 
 from xapisim.schema import load as load_schema
 
@@ -28,13 +29,6 @@ def xapi(sim_http: SimProcess) -> Iterator[XenAPI.Session]:
     session.xenapi.login_with_password(sim_http.info["username"], sim_http.info["password"], "2.21", ORIGINATOR)
     yield session
     session.xenapi.session.logout()
-
-
-def failure(call: Callable[..., Any], *args: Any) -> list[str]:
-    """The ErrorDescription ``[CODE, params...]`` of a call that must fail."""
-    with pytest.raises(XenAPI.Failure) as caught:
-        call(*args)
-    return caught.value.details
 
 
 def method(xapi: XenAPI.Session, name: str) -> Any:

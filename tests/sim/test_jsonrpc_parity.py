@@ -12,11 +12,12 @@ import re
 import threading
 import time
 import xmlrpc.client
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urlsplit
 
 import pytest
 import XenAPI
+from xapi_helpers import failure
 
 if TYPE_CHECKING:
     from simprocess import SimProcess
@@ -71,12 +72,6 @@ def wire(sim_http: SimProcess) -> Iterator[Wire]:
 def clear_faults(sim_http: SimProcess) -> Iterator[None]:
     yield
     sim_http.control_post("faults", {"clear": True})
-
-
-def failure(call: Callable[..., Any], *args: Any) -> list[str]:
-    with pytest.raises(XenAPI.Failure) as caught:
-        call(*args)
-    return caught.value.details
 
 
 def web01(xapi: XenAPI.Session) -> str:

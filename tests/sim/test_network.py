@@ -9,11 +9,12 @@ run in any order.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import pytest
+import XenAPI
+from xapi_helpers import failure
 
-XenAPI = pytest.importorskip("XenAPI")
 
 ETH0 = "Pool-wide network associated with eth0"
 ETH1 = "Pool-wide network associated with eth1"
@@ -27,13 +28,6 @@ def api(sim_http: Any) -> Iterator[Any]:
         yield session.xenapi
     finally:
         session.xenapi.session.logout()
-
-
-def failure(call: Callable[..., Any], *args: Any) -> list[str]:
-    """The ErrorDescription of a call that must fail."""
-    with pytest.raises(XenAPI.Failure) as caught:
-        call(*args)
-    return caught.value.details
 
 
 def vm_named(api: Any, name: str) -> str:

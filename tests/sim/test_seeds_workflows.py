@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urlsplit
 
 import pytest
 import XenAPI
+from xapi_helpers import failure
 
 if TYPE_CHECKING:
     from simprocess import SimProcess
@@ -42,12 +43,6 @@ def xapi(sim_http: SimProcess, credentials: tuple[str, str]) -> Iterator[XenAPI.
     session = login(sim_http.url, *credentials, "xapisim-tests SDK workflows")
     yield session
     session.xenapi.session.logout()
-
-
-def failure(call: Callable[..., Any], *args: Any) -> list[str]:
-    with pytest.raises(XenAPI.Failure) as caught:
-        call(*args)
-    return caught.value.details
 
 
 def find_template(xapi: XenAPI.Session, name: str) -> str:

@@ -9,11 +9,12 @@ import http.client
 import json
 import ssl
 import xmlrpc.client
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urlsplit
 
 import pytest
 import XenAPI
+from xapi_helpers import failure
 
 if TYPE_CHECKING:
     from simprocess import SimProcess
@@ -42,12 +43,6 @@ def login(sim: SimProcess, host: str | None = None, originator: str = ORIGINATOR
 def raw(session: XenAPI.Session, method: str, *params: Any) -> dict[str, Any]:
     """One call through the client's XML-RPC proxy, answer undecoded: the client would log in again on SESSION_INVALID."""
     return getattr(session, method)(*params)
-
-
-def failure(call: Callable[..., Any], *args: Any) -> list[str]:
-    with pytest.raises(XenAPI.Failure) as caught:
-        call(*args)
-    return caught.value.details
 
 
 def is_valid(session: XenAPI.Session, ref: str) -> bool:

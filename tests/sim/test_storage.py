@@ -8,11 +8,12 @@ legacy01 (suspended). Each test makes the objects it changes, so the tests run i
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import pytest
+import XenAPI
+from xapi_helpers import failure
 
-XenAPI = pytest.importorskip("XenAPI")
 
 GIB = 1024 ** 3
 
@@ -26,13 +27,6 @@ def fixture_api(sim_http: Any) -> Iterator[Any]:
         yield session.xenapi
     finally:
         session.xenapi.session.logout()
-
-
-def failure(call: Callable[..., Any], *args: Any) -> list[str]:
-    """The ErrorDescription of a call that must fail."""
-    with pytest.raises(XenAPI.Failure) as caught:
-        call(*args)
-    return caught.value.details
 
 
 def vm_named(api: Any, name: str) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import pytest
 import XenAPI
+from xapi_helpers import failure
 
 if TYPE_CHECKING:
     from simprocess import SimProcess
@@ -63,12 +64,6 @@ def durations(sim_http: SimProcess) -> Iterator[Callable[[dict[str, float]], Non
 @pytest.fixture
 def quick_tasks(durations: Callable[[dict[str, float]], None]) -> None:
     durations({"*": 0})
-
-
-def failure(call: Callable[..., Any], *args: Any) -> list[str]:
-    with pytest.raises(XenAPI.Failure) as caught:
-        call(*args)
-    return caught.value.details
 
 
 def event_from(session: XenAPI.Session, classes: list[str], token: str, timeout: float) -> dict[str, Any]:

@@ -11,8 +11,9 @@ import time
 from typing import Any, Callable, Iterator
 
 import pytest
+import XenAPI
+from xapi_helpers import failure
 
-XenAPI = pytest.importorskip("XenAPI")
 
 GiB = 1024 ** 3
 NULL = "OpaqueRef:NULL"
@@ -30,13 +31,6 @@ def api(sim_http: Any) -> Iterator[Any]:
         yield session.xenapi
     finally:
         session.xenapi.session.logout()
-
-
-def failure(call: Callable[..., Any], *args: Any) -> list[str]:
-    """The ErrorDescription of a call that must fail."""
-    with pytest.raises(XenAPI.Failure) as caught:
-        call(*args)
-    return caught.value.details
 
 
 def named(api: Any, cls: str, name: str) -> str:

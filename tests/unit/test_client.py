@@ -73,6 +73,6 @@ def test_has_async() -> None:
 
 
 def test_collection_version_matches_galaxy_metadata() -> None:
-    yaml = pytest.importorskip("yaml")
+    import yaml  # pylint: disable=import-outside-toplevel
     galaxy = pathlib.Path(__file__).resolve().parents[2] / "galaxy.yml"
     assert yaml.safe_load(galaxy.read_text(encoding="utf-8"))["version"] == COLLECTION_VERSION

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-yaml = pytest.importorskip("yaml")
-pytest.importorskip("ansible.module_utils.basic")
+import yaml  # noqa: E402
 
 # pylint: disable=wrong-import-position
 from ansible_collections.xen.xapi.plugins.doc_fragments.connection import ModuleDocFragment  # noqa: E402

@@ -9,7 +9,7 @@ import typing as t
 
 import pytest
 
-testing = pytest.importorskip("ansible.module_utils.testing")
+from ansible.module_utils import testing  # noqa: E402
 
 # pylint: disable=wrong-import-position
 from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiConnectionError, XapiError, XapiTimeoutError  # noqa: E402
