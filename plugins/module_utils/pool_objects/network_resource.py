@@ -36,7 +36,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.network_remo
     vif_uses,
     vlan_interfaces,
 )
-from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter, applied_together
+from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import applied_together, setter_changes
 from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import is_null
 
 READ_CLASSES = ("network", "PIF", "host")
@@ -82,8 +82,7 @@ class NetworkResource(BatchedResource):
 
     def plan_update(self, ref: str, record: Record) -> t.List[Change]:
         check_unchangeable(record, self.params)
-        changes = [Change(setter.option, setter.before, setter.after, self._setter_apply(ref, setter))
-                   for setter in metadata_setters(record, self.params)]
+        changes = setter_changes(ref, metadata_setters(record, self.params), self.call)
         spec = vlan_spec(self.params["vlan"])
         if spec is None:
             return changes
@@ -146,9 +145,6 @@ class NetworkResource(BatchedResource):
                 self.run_task("PIF.destroy", pif_ref)
             else:
                 self.run_task("VLAN.destroy", vlan)
-
-    def _setter_apply(self, ref: str, setter: Setter) -> t.Callable[[], None]:
-        return lambda: self.call(setter.method, ref, setter.value)
 
     # -- view -------------------------------------------------------------------------------
     def present(self, ref: t.Optional[str]) -> Record:

@@ -32,7 +32,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.sr_plan impo
     sr_pbds,
     sr_view,
 )
-from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter, applied_together
+from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import applied_together, setter_changes
 
 READ_CLASSES = ("SR", "PBD", "host", "pool", "SM")
 REMOVED_STATES = ("absent", "forgotten")
@@ -95,8 +95,7 @@ class SrResource(BatchedResource):
     def plan_update(self, ref: str, record: Record) -> t.List[Change]:
         world = self.world()
         check_unchangeable(record, self.params, world["PBD"], self._host())
-        changes = [Change(setter.option, setter.before, setter.after, self._setter_apply(ref, setter))
-                   for setter in metadata_setters(record, self.params)]
+        changes = setter_changes(ref, metadata_setters(record, self.params), self.call)
         updates = default_updates(ref, world["pool"], self.params["default"])
         if updates:
             pools = world["pool"]
@@ -136,12 +135,6 @@ class SrResource(BatchedResource):
         for pool_ref in pools:
             for field, value in updates.items():
                 self.call("pool.set_" + field, pool_ref, value)
-
-    def _setter_apply(self, ref: str, setter: Setter) -> t.Callable[[], None]:
-        return lambda: self._set(ref, setter)
-
-    def _set(self, ref: str, setter: Setter) -> None:
-        self.call(setter.method, ref, setter.value)
 
     # -- view -------------------------------------------------------------------------------
     def present(self, ref: t.Optional[str]) -> Record:

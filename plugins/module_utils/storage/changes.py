@@ -25,6 +25,15 @@ class Setter:
     value: t.Any
 
 
+def setter_changes(ref: str, setters: t.Iterable[Setter], call: t.Callable[..., t.Any]) -> t.List[Change]:
+    """The engine's changes for ``setters`` on object ``ref``, each applied as ``call(method, ref, value)``."""
+    return [Change(setter.option, setter.before, setter.after, _bound_call(call, setter.method, ref, setter.value)) for setter in setters]
+
+
+def _bound_call(call: t.Callable[..., t.Any], method: str, ref: str, value: t.Any) -> t.Callable[[], None]:
+    return lambda: call(method, ref, value)
+
+
 def setter_if_changed(option: str, before: t.Any, wanted: t.Any, method: str) -> t.List[Setter]:
     """A one-element list when the option is set (not None) and differs from the current value."""
     if wanted is None or wanted == before:

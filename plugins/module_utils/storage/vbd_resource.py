@@ -15,7 +15,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Fo
 from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError
 from ansible_collections.xen.xapi.plugins.module_utils._query import Records, find_by_uuid, get_all_records_where, snapshot, where
 from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
-from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter, applied_together
+from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import applied_together, setter_changes
 from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import (
     NULL_REF,
     find_vms,
@@ -147,7 +147,7 @@ class VbdResource(Resource):
         plan = plan_drive(record, current_vdi.get("name_label", ""), self.vm[1], self._vbds, wanted)
         if plan.note:
             self.module.warn(plan.note)
-        changes = [Change(setter.option, setter.before, setter.after, self._setter_apply(ref, setter)) for setter in plan.setters]
+        changes = setter_changes(ref, plan.setters, self._call)
         if plan.media is not None:
             changes.append(Change(plan.media[0], plan.media[1], plan.media[2], lambda: self._change_media(ref, plan)))
         replacement = plan.replacement
@@ -192,9 +192,6 @@ class VbdResource(Resource):
             self.client.call("VBD.destroy", ref)
         except XapiBaseError:
             pass  # the plug failure is what the user must see
-
-    def _setter_apply(self, ref: str, setter: Setter) -> t.Callable[[], None]:
-        return lambda: self._call(setter.method, ref, setter.value)
 
     def _change_media(self, ref: str, plan: DrivePlan) -> None:
         if plan.eject:

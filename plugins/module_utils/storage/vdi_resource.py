@@ -12,7 +12,7 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError, one_or_none
 from ansible_collections.xen.xapi.plugins.module_utils._query import find_by_name, find_by_uuid, snapshot
-from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter
+from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import setter_changes
 from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import NULL_REF, pool_default_sr, resolve_sr, resolve_vdi
 from ansible_collections.xen.xapi.plugins.module_utils.storage.vdi_plan import (
     Attachment,
@@ -106,7 +106,7 @@ class VdiResource(BatchedResource):
         ref = str(self.run_task("VDI.copy", source_ref, sr_ref, NULL_REF, NULL_REF))
         copy = self.client.normalize("VDI", self.client.call("VDI.get_record", ref))
         for setter in metadata_setters(copy, self.params):
-            self._set(ref, setter)
+            self.call(setter.method, ref, setter.value)
         new_size = size_target(copy["virtual_size"], size)
         if new_size is not None:
             self.run_task("VDI.resize", ref, new_size)
@@ -115,8 +115,7 @@ class VdiResource(BatchedResource):
     def plan_update(self, ref: str, record: Record) -> t.List[Change]:
         sr_ref = self._target_sr()[0] if self.params["sr"] is not None else None
         check_unchangeable(record, self.params, sr_ref)
-        changes = [Change(setter.option, setter.before, setter.after, self._setter_apply(ref, setter))
-                   for setter in metadata_setters(record, self.params)]
+        changes = setter_changes(ref, metadata_setters(record, self.params), self.call)
         new_size = size_target(record["virtual_size"], parse_size_option(self.params["size"]))
         if new_size is not None:
             world = self.world()
@@ -139,11 +138,6 @@ class VdiResource(BatchedResource):
         return Change("vms", before, after, lambda: self.call("VBD.destroy", step.user.vbd_ref))
 
     # -- writes -----------------------------------------------------------------------------
-    def _setter_apply(self, ref: str, setter: Setter) -> t.Callable[[], None]:
-        return lambda: self._set(ref, setter)
-
-    def _set(self, ref: str, setter: Setter) -> None:
-        self.call(setter.method, ref, setter.value)
 
     # -- view -------------------------------------------------------------------------------
     def present(self, ref: t.Optional[str]) -> Record:
