@@ -11,7 +11,7 @@ description:
   - Reads one or more XenServer / XCP-ng pools through their XAPI management API and adds their virtual machines
     (and, if asked, their physical hosts) to the inventory, with their facts as host variables and built-in groups.
   - Each pool is read with a constant number of API calls whatever its size (log in, one C(event.from) snapshot of
-    VMs, hosts, guest metrics, networks, VIFs, disks and storage, log out).
+    VMs, hosts, guest metrics, networks, VIFs, VBDs and disks, log out).
   - The configuration file must be named C(*.xapi.yml) or C(*.xapi.yaml).
   - B(Host names.) The inventory host name is the first non-empty value of O(hostnames). When several objects end up
     with the same name, none of them keeps it, whatever order the pool lists them in; see O(duplicate_hostnames).
@@ -24,8 +24,8 @@ description:
     C(memory) (static maximum, in bytes), C(os_version) (what the guest agent reports, a dictionary), C(os_family)
     (V(linux), V(windows), V(bsd), or empty), C(tags), C(other_config), C(is_a_template), C(is_a_snapshot),
     C(is_control_domain); with O(vm_details), C(networks) (a list of C(device), C(network) name, C(mac), C(ipv4) and
-    C(ipv6) address lists per VIF) and C(disks) (a list of C(device), C(name), C(size) in bytes and C(sr) name per
-    virtual disk; CD drives are left out).
+    C(ipv6) address lists per VIF) and C(disks) (a summary of the virtual disks, CD drives left out; C(count) and
+    total C(size) in bytes; M(xen.xapi.xen_info) lists each disk).
   - For physical hosts C(class) (V(host)), C(uuid), C(name_label), C(address), C(hostname), C(pool), C(is_master),
     C(enabled), C(software_version), C(tags), C(other_config).
   - B(Built-in groups), prefixed with O(group_prefix) and made of letters, digits and underscores only;
@@ -158,7 +158,7 @@ options:
       - The per-VM summaries to build as host variables. Each needs more of the pool to be read and makes the
         inventory bigger; leave them out to list very large pools faster.
       - V(networks) reads the VIFs and networks, for C(networks) and for O(address_networks).
-      - V(disks) reads the virtual block devices, disks and storage repositories, for C(disks).
+      - V(disks) reads the virtual block devices and disks, for C(disks).
     type: list
     elements: str
     choices: [ networks, disks ]
@@ -182,6 +182,9 @@ notes:
   - Use O(cache) to read the pools only when the cache has expired; the cache holds the records of the pools, so
     changes to naming, grouping and filtering options apply at once. Changing the pools connected to ignores the cache.
   - A pool that cannot be read fails the whole inventory source, rather than silently leaving its VMs out.
+  - Large pools make millions of Python objects that live as long as the Ansible process. The plugin pauses Python's
+    cyclic garbage collector while it builds them and then moves them to the permanent generation (C(gc.freeze)),
+    so that later collections do not walk them again; reference counting still frees them as usual.
 seealso:
   - module: xen.xapi.xen_info
 """
@@ -240,6 +243,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._client import Connection
 from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError, XapiError, redact
 from ansible_collections.xen.xapi.plugins.module_utils._transport import build_base_url
 from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_facts import InventoryObject, pool_objects
+from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_gc import long_lived_objects
 from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_names import builtin_groups, distinct_hostnames
 from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_options import (
     CONNECTION_OPTIONS,
@@ -281,6 +285,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             settings = settings_from_options(self.get_option)
         except InventoryOptionError as err:
             raise AnsibleParserError("Invalid {0} configuration in {1}: {2}".format(self.NAME, path, err))
+        with long_lived_objects():
+            self._build(path, targets, settings, cache)
+
+    def _build(self, path: str, targets: list[ConnectionParams], settings: InventorySettings, cache: bool) -> None:
+        # The pools' records live in this frame, not in parse's: ansible-core's config reading leaves parse's
+        # frame in a reference cycle, which would keep them in memory until the next full garbage collection.
         pools = self._pools(path, targets, snapshot_classes(settings.vm_details), cache)
         objects = [obj for data in pools for obj in pool_objects(data, settings.selection, settings.address_rule, settings.vm_details)]
         self._populate(objects, settings)

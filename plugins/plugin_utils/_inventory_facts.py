@@ -146,18 +146,16 @@ def vm_networks(vifs: t.Sequence[t.Mapping[str, t.Any]], networks: t.Mapping[str
     return [entries[device] for device in sorted(entries, key=_device_order)]
 
 
-def vm_disks(vbds: t.Sequence[t.Mapping[str, t.Any]], vdis: t.Mapping[str, t.Mapping[str, t.Any]],
-             srs: t.Mapping[str, t.Mapping[str, t.Any]]) -> list[dict[str, t.Any]]:
-    """The VM's virtual disks (not CD drives or empty slots), in device order: device, name, size, sr."""
-    disks = []
-    for vbd in vbds:
-        vdi = vdis.get(vbd.get("VDI", NULL_REF))
-        if vbd.get("type") != "Disk" or vbd.get("empty") or vdi is None:
-            continue
-        sr = srs.get(vdi.get("SR", NULL_REF), {})
-        disks.append({"device": str(vbd.get("userdevice", "")), "name": vdi.get("name_label", ""),
-                      "size": vdi.get("virtual_size", 0), "sr": sr.get("name_label", "")})
-    return sorted(disks, key=lambda disk: _device_order(disk["device"]))
+def disks_summary(vbds: t.Sequence[t.Mapping[str, t.Any]], vdis: t.Mapping[str, t.Mapping[str, t.Any]]) -> dict[str, int]:
+    """How many virtual disks the VM has and their total virtual size in bytes.
+
+    CD drives, empty slots and VBDs whose VDI is gone are left out. A summary rather than a
+    list of disks: every value of every host costs ansible-core time when it stores and prints
+    variables, and per-disk detail is one xen_info call away.
+    """
+    sizes = [vdis[vbd["VDI"]].get("virtual_size", 0) for vbd in vbds
+             if vbd.get("type") == "Disk" and not vbd.get("empty") and vbd.get("VDI", NULL_REF) in vdis]
+    return {"count": len(sizes), "size": sum(sizes)}
 
 
 # --- Objects of a pool ------------------------------------------------------------------------
@@ -219,7 +217,7 @@ def _vm_object(vm: t.Mapping[str, t.Any], data: PoolData, pool_name: str, vifs: 
         # network_uuid only serves address_networks; every other key is a host variable.
         facts["networks"] = [dict((key, value) for key, value in entry.items() if key != "network_uuid") for entry in networks]
     if "disks" in details:
-        facts["disks"] = vm_disks(vbds, data["VDI"], data["SR"])
+        facts["disks"] = disks_summary(vbds, data["VDI"])
     return InventoryObject("VM", facts, choose_address(networks, rule))
 
 

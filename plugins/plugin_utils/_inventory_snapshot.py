@@ -28,15 +28,14 @@ SNAPSHOT_FIELDS: dict[str, tuple[str, ...]] = {
     "VM_guest_metrics": ("os_version", "networks"),
     "network": ("uuid", "name_label"),
     "VIF": ("VM", "network", "device", "MAC"),
-    "VBD": ("VM", "VDI", "userdevice", "type", "empty"),
-    "VDI": ("name_label", "virtual_size", "SR"),
-    "SR": ("name_label",),
+    "VBD": ("VM", "VDI", "type", "empty"),
+    "VDI": ("virtual_size",),
 }
 SNAPSHOT_CLASSES = tuple(SNAPSHOT_FIELDS)
 # Always read; each VM detail then adds the classes it is made from. On large pools the
 # details are most of the data: leaving them out makes the snapshot and the inventory lighter.
 BASE_CLASSES = ("pool", "host", "VM", "VM_guest_metrics")
-DETAIL_CLASSES: dict[str, tuple[str, ...]] = {"networks": ("network", "VIF"), "disks": ("VBD", "VDI", "SR")}
+DETAIL_CLASSES: dict[str, tuple[str, ...]] = {"networks": ("network", "VIF"), "disks": ("VBD", "VDI")}
 
 
 def snapshot_classes(details: t.Iterable[str]) -> tuple[str, ...]:

@@ -12,11 +12,11 @@ from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_facts import (
     AddressRule,
     Selection,
     choose_address,
+    disks_summary,
     guest_addresses,
     is_usable_address,
     os_family,
     pool_objects,
-    vm_disks,
     vm_networks,
 )
 from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_snapshot import PoolData, empty_pool_data
@@ -41,7 +41,6 @@ def _pool() -> PoolData:
     data["host"]["OpaqueRef:h2"] = dict(data["host"]["OpaqueRef:h1"], uuid="h2-uuid", name_label="xs02", address="192.0.2.2")
     data["network"]["OpaqueRef:n0"] = {"uuid": "n0-uuid", "name_label": "management"}
     data["network"]["OpaqueRef:n1"] = {"uuid": "n1-uuid", "name_label": "storage"}
-    data["SR"]["OpaqueRef:sr"] = {"name_label": "NFS storage"}
     data["VM"]["OpaqueRef:web"] = _vm("b-web", "web01", guest_metrics="OpaqueRef:gm", tags=["web"])
     data["VM_guest_metrics"]["OpaqueRef:gm"] = {
         "os_version": {"name": "Debian GNU/Linux 12", "distro": "debian"},
@@ -50,9 +49,9 @@ def _pool() -> PoolData:
     }
     data["VIF"]["OpaqueRef:v0"] = {"VM": "OpaqueRef:web", "network": "OpaqueRef:n0", "device": "0", "MAC": "aa:00"}
     data["VIF"]["OpaqueRef:v1"] = {"VM": "OpaqueRef:web", "network": "OpaqueRef:n1", "device": "1", "MAC": "aa:01"}
-    data["VDI"]["OpaqueRef:d0"] = {"name_label": "web01 root", "virtual_size": 20 * GIB, "SR": "OpaqueRef:sr"}
-    data["VBD"]["OpaqueRef:b0"] = {"VM": "OpaqueRef:web", "VDI": "OpaqueRef:d0", "userdevice": "0", "type": "Disk", "empty": False}
-    data["VBD"]["OpaqueRef:cd"] = {"VM": "OpaqueRef:web", "VDI": "OpaqueRef:NULL", "userdevice": "3", "type": "CD", "empty": True}
+    data["VDI"]["OpaqueRef:d0"] = {"virtual_size": 20 * GIB}
+    data["VBD"]["OpaqueRef:b0"] = {"VM": "OpaqueRef:web", "VDI": "OpaqueRef:d0", "type": "Disk", "empty": False}
+    data["VBD"]["OpaqueRef:cd"] = {"VM": "OpaqueRef:web", "VDI": "OpaqueRef:NULL", "type": "CD", "empty": True}
     data["VM"]["OpaqueRef:off"] = _vm("a-off", "build01", power_state="Halted", resident_on="OpaqueRef:NULL")
     data["VM"]["OpaqueRef:tpl"] = _vm("c-tpl", "Debian 12", is_a_template=True, power_state="Halted")
     data["VM"]["OpaqueRef:snap"] = _vm("d-snap", "web01 snap", is_a_template=True, is_a_snapshot=True, power_state="Halted")
@@ -111,14 +110,15 @@ def test_networks_follow_vifs_and_keep_addresses_of_unknown_devices() -> None:
         ("0", "management", "aa", ["10.0.0.1"]), ("1", "", "", ["10.0.1.1"]), ("2", "", "bb", [])]
 
 
-def test_disks_leave_out_cd_drives_and_empty_slots() -> None:
-    vdis = {"OpaqueRef:d1": {"name_label": "data", "virtual_size": 5, "SR": "OpaqueRef:sr"},
-            "OpaqueRef:d0": {"name_label": "root", "virtual_size": 9, "SR": "OpaqueRef:gone"}}
-    vbds = [{"VDI": "OpaqueRef:d1", "userdevice": "10", "type": "Disk", "empty": False},
-            {"VDI": "OpaqueRef:d0", "userdevice": "0", "type": "Disk", "empty": False},
-            {"VDI": "OpaqueRef:iso", "userdevice": "3", "type": "CD", "empty": False}]
-    assert vm_disks(vbds, vdis, {"OpaqueRef:sr": {"name_label": "NFS"}}) == [
-        {"device": "0", "name": "root", "size": 9, "sr": ""}, {"device": "10", "name": "data", "size": 5, "sr": "NFS"}]
+def test_disks_summary_counts_virtual_disks_only() -> None:
+    vdis = {"OpaqueRef:d1": {"virtual_size": 5 * GIB}, "OpaqueRef:d0": {"virtual_size": 9 * GIB}, "OpaqueRef:iso": {"virtual_size": GIB}}
+    vbds = [{"VDI": "OpaqueRef:d1", "type": "Disk", "empty": False},
+            {"VDI": "OpaqueRef:d0", "type": "Disk", "empty": False},
+            {"VDI": "OpaqueRef:iso", "type": "CD", "empty": False},  # an inserted ISO is not a disk of the VM
+            {"VDI": "OpaqueRef:NULL", "type": "Disk", "empty": True},
+            {"VDI": "OpaqueRef:gone", "type": "Disk", "empty": False}]  # destroyed since: nothing to count
+    assert disks_summary(vbds, vdis) == {"count": 2, "size": 14 * GIB}
+    assert disks_summary([], vdis) == {"count": 0, "size": 0}
 
 
 def test_default_selection_lists_plain_vms_in_uuid_order() -> None:
@@ -131,7 +131,7 @@ def test_default_selection_lists_plain_vms_in_uuid_order() -> None:
     assert web.facts["os_family"] == "linux" and web.facts["tags"] == ["web"]
     assert web.facts["networks"][1] == {"device": "1", "network": "storage", "mac": "aa:01", "ipv4": ["172.16.0.5"],
                                         "ipv6": ["2001:db8::5"]}
-    assert web.facts["disks"] == [{"device": "0", "name": "web01 root", "size": 20 * GIB, "sr": "NFS storage"}]
+    assert web.facts["disks"] == {"count": 1, "size": 20 * GIB}
     assert objects[0].address is None
 
 
