@@ -11,7 +11,7 @@ description:
   - Reads one or more XenServer / XCP-ng pools through their XAPI management API and adds their virtual machines
     (and, if asked, their physical hosts) to the inventory, with their facts as host variables and built-in groups.
   - Each pool is read with a constant number of API calls whatever its size (log in, one C(event.from) snapshot of
-    VMs, hosts, guest metrics, networks, VIFs, VBDs and disks, log out).
+    VMs, hosts, guest metrics, networks, VIFs, disks and storage, log out).
   - The configuration file must be named C(*.xapi.yml) or C(*.xapi.yaml).
   - B(Host names.) The inventory host name is the first non-empty value of O(hostnames). When several objects end up
     with the same name, none of them keeps it, whatever order the pool lists them in; see O(duplicate_hostnames).
@@ -158,7 +158,7 @@ options:
       - The per-VM summaries to build as host variables. Each needs more of the pool to be read and makes the
         inventory bigger; leave them out to list very large pools faster.
       - V(networks) reads the VIFs and networks, for C(networks) and for O(address_networks).
-      - V(disks) reads the virtual block devices and disks, for C(disks).
+      - V(disks) reads the virtual disks and storage repositories, for C(disks).
     type: list
     elements: str
     choices: [ networks, disks ]

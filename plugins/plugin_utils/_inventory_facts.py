@@ -146,15 +146,29 @@ def vm_networks(vifs: t.Sequence[t.Mapping[str, t.Any]], networks: t.Mapping[str
     return [entries[device] for device in sorted(entries, key=_device_order)]
 
 
-def disks_summary(vbds: t.Sequence[t.Mapping[str, t.Any]], vdis: t.Mapping[str, t.Mapping[str, t.Any]]) -> dict[str, int]:
-    """How many virtual disks the VM has and their total virtual size in bytes.
+def disk_sizes_by_vbd(vdis: t.Mapping[str, t.Mapping[str, t.Any]], srs: t.Mapping[str, t.Mapping[str, t.Any]]) -> dict[str, int]:
+    """The virtual size of the disk behind each VBD (VBD ref -> bytes), CD images left out.
 
-    CD drives, empty slots and VBDs whose VDI is gone are left out. A summary rather than a
-    list of disks: every value of every host costs ansible-core time when it stores and prints
-    variables, and per-disk detail is one xen_info call away.
+    Made from the VDIs' own VBDs lists, so that the pool's VBD records (one per disk and per CD
+    drive) need not be read at all. What a CD drive holds is an ISO image or a DVD drive, both in
+    SRs whose content type is "iso", and an empty drive has no VDI: neither is counted.
     """
-    sizes = [vdis[vbd["VDI"]].get("virtual_size", 0) for vbd in vbds
-             if vbd.get("type") == "Disk" and not vbd.get("empty") and vbd.get("VDI", NULL_REF) in vdis]
+    sizes: dict[str, int] = {}
+    for vdi in vdis.values():
+        if srs.get(vdi.get("SR", NULL_REF), {}).get("content_type") == "iso":
+            continue
+        for vbd in vdi.get("VBDs") or ():
+            sizes[vbd] = vdi.get("virtual_size", 0)
+    return sizes
+
+
+def disks_summary(vbd_refs: t.Iterable[str], sizes_by_vbd: t.Mapping[str, int]) -> dict[str, int]:
+    """How many virtual disks a VM has and their total virtual size in bytes.
+
+    A summary rather than a list of disks: every value of every host costs ansible-core time when
+    it stores and prints variables, and per-disk detail is one xen_info call away.
+    """
+    sizes = [sizes_by_vbd[ref] for ref in vbd_refs if ref in sizes_by_vbd]
     return {"count": len(sizes), "size": sum(sizes)}
 
 
@@ -199,7 +213,7 @@ def _host_object(ref: str, host: t.Mapping[str, t.Any], pool_name: str, master: 
 
 
 def _vm_object(vm: t.Mapping[str, t.Any], data: PoolData, pool_name: str, vifs: list[t.Mapping[str, t.Any]],
-               vbds: list[t.Mapping[str, t.Any]], rule: AddressRule, details: t.Collection[str]) -> InventoryObject:
+               disk_sizes: t.Mapping[str, int], rule: AddressRule, details: t.Collection[str]) -> InventoryObject:
     metrics = data["VM_guest_metrics"].get(vm.get("guest_metrics", NULL_REF), {})
     os_version = dict(metrics.get("os_version") or {})
     # Without the networks detail there are no VIFs: the guest's devices alone give the addresses.
@@ -217,7 +231,7 @@ def _vm_object(vm: t.Mapping[str, t.Any], data: PoolData, pool_name: str, vifs: 
         # network_uuid only serves address_networks; every other key is a host variable.
         facts["networks"] = [dict((key, value) for key, value in entry.items() if key != "network_uuid") for entry in networks]
     if "disks" in details:
-        facts["disks"] = disks_summary(vbds, data["VDI"])
+        facts["disks"] = disks_summary(vm.get("VBDs") or (), disk_sizes)
     return InventoryObject("VM", facts, choose_address(networks, rule))
 
 
@@ -231,9 +245,9 @@ def pool_objects(data: PoolData, selection: Selection, rule: AddressRule,
         hosts = sorted(data["host"].items(), key=lambda item: item[1].get("uuid", ""))
         objects.extend(_host_object(ref, host, name, master) for ref, host in hosts)
     vifs_by_vm = _group_by_vm(data["VIF"])
-    vbds_by_vm = _group_by_vm(data["VBD"])
+    disk_sizes = disk_sizes_by_vbd(data["VDI"], data["SR"])
     vms = sorted(((ref, vm) for ref, vm in data["VM"].items() if is_selected_vm(vm, selection)),
                  key=lambda item: item[1].get("uuid", ""))
-    objects.extend(_vm_object(vm, data, name, vifs_by_vm.get(ref, []), vbds_by_vm.get(ref, []), rule, details)
+    objects.extend(_vm_object(vm, data, name, vifs_by_vm.get(ref, []), disk_sizes, rule, details)
                    for ref, vm in vms)
     return objects

@@ -24,18 +24,18 @@ SNAPSHOT_FIELDS: dict[str, tuple[str, ...]] = {
     "pool": ("uuid", "name_label", "master"),
     "host": ("uuid", "name_label", "address", "hostname", "enabled", "software_version", "tags", "other_config"),
     "VM": ("uuid", "name_label", "power_state", "resident_on", "VCPUs_at_startup", "memory_static_max", "guest_metrics",
-           "tags", "other_config", "is_a_template", "is_a_snapshot", "is_control_domain"),
+           "tags", "other_config", "is_a_template", "is_a_snapshot", "is_control_domain", "VBDs"),
     "VM_guest_metrics": ("os_version", "networks"),
     "network": ("uuid", "name_label"),
     "VIF": ("VM", "network", "device", "MAC"),
-    "VBD": ("VM", "VDI", "type", "empty"),
-    "VDI": ("virtual_size",),
+    "VDI": ("SR", "virtual_size", "VBDs"),
+    "SR": ("content_type",),
 }
 SNAPSHOT_CLASSES = tuple(SNAPSHOT_FIELDS)
 # Always read; each VM detail then adds the classes it is made from. On large pools the
 # details are most of the data: leaving them out makes the snapshot and the inventory lighter.
 BASE_CLASSES = ("pool", "host", "VM", "VM_guest_metrics")
-DETAIL_CLASSES: dict[str, tuple[str, ...]] = {"networks": ("network", "VIF"), "disks": ("VBD", "VDI")}
+DETAIL_CLASSES: dict[str, tuple[str, ...]] = {"networks": ("network", "VIF"), "disks": ("VDI", "SR")}
 
 
 def snapshot_classes(details: t.Iterable[str]) -> tuple[str, ...]:

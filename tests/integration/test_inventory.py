@@ -205,6 +205,25 @@ def test_duplicate_and_unsafe_names(sim_factory, tmp_path: Path) -> None:
     assert "uid=" not in result.stdout
 
 
+def test_disks_summary_leaves_out_cd_drives(sim_factory) -> None:
+    pool = sim_factory()
+    with client_for(pool) as client:
+        db01 = client.call("VM.get_by_name_label", "db01")[0]
+        iso = client.call("VDI.get_by_name_label", "debian-12.7.0-amd64-netinst.iso")[0]
+        cd_drive = {"VM": db01, "userdevice": "3", "bootable": False, "mode": "RO", "type": "CD", "unpluggable": True,
+                    "other_config": {}, "qos_algorithm_type": "", "qos_algorithm_params": {}}
+        client.call("VBD.create", dict(cd_drive, VDI=iso, empty=False))
+        client.call("VBD.create", dict(cd_drive, VDI="OpaqueRef:NULL", empty=True, userdevice="4"))
+        web01 = client.call("VM.get_by_name_label", "web01")[0]
+        root = client.call("VBD.get_VDI", client.call("VM.get_VBDs", web01)[0])
+        client.call("VBD.create", dict(cd_drive, VM=web01, VDI=root, mode="RO", type="Disk", empty=False, userdevice="1"))
+    listing = list_inventory(pool, "demo.xapi.yml")
+    assert listing.hostvars["db01"]["xapi_disks"] == {"count": 2, "size": 120 * GIB}
+    # web01's root disk is attached twice (a second, read-only VBD): both attachments count.
+    assert listing.hostvars["web01"]["xapi_disks"] == {"count": 2, "size": 40 * GIB}
+    assert listing.hostvars["web02"]["xapi_disks"] == {"count": 1, "size": 20 * GIB}
+
+
 def test_several_pools_and_fallback_hosts(sim, sim_factory, tmp_path: Path) -> None:
     second = sim_factory("--hosts", "2", "--vms", "4")
     source = write_source(tmp_path, "pools.xapi.yml", [

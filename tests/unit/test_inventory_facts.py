@@ -12,6 +12,7 @@ from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_facts import (
     AddressRule,
     Selection,
     choose_address,
+    disk_sizes_by_vbd,
     disks_summary,
     guest_addresses,
     is_usable_address,
@@ -41,7 +42,7 @@ def _pool() -> PoolData:
     data["host"]["OpaqueRef:h2"] = dict(data["host"]["OpaqueRef:h1"], uuid="h2-uuid", name_label="xs02", address="192.0.2.2")
     data["network"]["OpaqueRef:n0"] = {"uuid": "n0-uuid", "name_label": "management"}
     data["network"]["OpaqueRef:n1"] = {"uuid": "n1-uuid", "name_label": "storage"}
-    data["VM"]["OpaqueRef:web"] = _vm("b-web", "web01", guest_metrics="OpaqueRef:gm", tags=["web"])
+    data["VM"]["OpaqueRef:web"] = _vm("b-web", "web01", guest_metrics="OpaqueRef:gm", tags=["web"], VBDs=["OpaqueRef:b0", "OpaqueRef:cd"])
     data["VM_guest_metrics"]["OpaqueRef:gm"] = {
         "os_version": {"name": "Debian GNU/Linux 12", "distro": "debian"},
         "networks": {"0/ip": "10.0.0.5", "0/ipv4/0": "10.0.0.5", "0/ipv6/0": "fe80::1", "1/ipv4/0": "172.16.0.5",
@@ -49,9 +50,8 @@ def _pool() -> PoolData:
     }
     data["VIF"]["OpaqueRef:v0"] = {"VM": "OpaqueRef:web", "network": "OpaqueRef:n0", "device": "0", "MAC": "aa:00"}
     data["VIF"]["OpaqueRef:v1"] = {"VM": "OpaqueRef:web", "network": "OpaqueRef:n1", "device": "1", "MAC": "aa:01"}
-    data["VDI"]["OpaqueRef:d0"] = {"virtual_size": 20 * GIB}
-    data["VBD"]["OpaqueRef:b0"] = {"VM": "OpaqueRef:web", "VDI": "OpaqueRef:d0", "type": "Disk", "empty": False}
-    data["VBD"]["OpaqueRef:cd"] = {"VM": "OpaqueRef:web", "VDI": "OpaqueRef:NULL", "type": "CD", "empty": True}
+    data["SR"]["OpaqueRef:nfs"] = {"content_type": "user"}
+    data["VDI"]["OpaqueRef:d0"] = {"SR": "OpaqueRef:nfs", "virtual_size": 20 * GIB, "VBDs": ["OpaqueRef:b0"]}  # cd: an empty drive
     data["VM"]["OpaqueRef:off"] = _vm("a-off", "build01", power_state="Halted", resident_on="OpaqueRef:NULL")
     data["VM"]["OpaqueRef:tpl"] = _vm("c-tpl", "Debian 12", is_a_template=True, power_state="Halted")
     data["VM"]["OpaqueRef:snap"] = _vm("d-snap", "web01 snap", is_a_template=True, is_a_snapshot=True, power_state="Halted")
@@ -111,14 +111,17 @@ def test_networks_follow_vifs_and_keep_addresses_of_unknown_devices() -> None:
 
 
 def test_disks_summary_counts_virtual_disks_only() -> None:
-    vdis = {"OpaqueRef:d1": {"virtual_size": 5 * GIB}, "OpaqueRef:d0": {"virtual_size": 9 * GIB}, "OpaqueRef:iso": {"virtual_size": GIB}}
-    vbds = [{"VDI": "OpaqueRef:d1", "type": "Disk", "empty": False},
-            {"VDI": "OpaqueRef:d0", "type": "Disk", "empty": False},
-            {"VDI": "OpaqueRef:iso", "type": "CD", "empty": False},  # an inserted ISO is not a disk of the VM
-            {"VDI": "OpaqueRef:NULL", "type": "Disk", "empty": True},
-            {"VDI": "OpaqueRef:gone", "type": "Disk", "empty": False}]  # destroyed since: nothing to count
-    assert disks_summary(vbds, vdis) == {"count": 2, "size": 14 * GIB}
-    assert disks_summary([], vdis) == {"count": 0, "size": 0}
+    srs = {"OpaqueRef:nfs": {"content_type": "user"}, "OpaqueRef:isos": {"content_type": "iso"}}
+    vdis = {"OpaqueRef:d1": {"SR": "OpaqueRef:nfs", "virtual_size": 5 * GIB, "VBDs": ["OpaqueRef:b1"]},
+            "OpaqueRef:d0": {"SR": "OpaqueRef:nfs", "virtual_size": 9 * GIB, "VBDs": ["OpaqueRef:b0", "OpaqueRef:other-vm"]},
+            "OpaqueRef:unused": {"SR": "OpaqueRef:nfs", "virtual_size": GIB, "VBDs": []},
+            "OpaqueRef:iso": {"SR": "OpaqueRef:isos", "virtual_size": GIB, "VBDs": ["OpaqueRef:cd"]}}  # an inserted CD image
+    sizes = disk_sizes_by_vbd(vdis, srs)
+    assert sizes == {"OpaqueRef:b1": 5 * GIB, "OpaqueRef:b0": 9 * GIB, "OpaqueRef:other-vm": 9 * GIB}
+    # b0 and b1 are disks; cd holds an ISO, empty is an empty drive (no VDI), gone was destroyed since.
+    vm_vbds = ["OpaqueRef:b0", "OpaqueRef:b1", "OpaqueRef:cd", "OpaqueRef:empty", "OpaqueRef:gone"]
+    assert disks_summary(vm_vbds, sizes) == {"count": 2, "size": 14 * GIB}
+    assert disks_summary([], sizes) == {"count": 0, "size": 0}
 
 
 def test_default_selection_lists_plain_vms_in_uuid_order() -> None:

@@ -39,7 +39,7 @@ def test_trim_keeps_only_the_fields_used_and_reads_xmlrpc_ints() -> None:
 
 def test_snapshot_classes_follow_the_details() -> None:
     assert snapshot_classes(()) == ("pool", "host", "VM", "VM_guest_metrics")
-    assert snapshot_classes(("disks",)) == ("pool", "host", "VM", "VM_guest_metrics", "VBD", "VDI")
+    assert snapshot_classes(("disks",)) == ("pool", "host", "VM", "VM_guest_metrics", "VDI", "SR")
     assert set(snapshot_classes(("networks", "disks"))) == set(SNAPSHOT_CLASSES)
 
 
@@ -55,7 +55,7 @@ def test_read_pool_is_one_event_from_call_with_an_empty_token() -> None:
     assert client.calls == [("event.from", (["pool", "vm", "vdi"], "", 1.0))]
     assert data["VM"] == {"OpaqueRef:vm": {"uuid": "u", "name_label": "web01"}}
     assert data["VDI"] == {"OpaqueRef:vdi": {"virtual_size": 1}}  # only the fields the inventory uses
-    assert set(data) == set(SNAPSHOT_CLASSES) and data["VBD"] == {}
+    assert set(data) == set(SNAPSHOT_CLASSES) and data["SR"] == {}
     assert json.loads(json.dumps(data)) == data  # cacheable as it is
 
 
