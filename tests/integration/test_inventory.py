@@ -214,14 +214,19 @@ def test_disks_summary_leaves_out_cd_drives(sim_factory) -> None:
                     "other_config": {}, "qos_algorithm_type": "", "qos_algorithm_params": {}}
         client.call("VBD.create", dict(cd_drive, VDI=iso, empty=False))
         client.call("VBD.create", dict(cd_drive, VDI="OpaqueRef:NULL", empty=True, userdevice="4"))
-        web01 = client.call("VM.get_by_name_label", "web01")[0]
-        root = client.call("VBD.get_VDI", client.call("VM.get_VBDs", web01)[0])
-        client.call("VBD.create", dict(cd_drive, VM=web01, VDI=root, mode="RO", type="Disk", empty=False, userdevice="1"))
+        # A read-only disk shared by two VMs counts for each of them.
+        nfs = client.call("SR.get_by_name_label", "NFS storage")[0]
+        shared = client.call("VDI.create", {"name_label": "shared assets", "name_description": "", "SR": nfs,
+                                            "virtual_size": str(5 * GIB), "type": "user", "sharable": True,
+                                            "read_only": True, "other_config": {}})
+        for name in ("web01", "web02"):
+            vm = client.call("VM.get_by_name_label", name)[0]
+            client.call("VBD.create", dict(cd_drive, VM=vm, VDI=shared, type="Disk", empty=False, userdevice="1"))
     listing = list_inventory(pool, "demo.xapi.yml")
     assert listing.hostvars["db01"]["xapi_disks"] == {"count": 2, "size": 120 * GIB}
-    # web01's root disk is attached twice (a second, read-only VBD): both attachments count.
-    assert listing.hostvars["web01"]["xapi_disks"] == {"count": 2, "size": 40 * GIB}
-    assert listing.hostvars["web02"]["xapi_disks"] == {"count": 1, "size": 20 * GIB}
+    assert listing.hostvars["web01"]["xapi_disks"] == {"count": 2, "size": 25 * GIB}
+    assert listing.hostvars["web02"]["xapi_disks"] == {"count": 2, "size": 25 * GIB}
+    assert listing.hostvars["build01"]["xapi_disks"] == {"count": 1, "size": 30 * GIB}
 
 
 def test_several_pools_and_fallback_hosts(sim, sim_factory, tmp_path: Path) -> None:
