@@ -31,6 +31,14 @@ CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "fallback_hosts": dict(type="list", elements="str", default=[]),
 }
 
+# other_config, tags and purge of the modules that manage pool objects.
+# Keep in step with plugins/doc_fragments/metadata.py.
+METADATA_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
+    "other_config": dict(type="dict"),
+    "tags": dict(type="list", elements="str"),
+    "purge": dict(type="bool", default=False),
+}
+
 _PLAIN_HTTP_WARNING = ("Connecting to {0} over plain HTTP: the password and all data travel unencrypted. "
                        "Use https:// (the default when no scheme is given) outside test setups.")
 

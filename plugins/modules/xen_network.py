@@ -25,6 +25,7 @@ extends_documentation_fragment:
   - xen.xapi.connection
   - xen.xapi.attributes
   - xen.xapi.attributes.RESOURCE
+  - xen.xapi.metadata
 options:
   state:
     description:
@@ -55,20 +56,6 @@ options:
     description:
       - The MTU of the network, in bytes. New networks get V(1500).
     type: int
-  other_config:
-    description:
-      - Entries of the network's C(other_config) map. They are added to (or replace) the existing entries, unless O(purge=true).
-    type: dict
-  tags:
-    description:
-      - Tags of the network. Missing tags are added, unless O(purge=true).
-    type: list
-    elements: str
-  purge:
-    description:
-      - Make O(other_config) and O(tags) exactly as given, removing entries and tags that are not listed.
-    type: bool
-    default: false
   managed:
     description:
       - Whether XAPI manages the bridge of a new network. New networks are managed; VLAN networks must be.
@@ -265,21 +252,19 @@ network:
 """
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
-from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
+from ansible_collections.xen.xapi.plugins.module_utils._module import METADATA_ARGUMENT_SPEC, XapiModule
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.network_resource import NetworkResource
 
 
 def main() -> None:
     module = XapiModule(
         argument_spec=dict(
+            METADATA_ARGUMENT_SPEC,  # other_config, tags, purge
             state=dict(type="str", choices=["present", "absent"], default="present"),
             uuid=dict(type="str"),
             name=dict(type="str", aliases=["name_label"]),
             description=dict(type="str"),
             mtu=dict(type="int"),
-            other_config=dict(type="dict"),
-            tags=dict(type="list", elements="str"),
-            purge=dict(type="bool", default=False),
             managed=dict(type="bool"),
             bridge=dict(type="str"),
             vlan=dict(type="dict", options=dict(

@@ -25,6 +25,7 @@ extends_documentation_fragment:
   - xen.xapi.connection
   - xen.xapi.attributes
   - xen.xapi.attributes.RESOURCE
+  - xen.xapi.metadata
 options:
   state:
     description:
@@ -91,20 +92,6 @@ options:
     description:
       - The description (C(name_description)) of the SR.
     type: str
-  other_config:
-    description:
-      - Entries of the SR's C(other_config) map. They are added to (or replace) the existing entries, unless O(purge=true).
-    type: dict
-  tags:
-    description:
-      - Tags of the SR. Missing tags are added, unless O(purge=true).
-    type: list
-    elements: str
-  purge:
-    description:
-      - Make O(other_config) and O(tags) exactly as given, removing entries and tags that are not listed.
-    type: bool
-    default: false
   default:
     description:
       - V(true) makes the SR the pool's default SR, where new disks go; like XenCenter, it also becomes the SR of
@@ -295,7 +282,7 @@ sr:
 """
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
-from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
+from ansible_collections.xen.xapi.plugins.module_utils._module import METADATA_ARGUMENT_SPEC, XapiModule
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.device_config import protect_secrets
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.sr_resource import SrResource
 
@@ -303,6 +290,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.sr_resource 
 def main() -> None:
     module = XapiModule(
         argument_spec=dict(
+            METADATA_ARGUMENT_SPEC,  # other_config, tags, purge
             state=dict(type="str", choices=["present", "absent", "forgotten"], default="present"),
             uuid=dict(type="str"),
             name=dict(type="str", aliases=["name_label"]),
@@ -314,9 +302,6 @@ def main() -> None:
             sm_config=dict(type="dict"),
             target_host=dict(type="str"),
             description=dict(type="str"),
-            other_config=dict(type="dict"),
-            tags=dict(type="list", elements="str"),
-            purge=dict(type="bool", default=False),
             default=dict(type="bool"),
             task_timeout=dict(type="int", default=1800),
         ),

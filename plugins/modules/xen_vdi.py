@@ -23,6 +23,7 @@ extends_documentation_fragment:
   - xen.xapi.connection
   - xen.xapi.attributes
   - xen.xapi.attributes.RESOURCE
+  - xen.xapi.metadata
 options:
   state:
     description:
@@ -79,25 +80,11 @@ options:
     description:
       - Whether the disk can only be attached read-only. New disks are writable.
     type: bool
-  other_config:
-    description:
-      - Entries of the disk's C(other_config) map. They are added to (or replace) the existing entries, unless O(purge=true).
-    type: dict
   sm_config:
     description:
       - Entries of the disk's C(sm_config) map, read by the storage driver. They are added to the existing entries;
         O(purge) does not apply, since the driver keeps its own entries there.
     type: dict
-  tags:
-    description:
-      - Tags of the disk. Missing tags are added, unless O(purge=true).
-    type: list
-    elements: str
-  purge:
-    description:
-      - Make O(other_config) and O(tags) exactly as given, removing entries and tags that are not listed.
-    type: bool
-    default: false
   source:
     description:
       - Create the disk as a full copy of this disk (name or uuid), with C(VDI.copy), into O(sr) (by default the SR of
@@ -292,7 +279,7 @@ vdi:
 """
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
-from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
+from ansible_collections.xen.xapi.plugins.module_utils._module import METADATA_ARGUMENT_SPEC, XapiModule
 from ansible_collections.xen.xapi.plugins.module_utils.storage.vdi_plan import VDI_TYPES
 from ansible_collections.xen.xapi.plugins.module_utils.storage.vdi_resource import VdiResource
 
@@ -300,6 +287,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.storage.vdi_resource impo
 def main() -> None:
     module = XapiModule(
         argument_spec=dict(
+            METADATA_ARGUMENT_SPEC,  # other_config, tags, purge
             state=dict(type="str", choices=["present", "absent"], default="present"),
             uuid=dict(type="str"),
             name=dict(type="str", aliases=["name_label"]),
@@ -309,10 +297,7 @@ def main() -> None:
             type=dict(type="str", choices=list(VDI_TYPES)),
             sharable=dict(type="bool"),
             read_only=dict(type="bool"),
-            other_config=dict(type="dict"),
             sm_config=dict(type="dict"),
-            tags=dict(type="list", elements="str"),
-            purge=dict(type="bool", default=False),
             source=dict(type="str"),
             force=dict(type="bool", default=False),
             task_timeout=dict(type="int", default=1800),
