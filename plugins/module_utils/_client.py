@@ -28,6 +28,9 @@ API_VERSION = "1.0"
 # dead host is given up on quickly and the fallback hosts get their turn.
 RETRY_DELAYS = (0.2, 0.5)
 MAX_MASTER_REDIRECTS = 3
+# A logout whose connection dropped is tried again on a fresh connection that waits at most this long.
+LOGOUT_ATTEMPTS = 3
+LOGOUT_TIMEOUT = 5.0
 
 # Calls outside the get_* family that only read, and so may be repeated after a lost answer.
 _READ_ONLY_CALLS = frozenset(("event.from", "event.get_current_id"))
@@ -140,6 +143,10 @@ class XapiClient:
     call() prepends the session, logs in again once on SESSION_INVALID, follows HOST_IS_SLAVE to
     the master, repeats read-only calls (and calls that never left) after connection failures,
     and, when the master stays silent, moves to the first of fallback_hosts that answers.
+
+    Time is bounded per host: a host that lets a request time out is not asked again within the
+    same login or call, so a dead or hung master costs about one `timeout`, whatever the number of
+    rounds. TLS failures are never retried: they are reported at once.
     """
 
     def __init__(self, params: ConnectionParams, sleep: t.Callable[[float], None] = time.sleep) -> None:
@@ -149,6 +156,8 @@ class XapiClient:
         self._session: t.Optional[str] = None
         self._retired_calls = 0
         self._primary_url = build_base_url(params.hostname)
+        # Hosts that timed out during this run: asked again only when nothing else answers.
+        self._silent_urls: t.Set[str] = set()
 
     def __repr__(self) -> str:
         return "XapiClient({0!r}, username={1!r})".format(self.base_url, self._params.username)
@@ -181,26 +190,29 @@ class XapiClient:
     def normalize(self, cls: str, record: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         return normalize_record(cls, record)
 
-    def _candidate_urls(self) -> list[str]:
+    def candidate_urls(self) -> list[str]:
         """Current host first, then the configured host, then the fallback hosts, without repeats."""
         urls = [self.base_url, self._primary_url]
         urls.extend(build_base_url(host, like=self._primary_url) for host in self._params.fallback_hosts)
         return list(dict.fromkeys(urls))
 
-    def _use_transport(self, base_url: str) -> Transport:
-        if self._transport is not None and self._transport.base_url == base_url:
+    def _use_transport(self, base_url: str, timeout: t.Optional[float] = None) -> Transport:
+        if self._transport is not None and self._transport.base_url == base_url and timeout is None:
             return self._transport
         if self._transport is not None:
             self._retired_calls += self._transport.calls
             self._transport.close()
         self._transport = Transport(base_url, protocol=self._params.protocol, validate_certs=self._params.validate_certs,
-                                    ca_path=self._params.ca_path, timeout=self._params.timeout, user_agent=ORIGINATOR)
+                                    ca_path=self._params.ca_path, timeout=timeout or self._params.timeout, user_agent=ORIGINATOR)
         return self._transport
 
     def _login_at(self, base_url: str) -> None:
         """Log in at base_url, following HOST_IS_SLAVE to the master it names."""
         previous_session = self._session
         for _redirect in range(MAX_MASTER_REDIRECTS + 1):
+            if base_url in self._silent_urls:
+                raise XapiConnectionError(base_url, "it did not answer within {0:g} seconds earlier in this run".format(self.http_timeout),
+                                          timed_out=True)
             transport = self._use_transport(base_url)
             credentials = [self._params.username, self._params.password, API_VERSION, ORIGINATOR]
             try:
@@ -210,6 +222,10 @@ class XapiClient:
                     raise
                 base_url = build_base_url(err.params[0], like=base_url)
                 continue
+            except XapiConnectionError as err:
+                if err.timed_out:
+                    self._silent_urls.add(base_url)
+                raise
             if previous_session is not None and previous_session != self._session:
                 # Sessions live in the pool database, so the one used before the master moved may
                 # still count against the originator's session limit: end it.
@@ -220,19 +236,26 @@ class XapiClient:
     def login(self) -> None:
         """Log in on the first host that answers: current, configured, then each fallback host.
 
-        Rounds over the hosts are repeated after the RETRY_DELAYS pauses while nobody answers.
-        XAPI failures such as bad credentials end the attempt at once.
+        Hosts that refused or dropped the connection are tried again after the RETRY_DELAYS pauses;
+        a host that let the request time out is not. A lost answer to the login itself is retried
+        like a read: the session it may have made on the server is unknown, and xapi expires it.
+        XAPI failures such as bad credentials, and TLS failures, end the attempt at once.
         """
         failures: dict[str, XapiConnectionError] = {}
         for delay in (0.0,) + RETRY_DELAYS:
+            candidates = [url for url in self.candidate_urls() if url not in self._silent_urls]
+            if not candidates:
+                break
             if delay:
                 self._sleep(delay)
-            failures.clear()
-            for url in self._candidate_urls():
+            for url in candidates:
                 try:
                     self._login_at(url)
                     return
                 except XapiConnectionError as err:
+                    if not err.recoverable:
+                        self._close()
+                        raise
                     failures[err.url] = err
                 except XapiBaseError:
                     self._close()
@@ -244,7 +267,11 @@ class XapiClient:
         raise XapiConnectionError(self._primary_url, "no host of the pool answered ({0})".format(reasons))
 
     def call(self, method: str, *args: t.Any) -> t.Any:
-        """Call an XAPI message with the session prepended and return its value."""
+        """Call an XAPI message with the session prepended and return its value.
+
+        A write whose answer is lost raises XapiConnectionError with request_sent: whether it ran is
+        unknown, and only a fresh read can tell, which is the caller's business (see _engine).
+        """
         if self._session is None or self._transport is None:
             raise XapiConnectionError(self.base_url, "not logged in")
         read_only = is_read_only(method)
@@ -266,11 +293,15 @@ class XapiClient:
                 else:
                     raise
             except XapiConnectionError as err:
-                if isinstance(err, XapiProtocolError) or (err.request_sent and not read_only):
+                if not err.recoverable or (err.request_sent and not read_only):
                     raise
+                if err.timed_out:
+                    # A host that sat out a whole timeout is not asked again: somebody else, or give up.
+                    self._silent_urls.add(self._transport.base_url)
+                    delays = []
                 if delays:
                     self._sleep(delays.pop(0))
-                elif self._params.fallback_hosts and not failed_over:
+                elif not failed_over and len(self.candidate_urls()) > 1:
                     failed_over = True
                     self.login()
                 else:
@@ -284,11 +315,21 @@ class XapiClient:
         self._close()
 
     def _quiet_logout(self, session: str) -> None:
-        if self._transport is not None:
+        """Log a session out, on a fresh short-lived connection if the current one has died."""
+        if self._transport is None:
+            return
+        base_url = self._transport.base_url
+        for _attempt in range(LOGOUT_ATTEMPTS):
             try:
+                if not self._transport.connected:
+                    self._use_transport(base_url, timeout=min(self.http_timeout, LOGOUT_TIMEOUT))
                 self._transport.call("session.logout", [session])
+                return
+            except XapiConnectionError as err:
+                if not err.recoverable or err.timed_out:
+                    return
             except XapiBaseError:
-                pass
+                return
 
     def _close(self) -> None:
         if self._transport is not None:

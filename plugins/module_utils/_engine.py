@@ -2,11 +2,13 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one reconcile path every resource module follows.
 
-    locate ─▶ plan (each family diffs its own options) ─▶ check mode stops here ─▶ apply ─▶ report
+    round := locate ─▶ plan (each family diffs its own options) ─▶ check mode stops here ─▶ apply
+    rounds until applied (a dropped connection starts a new round from a fresh read) ─▶ report
 
 A module describes its object with a `Resource` subclass: how to find it, what to create, which
 changes its options ask for, how to delete it and how to present it. `reconcile` does the rest,
-so check mode, diff mode and the shape of results are decided here and nowhere else.
+so check mode, diff mode, recovery from lost connections and the shape of results (including
+those of a run that fails after it wrote) are decided here and nowhere else.
 """
 
 from __future__ import annotations
@@ -15,12 +17,17 @@ import dataclasses
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError, XapiConnectionError
+from ansible_collections.xen.xapi.plugins.module_utils._journal import CREATED, Journal, describe
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
 from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, snapshot
 from ansible_collections.xen.xapi.plugins.module_utils._tasks import DEFAULT_TASK_TIMEOUT, run_async
 
 Record = t.Dict[str, t.Any]
 Found = t.Optional[t.Tuple[str, Record]]
+
+# Rounds of one run: the first, plus a few after dropped connections, then the run fails.
+MAX_ROUNDS = 4
 
 
 class ResourceError(Exception):
@@ -52,6 +59,7 @@ class Resource:
         self.module = module
         self.client = client
         self.params = module.params
+        self.journal = Journal()
 
     # -- hooks ------------------------------------------------------------------------------
     def locate(self) -> Found:
@@ -76,6 +84,9 @@ class Resource:
 
     def wanted_state(self) -> str:
         return self.params.get("state") or "present"
+
+    def new_round(self) -> None:
+        """A connection dropped: forget what was read, the next round reads the pool again."""
 
 
 class BatchedResource(Resource):
@@ -102,6 +113,9 @@ class BatchedResource(Resource):
     def forget_reads(self) -> None:
         self._world = None
 
+    def new_round(self) -> None:
+        self.forget_reads()
+
     def call(self, method: str, *args: t.Any) -> t.Any:
         self.forget_reads()
         return self.client.call(method, *args)
@@ -111,18 +125,45 @@ class BatchedResource(Resource):
         return run_async(self.client, method, *args, timeout=self.timeout)
 
 
-def reconcile(module: XapiModule, resource_class: t.Type[Resource]) -> t.NoReturn:
-    """Run one module invocation through the shared path and exit with its result."""
+def reconcile(module: XapiModule, resource_class: t.Type[Resource],
+              report: t.Optional[t.Callable[[t.Any], Record]] = None) -> t.NoReturn:
+    """Run one module invocation through the shared path and exit with its result.
+
+    ``report(resource)``, when given, adds keys to the result once the run is over (after the writes,
+    or before any in check mode), e.g. the object's siblings.
+    """
     with module.client() as client:
         resource = resource_class(module, client)
         try:
             result = _reconcile(module, resource)
+            if report is not None:
+                result.update(report(resource))
         except ResourceError as err:
-            module.fail(err.msg, **err.details)
+            journal = resource.journal
+            module.fail(journal.failure_message(err.msg), **dict(err.details, **journal.failure_details()))
+        except XapiBaseError as err:
+            journal = resource.journal
+            module.fail_from_error(err, prefix=journal.failed_step_prefix(), suffix=journal.failure_suffix(),
+                                   **journal.failure_details())
     module.exit(**result)
 
 
-def _reconcile(module: XapiModule, resource: Resource) -> Record:
+class Plan(t.NamedTuple):
+    """What one round found and what it would do."""
+
+    ref: t.Optional[str]
+    before: Record
+    create: t.Optional[t.Callable[[], str]]
+    changes: t.List[Change]
+    state: str
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.create or self.changes)
+
+
+def _plan(resource: Resource) -> Plan:
+    """Read the object as the pool holds it now and plan what the options ask of it (reads only)."""
     found = resource.locate()
     state = resource.wanted_state()
     ref, record = found if found else (None, None)
@@ -136,29 +177,55 @@ def _reconcile(module: XapiModule, resource: Resource) -> Record:
         create = resource.plan_create()
     elif record is not None:
         changes = resource.plan_update(ref, record)
-    changed = bool(create or changes)
-    result: Record = {"changed": changed, "changes": [_describe(c) for c in changes]}
-    if create is not None:
-        result["changes"].insert(0, {"option": "state", "before": "absent", "after": "present"})
-    if module.check_mode or not changed:
+    return Plan(ref, before, create, changes, state)
+
+
+def _reconcile(module: XapiModule, resource: Resource) -> Record:
+    """Rounds of read, plan, apply until the object matches, bounded.
+
+    A connection that drops, or an answer that never comes, ends the round: the next one reads the
+    pool again and plans against what it now holds, so a write whose answer was lost is never sent
+    again blindly (the new plan no longer asks for it if it happened). What earlier rounds did stays
+    in the journal, and so in `changes`.
+    """
+    journal = resource.journal
+    while True:
+        journal.rounds += 1
+        try:
+            return _round(module, resource)
+        except XapiConnectionError as err:
+            if not err.recoverable or journal.rounds >= MAX_ROUNDS:
+                raise
+            journal.connection_lost()
+            resource.new_round()
+
+
+def _round(module: XapiModule, resource: Resource) -> Record:
+    journal = resource.journal
+    plan = _plan(resource)
+    journal.settle(plan.ref is not None, plan.changes)
+    first_round = journal.before is None
+    if first_round:
+        journal.before = plan.before
+    if first_round and (module.check_mode or not plan.changed):
         # Check mode stops here: nothing below this line runs, so nothing is written.
-        result[resource.result_key] = before
+        result: Record = {"changed": plan.changed, "changes": ([CREATED] if plan.create else []) + [describe(c) for c in plan.changes],
+                          resource.result_key: plan.before}
         if module.diff_mode:
-            result["diff"] = {"before": before, "after": _predicted_after(before, changes, state, create)}
+            result["diff"] = {"before": plan.before, "after": _predicted_after(plan.before, plan.changes, plan.state, plan.create)}
         return result
-    if create is not None:
-        ref = create()
-    for change in changes:
-        change.apply()
-    after = {} if state == "absent" else resource.present(ref)
-    result[resource.result_key] = after
+    ref = plan.ref
+    if plan.create is not None:
+        journal.begin_create()
+        ref = plan.create()
+        journal.object_created()
+    for change in plan.changes:
+        journal.run(change)
+    after = {} if plan.state == "absent" else resource.present(ref)
+    result = {"changed": journal.wrote, "changes": list(journal.done), resource.result_key: after}
     if module.diff_mode:
-        result["diff"] = {"before": before, "after": after}
+        result["diff"] = {"before": journal.before, "after": after}
     return result
-
-
-def _describe(change: Change) -> Record:
-    return {"option": change.option, "before": change.before, "after": change.after}
 
 
 def _predicted_after(before: Record, changes: t.List[Change], state: str, create: t.Optional[t.Callable[[], str]]) -> Record:
@@ -201,23 +268,3 @@ def merge_map(current: t.Mapping[str, str], wanted: t.Optional[t.Mapping[str, t.
 def field_change(option: str, before: t.Any, after: t.Any, apply: t.Callable[[], None]) -> t.List[Change]:
     """A one-element change list when the value differs (the common case for setters), else []."""
     return [] if before == after else [Change(option, before, after, apply)]
-
-
-ResourceType = t.TypeVar("ResourceType", bound=Resource)
-
-
-def reconcile_with_report(module: XapiModule, resource_class: t.Type[ResourceType],
-                          report: t.Callable[[ResourceType], Record]) -> t.NoReturn:
-    """`reconcile`, for modules that return more than their object (e.g. the object's siblings).
-
-    Once the run is over (after the writes, or before any in check mode), the keys `report(resource)`
-    returns are added to the result. A ResourceError raised by `report` fails the module the same way.
-    """
-    with module.client() as client:
-        resource = resource_class(module, client)
-        try:
-            result = _reconcile(module, resource)
-            result.update(report(resource))
-        except ResourceError as err:
-            module.fail(err.msg, **err.details)
-    module.exit(**result)

@@ -122,21 +122,42 @@ class XapiConnectionError(XapiBaseError):
 
     request_sent tells whether the request may have reached the server: when it is
     False the call certainly did not run, so repeating it is safe even for writes.
+    timed_out tells that the host took the whole timeout without answering: it is not
+    worth trying again within the same run. method is the call whose answer was lost.
     The message names the URL (which never carries credentials) and the reason.
     """
 
-    def __init__(self, url: str, reason: str, request_sent: bool = False) -> None:
+    #: whether a new connection (to this host, the master or a fallback host) may help
+    recoverable = True
+
+    def __init__(self, url: str, reason: str, request_sent: bool = False, timed_out: bool = False) -> None:
         self.url = url
         self.reason = reason
         self.request_sent = request_sent
+        self.timed_out = timed_out
+        self.method = ""
         super().__init__("Cannot talk to the XAPI server at {0}: {1}".format(url, reason))
+
+    @property
+    def lost_answer(self) -> bool:
+        """The request may have been carried out, but its answer never arrived."""
+        return self.request_sent
 
 
 class XapiProtocolError(XapiConnectionError):
     """The server answered, but not with a valid XAPI response (wrong HTTP status or body)."""
 
+    recoverable = False
+
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(url, reason, request_sent=True)
+
+
+class XapiTlsError(XapiConnectionError):
+    """TLS could not be set up: an untrusted or mismatching certificate, an unreadable CA file, or a
+    host that does not speak TLS. Trying again or elsewhere cannot help, so it is reported at once."""
+
+    recoverable = False
 
 
 class XapiTimeoutError(XapiBaseError):

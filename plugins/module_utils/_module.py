@@ -100,16 +100,18 @@ class XapiModule:
         self.module.fail_json(msg=redact(msg, self._secrets()), **result)
         raise AssertionError("fail_json returned")  # for type checkers; fail_json exits
 
-    def fail_from_error(self, err: XapiBaseError, **result: t.Any) -> t.NoReturn:
+    def fail_from_error(self, err: XapiBaseError, prefix: str = "", suffix: str = "", **result: t.Any) -> t.NoReturn:
         """End the module reporting a connection-layer failure in words, with its details."""
         secrets = self._secrets()
         if isinstance(err, XapiError):
             result.update(error_code=err.code, error_params=[redact(param, secrets) for param in err.params])
         elif isinstance(err, XapiConnectionError):
             result.update(url=err.url)
+            if err.method:
+                result.update(method=err.method)
         elif isinstance(err, XapiTimeoutError):
             result.update(method=err.method, timeout=err.timeout)
-        self.fail(err.describe(), **result)
+        self.fail(prefix + err.describe() + suffix, **result)
 
     def exit(self, changed: bool, **result: t.Any) -> t.NoReturn:
         self.module.exit_json(changed=changed, **result)

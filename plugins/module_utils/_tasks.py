@@ -11,7 +11,7 @@ import xmlrpc.client
 
 from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, normalize_record
 from ansible_collections.xen.xapi.plugins.module_utils._datamodel import ASYNC_MESSAGES
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError, XapiError, XapiTimeoutError
+from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError, XapiConnectionError, XapiError, XapiTimeoutError
 from ansible_collections.xen.xapi.plugins.module_utils._transport import plain_values
 
 DEFAULT_TASK_TIMEOUT = 600.0
@@ -19,6 +19,8 @@ DEFAULT_TASK_TIMEOUT = 600.0
 # before the socket gives up on it.
 _EVENT_WAIT_SHARE = 0.8
 _FINISHED = ("success", "failure", "cancelled")
+# Sends of one Async call whose answers were lost (each one checked against the session's tasks first).
+_START_ATTEMPTS = 3
 
 
 def has_async(method: str) -> bool:
@@ -94,13 +96,59 @@ def task_outcome(record: t.Mapping[str, t.Any]) -> t.Any:
     raise XapiError(error_info[0], error_info[1:])
 
 
+def find_started_task(client: XapiClient, method: str, known: t.Collection[str] = ()) -> t.Optional[str]:
+    """The task of ``Async.<method>`` this session started but never heard back about, if any.
+
+    xapi lists the tasks a session created in ``session.tasks``; a client that runs one task at a
+    time and destroys each task it has read finds there exactly the one whose answer was lost.
+    """
+    session = client.session_ref
+    refs = [ref for ref in client.call("session.get_tasks", session) if ref not in known]
+    matches = []
+    for ref in refs:
+        try:
+            if client.call("task.get_name_label", ref) == "Async." + method:
+                matches.append(ref)
+        except XapiError as err:
+            if err.code != "HANDLE_INVALID":
+                raise
+    return matches[-1] if matches else None
+
+
+def start_task(client: XapiClient, method: str, *args: t.Any) -> str:
+    """Send ``Async.<method>`` and return its task, without ever starting the operation twice.
+
+    When the answer is lost the operation may or may not have started: the session's own tasks
+    tell. Found, it is the task; not found, the request never ran, and only then is it sent again.
+    If the session itself was lost meanwhile its tasks cannot be listed, and the caller learns
+    that the outcome is unknown (the XapiConnectionError), so that a fresh read can decide.
+    """
+    for attempt in range(_START_ATTEMPTS):
+        session = client.session_ref
+        try:
+            return str(client.call("Async." + method, *args))
+        except XapiConnectionError as err:
+            if not err.recoverable or not err.request_sent or attempt + 1 == _START_ATTEMPTS:
+                raise
+            try:
+                found = find_started_task(client, method)
+            except XapiBaseError:
+                # The tasks cannot be listed (the connection or the session is gone): outcome unknown.
+                raise err
+            if found is not None:
+                return found
+            if client.session_ref != session:
+                raise err
+    raise AssertionError("unreachable")
+
+
 def run_async(client: XapiClient, method: str, *args: t.Any, timeout: float = DEFAULT_TASK_TIMEOUT) -> t.Any:
     """Call Async.<method>(*args), wait for the task and return its decoded result.
 
     Raises the task's XAPI error, or XapiTimeoutError after `timeout` seconds (the task is
     cancelled). The task record is destroyed in every case.
     """
-    task_ref = client.call("Async." + method, *args)
+    task_ref = start_task(client, method, *args)
     try:
         return task_outcome(wait_for_task(client, task_ref, timeout, method))
     finally:

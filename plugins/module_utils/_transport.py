@@ -15,7 +15,7 @@ import xml.parsers.expat
 import xmlrpc.client
 from urllib.parse import urlsplit
 
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiConnectionError, XapiError, XapiProtocolError
+from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiConnectionError, XapiError, XapiProtocolError, XapiTlsError
 
 PROTOCOLS = ("jsonrpc", "xmlrpc")
 _PATHS = {"jsonrpc": "/jsonrpc", "xmlrpc": "/"}
@@ -183,6 +183,23 @@ def _reason(err: BaseException, timeout: float) -> str:
     return str(err) or type(err).__name__
 
 
+# TLS failures that are really the connection dropping mid-handshake: worth another try.
+_TRANSIENT_TLS_ERRORS = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
+
+
+def _is_tls_failure(err: BaseException) -> bool:
+    """A certificate or protocol problem that no retry can fix (unlike a reset during the handshake)."""
+    return isinstance(err, ssl.SSLError) and not isinstance(err, _TRANSIENT_TLS_ERRORS)
+
+
+def _connection_error(url: str, err: BaseException, timeout: float, request_sent: bool) -> XapiConnectionError:
+    """The connection-layer exception for a network failure, classified for the retry logic."""
+    if _is_tls_failure(err):
+        return XapiTlsError(url, _reason(err, timeout), request_sent=request_sent)
+    timed_out = isinstance(err, (socket.timeout, TimeoutError))
+    return XapiConnectionError(url, _reason(err, timeout), request_sent=request_sent, timed_out=timed_out)
+
+
 class Transport:
     """One persistent HTTP(S) connection to one XAPI endpoint.
 
@@ -211,7 +228,7 @@ class Transport:
             try:
                 self._ssl_context = make_ssl_context(validate_certs, ca_path)
             except (OSError, ssl.SSLError) as err:
-                raise XapiConnectionError(self.url, "cannot load CA certificates from {0}: {1}".format(ca_path, err))
+                raise XapiTlsError(self.url, "cannot load CA certificates from {0}: {1}".format(ca_path, err))
 
     def __repr__(self) -> str:
         return "Transport({0!r}, protocol={1!r})".format(self.base_url, self.protocol)
@@ -224,7 +241,11 @@ class Transport:
         else:
             body = encode_xmlrpc_request(method, params)
         self.calls += 1
-        status, reason, payload = self._post(body)
+        try:
+            status, reason, payload = self._post(body)
+        except XapiConnectionError as err:
+            err.method = method
+            raise
         if status != 200:
             raise XapiProtocolError(self.url, "HTTP {0} {1}".format(status, reason))
         try:
@@ -233,6 +254,11 @@ class Transport:
             return decode_xmlrpc_response(payload)
         except (ValueError, xml.parsers.expat.ExpatError, xmlrpc.client.ResponseError) as err:
             raise XapiProtocolError(self.url, "unreadable {0} response ({1})".format(self.protocol, err))
+
+    @property
+    def connected(self) -> bool:
+        """Whether a kept-alive connection is open (it may still turn out to be stale)."""
+        return self._connection is not None and self._connection.sock is not None
 
     def close(self) -> None:
         if self._connection is not None:
@@ -257,7 +283,7 @@ class Transport:
             self._connection.connect()
         except (OSError, http.client.HTTPException) as err:
             self.close()
-            raise XapiConnectionError(self.url, _reason(err, self.timeout), request_sent=False)
+            raise _connection_error(self.url, err, self.timeout, request_sent=False)
         return self._connection, False
 
     def _post(self, body: bytes) -> tuple[int, str, bytes]:
@@ -267,7 +293,7 @@ class Transport:
         except (OSError, http.client.HTTPException) as err:
             self.close()
             if not kept_alive:
-                raise XapiConnectionError(self.url, _reason(err, self.timeout), request_sent=False)
+                raise _connection_error(self.url, err, self.timeout, request_sent=False)
             # The kept-alive socket died while sending: the server got at most part of the
             # request and cannot have acted on it, so it goes once more on a fresh connection.
             connection, _kept_alive = self._connected()
@@ -275,11 +301,11 @@ class Transport:
                 connection.request("POST", _PATHS[self.protocol], body=body, headers=self._headers)
             except (OSError, http.client.HTTPException) as retry_err:
                 self.close()
-                raise XapiConnectionError(self.url, _reason(retry_err, self.timeout), request_sent=False)
+                raise _connection_error(self.url, retry_err, self.timeout, request_sent=False)
         try:
             response = connection.getresponse()
             payload = response.read()
         except (OSError, http.client.HTTPException) as err:
             self.close()
-            raise XapiConnectionError(self.url, _reason(err, self.timeout), request_sent=True)
+            raise _connection_error(self.url, err, self.timeout, request_sent=True)
         return response.status, response.reason, payload

@@ -23,6 +23,7 @@ extends_documentation_fragment:
   - xen.xapi.connection
   - xen.xapi.attributes
   - xen.xapi.attributes.RESOURCE
+  - xen.xapi.guest_tools
 options:
   name:
     description:
@@ -86,6 +87,13 @@ options:
       - Seconds a clean shutdown or reboot may take.
     type: int
     default: 120
+  task_timeout:
+    description:
+      - Seconds each other long operation (clone, copy, provisioning, start, disk creation, migration) may take.
+      - When one does not finish in time, its task is cancelled and the module fails, reporting what it changed
+        before.
+    type: int
+    default: 1800
   keep_disks:
     description:
       - With O(state=absent), and for disks removed by O(purge_disks), keep the virtual disks instead of destroying them.
@@ -600,6 +608,8 @@ ARGUMENT_SPEC = dict(
     sr=dict(type="str"),
     force=dict(type="bool", default=False),
     shutdown_timeout=dict(type="int", default=120),
+    task_timeout=dict(type="int", default=1800),
+    guest_tools_timeout=dict(type="int", default=180),
     keep_disks=dict(type="bool", default=False),
     vcpus=dict(type="int"),
     vcpus_max=dict(type="int"),

@@ -259,7 +259,7 @@ vm:
       sample: halted
 """
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile_with_report
+from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
 from ansible_collections.xen.xapi.plugins.module_utils._snapshot import POWER_CHOICES
 from ansible_collections.xen.xapi.plugins.module_utils._snapshot_resource import SnapshotResource
@@ -285,7 +285,7 @@ def main() -> None:
     )
     if module.params["task_timeout"] <= 0:
         module.fail("task_timeout must be a positive number of seconds, not {0}.".format(module.params["task_timeout"]))
-    reconcile_with_report(module, SnapshotResource, SnapshotResource.report)
+    reconcile(module, SnapshotResource, SnapshotResource.report)
 
 
 if __name__ == "__main__":

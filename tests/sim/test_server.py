@@ -34,8 +34,12 @@ class FakeSimulator:
         self.master_index = 0
         self.username, self.password = "root", "secret"
         self.planned_actions: dict[int, list[str]] = defaultdict(list)
+        self.lost_replies: list[str] = []  # methods whose next answer is lost after the call ran
+        self.served: list[str] = []
+        self.hung: set[int] = set()
 
     def call(self, method: str, params: list[Any], host_index: int) -> Any:
+        self.served.append(method)
         if method == "echo":
             return params
         if method == "whoami":
@@ -57,6 +61,15 @@ class FakeSimulator:
     def wire_action(self, host_index: int) -> str:
         planned = self.planned_actions[host_index]
         return planned.pop(0) if planned else "ok"
+
+    def lose_reply(self, method: str) -> bool:
+        if method in self.lost_replies:
+            self.lost_replies.remove(method)
+            return True
+        return False
+
+    def is_hung(self, host_index: int) -> bool:
+        return host_index in self.hung
 
 
 @pytest.fixture(scope="module")
@@ -228,6 +241,30 @@ def test_wire_action_closes_without_answer(http_server: RunningServer, fake: Fak
         _jsonrpc(connection, {"method": "whoami", "params": [], "id": 1})
     connection.close()
     # The next request is answered again, and the other host was never affected.
+    assert _jsonrpc(_connection(http_server, 1), {"method": "whoami", "params": [], "id": 2})["result"] == 1
+
+
+def test_a_reset_drops_the_request_unserved_but_a_lost_reply_serves_it(http_server: RunningServer, fake: FakeSimulator) -> None:
+    fake.served.clear()
+    fake.planned_actions[0].append("reset")
+    with pytest.raises((ConnectionError, http.client.BadStatusLine)):
+        _jsonrpc(_connection(http_server), {"method": "echo", "params": ["first"], "id": 1})
+    fake.lost_replies.append("echo")
+    with pytest.raises((ConnectionError, http.client.BadStatusLine)):
+        _jsonrpc(_connection(http_server), {"method": "echo", "params": ["second"], "id": 2})
+    # The reset request never reached the core; the lost one did, and only its answer went missing.
+    assert fake.served == ["echo"]
+    assert _jsonrpc(_connection(http_server), {"method": "echo", "params": ["third"], "id": 3})["result"] == ["third"]
+
+
+def test_a_hung_host_answers_nothing_until_it_is_up_again(http_server: RunningServer, fake: FakeSimulator) -> None:
+    fake.hung.add(1)
+    fake.planned_actions[1].append("hang")
+    connection = http.client.HTTPConnection(f"{HOSTS[1][1]}:{http_server.port}", timeout=0.5)
+    with pytest.raises(TimeoutError):
+        _jsonrpc(connection, {"method": "whoami", "params": [], "id": 1})
+    connection.close()
+    fake.hung.clear()
     assert _jsonrpc(_connection(http_server, 1), {"method": "whoami", "params": [], "id": 2})["result"] == 1
 
 

@@ -43,6 +43,8 @@ def plan(params: dict, vm: VmView) -> t.List[t.Tuple[str, t.Any, t.Any, bool]]:
 
 
 SYSTEM, DATA = drive("0", "system", 10 * GiB), drive("2", "data", GiB)
+# A running VM's disks are plugged in.
+RUNNING_SYSTEM = drive("0", "system", 10 * GiB, attached=True)
 
 
 def test_items_match_by_vdi_then_slot_then_position() -> None:
@@ -65,9 +67,17 @@ def test_growing_a_disk_in_use_needs_the_vm_halted_unless_online_resize_is_allow
     params = {"disks": [{}, {"size": "2GiB"}]}
     assert plan(params, view(SYSTEM, DATA)) == [("disks[1].size", "1 GiB", "2 GiB", False)]
     in_use = drive("2", "data", GiB, attached=True)
-    assert plan(params, view(SYSTEM, in_use, power_state="Running")) == [("disks[1].size", "1 GiB", "2 GiB", True)]
+    assert plan(params, view(RUNNING_SYSTEM, in_use, power_state="Running")) == [("disks[1].size", "1 GiB", "2 GiB", True)]
     online = drive("2", "data", GiB, attached=True, allowed_operations=["resize_online"])
-    assert plan(params, view(SYSTEM, online, power_state="Running")) == [("disks[1].size", "1 GiB", "2 GiB", False)]
+    assert plan(params, view(RUNNING_SYSTEM, online, power_state="Running")) == [("disks[1].size", "1 GiB", "2 GiB", False)]
+
+
+def test_a_listed_drive_left_unplugged_in_a_running_vm_is_plugged_in() -> None:
+    params = {"disks": [{}, {}]}
+    assert plan(params, view(RUNNING_SYSTEM, DATA, power_state="Running")) == [("disks[1].attached", False, True, False)]
+    # Not when the VM is meant to stop, nor when it is not running: a start plugs every drive anyway.
+    assert plan(dict(params, state="halted"), view(RUNNING_SYSTEM, DATA, power_state="Running")) == []
+    assert plan(params, view(SYSTEM, DATA)) == []
 
 
 def test_shrinking_is_refused_but_rounding_is_tolerated() -> None:

@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any
 
 from .certs import generate_tls
+from .pace import DEFAULT_REALISTIC_SCALE, PROFILES
 from .server import RunningServer, serve
 
 
@@ -34,6 +35,10 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--hosts", type=int, help="number of hosts in the pool")
     parser.add_argument("--vms", type=int, help="number of VMs in the pool")
     parser.add_argument("--state-file", help="load the pool from this file if it exists, save it there on exit")
+    parser.add_argument("--pace", choices=PROFILES, default="instant",
+                        help="how long operations take: 'instant' (default) or 'realistic' (real proportions, scaled)")
+    parser.add_argument("--pace-scale", type=float, default=DEFAULT_REALISTIC_SCALE,
+                        help="factor applied to the realistic pace's real-world seconds (default: %(default)s)")
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
     return parser.parse_args(argv)
 
@@ -78,6 +83,7 @@ def _start(arguments: argparse.Namespace, tls_directory: str) -> tuple[Any, Runn
     from .world import build_simulator
 
     sim = build_simulator(arguments.scenario, arguments.hosts, arguments.vms, arguments.state_file)
+    sim.pace.set_profile(arguments.pace, arguments.pace_scale)
     tls = None
     if not arguments.http:
         tls = generate_tls(tls_directory, [address for _name, address in sim.hosts] + spare_addresses(sim))

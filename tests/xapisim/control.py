@@ -1,9 +1,11 @@
-"""The control API under ``/_sim/`` (loopback only): statistics, faults, task durations.
+"""The control API under ``/_sim/`` (loopback only): statistics, faults, pace and durations.
 
 GET  /_sim/stats        calls per method, total calls, write calls, live sessions
 POST /_sim/reset_stats  zero the counters
 POST /_sim/faults       inject faults (see ``Faults.apply``); ``{"clear": true}`` removes them
 POST /_sim/durations    seconds per operation, e.g. ``{"VM.start": 0.5, "*": 0.01}``
+GET  /_sim/pace         the pace profile, its scale and the explicit durations
+POST /_sim/pace         ``{"profile": "realistic", "scale": 0.1}`` (``instant`` is the default pace)
 GET  /_sim/hosts        the hosts' names and addresses, and the master's index
 POST /_sim/hosts        a host joins the pool: ``{"name": "host4", "devices": ["eth0", "eth1"], "join_shared_srs": true}``
 """
@@ -26,6 +28,7 @@ class Stats:
         self._lock = threading.Lock()
         self.calls: Counter[str] = Counter()
         self.writes = 0
+        self.faults: Counter[str] = Counter()  # injected wire faults that fired: "reset", "lost_reply", ...
 
     def count_call(self, method: str) -> None:
         with self._lock:
@@ -35,14 +38,20 @@ class Stats:
         with self._lock:
             self.writes += 1
 
+    def count_fault(self, kind: str) -> None:
+        with self._lock:
+            self.faults[kind] += 1
+
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
+            self.faults.clear()
             self.writes = 0
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return {"calls": dict(self.calls), "total_calls": sum(self.calls.values()), "write_calls": self.writes}
+            return {"calls": dict(self.calls), "total_calls": sum(self.calls.values()), "write_calls": self.writes,
+                    "faults_fired": dict(self.faults)}
 
 
 class Faults:
@@ -59,6 +68,11 @@ class Faults:
         self.resets_left = 0
         self.slow_tasks = 0.0
         self.down_hosts: set[int] = set()
+        self.hung_hosts: set[int] = set()
+        self.lost_fraction = 0.0
+        self.lost_left = 0
+        self.lost_methods: set[str] = set()
+        self.task_failures: dict[str, list[Any]] = {}  # method -> [remaining count, [code, params...]]
         self._random = random.Random(4242)
 
     def apply(self, sim: "Simulator", body: dict[str, Any]) -> None:
@@ -74,12 +88,23 @@ class Faults:
                 spec = body["reset_connections"]
                 self.reset_fraction = float(spec.get("fraction", 1.0))
                 self.resets_left = int(spec.get("max", 1))
+            if "lose_replies" in body:
+                spec = body["lose_replies"]
+                self.lost_fraction = float(spec.get("fraction", 1.0))
+                self.lost_left = int(spec.get("max", 1))
+                self.lost_methods = set(spec.get("methods") or ())
+            if "fail_in_task" in body:
+                spec = body["fail_in_task"]
+                self.task_failures[spec["method"]] = [int(spec.get("times", 1)), list(spec["error"])]
             if "slow_tasks" in body:
                 self.slow_tasks = float(body["slow_tasks"])
             for name in body.get("down_hosts", []):
                 self.down_hosts.add(_host_index(sim, name))
+            for name in body.get("hung_hosts", []):
+                self.hung_hosts.add(_host_index(sim, name))
             for name in body.get("up_hosts", []):
                 self.down_hosts.discard(_host_index(sim, name))
+                self.hung_hosts.discard(_host_index(sim, name))
         if body.get("evict_sessions"):
             sim.sessions.evict_all()
         if "master" in body:
@@ -92,10 +117,35 @@ class Faults:
         with self._lock:
             if host_index in self.down_hosts:
                 return "down"
+            if host_index in self.hung_hosts:
+                return "hang"
             if self.resets_left > 0 and self._random.random() < self.reset_fraction:
                 self.resets_left -= 1
                 return "reset"
         return "ok"
+
+    def is_hung(self, host_index: int) -> bool:
+        with self._lock:
+            return host_index in self.hung_hosts
+
+    def lose_reply(self, method: str) -> bool:
+        """Whether the answer to a call that was just served is lost on its way back."""
+        with self._lock:
+            if self.lost_left <= 0 or (self.lost_methods and method not in self.lost_methods):
+                return False
+            if self._random.random() >= self.lost_fraction:
+                return False
+            self.lost_left -= 1
+            return True
+
+    def task_failure(self, method: str) -> list[Any] | None:
+        """The error an operation run as a task fails with instead of taking effect, if one was injected."""
+        with self._lock:
+            failure = self.task_failures.get(method)
+            if failure and failure[0] > 0:
+                failure[0] -= 1
+                return list(failure[1])
+        return None
 
     def before_call(self, method: str) -> None:
         if self.latency_ms:
@@ -131,6 +181,13 @@ def handle_control(sim: "Simulator", verb: str, path: str, body: dict[str, Any])
         if verb == "POST" and path == "durations":
             sim.durations.update({k: float(v) for k, v in body.items()})
             return 200, {"ok": True, "durations": sim.durations}
+        if verb == "GET" and path == "pace":
+            return 200, sim.pace.describe()
+        if verb == "POST" and path == "pace":
+            sim.pace.set_profile(str(body.get("profile", sim.pace.profile)), body.get("scale"))
+            if body.get("reset_durations"):
+                sim.pace.explicit.clear()
+            return 200, {"ok": True, **sim.pace.describe()}
         if verb == "GET" and path == "hosts":
             return 200, {"hosts": sim.hosts, "master_index": sim.master_index}
         if verb == "POST" and path == "hosts":

@@ -14,6 +14,7 @@ from typing import Any, Callable
 from . import generic
 from .control import Faults, Stats
 from .errors import XapiError
+from .pace import Pace
 from .registry import DERIVED, HANDLERS
 from .schema import Message, Schema
 from .store import NULL_REF, Store
@@ -28,7 +29,6 @@ MEMBER_METHODS = frozenset({"session.slave_local_login_with_password", "session.
 UNLOCKED_METHODS = frozenset({"event.from", "event.next"})
 # Bookkeeping classes whose async-capable messages (task.cancel, event.register) take no time.
 INSTANT_CLASSES = frozenset({"task", "event", "session"})
-DEFAULT_DURATION = 0.05
 
 
 @dataclass
@@ -40,6 +40,8 @@ class CallContext:
     session: str = NULL_REF
     host: str = NULL_REF
     task: str | None = None
+    # Seconds the operation takes at the pool's pace; set by the task runner for Async calls.
+    duration: float = 0.0
 
     @property
     def store(self) -> Store:
@@ -51,7 +53,7 @@ class Simulator:
     schema: Schema
     store: Store
     users: dict[str, str] = field(default_factory=lambda: {"root": "xapisim"})
-    durations: dict[str, float] = field(default_factory=dict)
+    pace: Pace = field(default_factory=Pace)
     state_file: str | None = None
     # Set by the HTTP front: starts a listener for a host that joins at run time.
     host_joined: Callable[[int, str], None] | None = None
@@ -95,12 +97,43 @@ class Simulator:
     def password(self) -> str:
         return self.users["root"]
 
-    def duration(self, method: str) -> float:
-        return self.faults.slow_tasks or self.durations.get(method, self.durations.get("*", DEFAULT_DURATION))
+    @property
+    def durations(self) -> dict[str, float]:
+        """Seconds per operation set explicitly (control API, scenario, state file); they override the pace."""
+        return self.pace.explicit
+
+    def duration(self, method: str, args: list | None = None) -> float:
+        """Seconds ``method`` takes at the pool's pace (``slow_tasks`` overrides everything)."""
+        return self.faults.slow_tasks or self.pace.seconds(method, args, self._bytes_moved)
+
+    def _bytes_moved(self, method: str, args: list) -> int:
+        """The disk bytes a copy moves: the VDI's size, or the sum of the VM's disks."""
+        vdis = self.store.records("VDI")
+        if not args:
+            return 0
+        if method.startswith("VDI."):
+            return int(vdis.get(args[0], {}).get("virtual_size", 0))
+        vm = self.store.records("VM").get(args[0], {})
+        vbds = self.store.records("VBD")
+        disks = [vbds.get(vbd, {}).get("VDI") for vbd in vm.get("VBDs", [])]
+        return sum(int(vdis.get(vdi, {}).get("virtual_size", 0)) for vdi in disks if vdi in vdis)
 
     # ---- the wire entry points ----------------------------------------------------------------
     def wire_action(self, host_index: int) -> str:
-        return self.faults.wire_action(host_index)
+        action = self.faults.wire_action(host_index)
+        if action != "ok":
+            self.stats.count_fault(action)
+        return action
+
+    def lose_reply(self, method: str) -> bool:
+        """Whether the answer to a call just served never reaches the client (the call took effect)."""
+        lost = self.faults.lose_reply(method)
+        if lost:
+            self.stats.count_fault("lost_reply")
+        return lost
+
+    def is_hung(self, host_index: int) -> bool:
+        return self.faults.is_hung(host_index)
 
     def control(self, verb: str, path: str, body: dict | None) -> tuple[int, Any]:
         from .control import handle_control
@@ -146,7 +179,7 @@ class Simulator:
         if name in UNLOCKED_METHODS:
             return handler(ctx, *args)
         if message.is_async and not message.implicit and cls not in INSTANT_CLASSES:
-            time.sleep(self.duration(name))
+            time.sleep(self.duration(name, args))
         with self.store.lock:
             return handler(ctx, *args)
 

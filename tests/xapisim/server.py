@@ -29,6 +29,7 @@ import ssl
 import struct
 import sys
 import threading
+import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Protocol
@@ -65,6 +66,10 @@ class SimulatorFront(Protocol):
     def control(self, verb: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]: ...
 
     def wire_action(self, host_index: int) -> str: ...
+
+    def lose_reply(self, method: str) -> bool: ...
+
+    def is_hung(self, host_index: int) -> bool: ...
 
 
 class _HostServer(ThreadingHTTPServer):
@@ -125,6 +130,10 @@ class _HostServer(ThreadingHTTPServer):
             if connection is not request:
                 connection.close()
 
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients that vanish mid-request are normal; anything else is a bug worth seeing.
         if isinstance(sys.exc_info()[1], OSError):  # resets, timeouts, TLS errors, closed sockets
@@ -181,6 +190,13 @@ class _XapiRequestHandler(BaseHTTPRequestHandler):
         if action == "reset":
             self._drop_connection()
             return
+        if action == "hang":
+            # A hung host takes the request and never answers, until it is brought back up.
+            deadline = time.monotonic() + IDLE_TIMEOUT
+            while self.server.sim.is_hung(self.server.host_index) and not self.server.closing and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self._drop_connection()
+            return
         if is_control:
             self._control(path[len(CONTROL_PREFIX):].lstrip("/"), body)
             return
@@ -202,7 +218,7 @@ class _XapiRequestHandler(BaseHTTPRequestHandler):
             payload = encode_xmlrpc_success(self._call(method, params))
         except XapiError as exc:
             payload = encode_xmlrpc_failure(exc.code, exc.params)
-        self._send(200, "text/xml", payload)
+        self._answer(method, "text/xml", payload)
 
     def _jsonrpc(self, body: bytes) -> None:
         try:
@@ -214,7 +230,14 @@ class _XapiRequestHandler(BaseHTTPRequestHandler):
             payload = encode_jsonrpc_success(self._call(method, params), request_id, version)
         except XapiError as exc:
             payload = encode_jsonrpc_failure(exc.code, exc.params, request_id, version)
-        self._send(200, "application/json", payload)
+        self._answer(method, "application/json", payload)
+
+    def _answer(self, method: str, content_type: str, payload: bytes) -> None:
+        """Send the answer of a call that was served, unless a lost-reply fault swallows it."""
+        if self.server.sim.lose_reply(method):
+            self._drop_connection()
+            return
+        self._send(200, content_type, payload)
 
     def _call(self, method: str, params: list[Any]) -> Any:
         """Run one call; a crash in the core becomes INTERNAL_ERROR, as in xapi."""

@@ -8,8 +8,22 @@ import dataclasses
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Change
-from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import (
+    DEFAULT_GUEST_TOOLS_TIMEOUT,
+    HOTPLUG_DISK,
+    HOTPLUG_NIC,
+    READY,
+    REBOOT,
+    SHUTDOWN,
+    SUSPEND,
+    WHAT,
+    GuestToolsMissing,
+    tools_state,
+    wait_for_tools,
+)
+from ansible_collections.xen.xapi.plugins.module_utils._journal import Journal
+from ansible_collections.xen.xapi.plugins.module_utils._tasks import DEFAULT_TASK_TIMEOUT, run_async
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import RUNNING, PoolObjects, VmView
 
 Params = t.Mapping[str, t.Any]
@@ -32,6 +46,8 @@ class PowerTracker:
 
     def __init__(self, state: str) -> None:
         self.state = state
+        # Set when this run (re)booted the VM: what was read of its guest tools no longer holds.
+        self.booted = False
 
     @property
     def running(self) -> bool:
@@ -62,15 +78,32 @@ class MapWriter:
         self.current = target
 
 
+# What to do when a running guest's tools are missing, by what the operation needs.
+_TOOLS_ADVICE = {
+    HOTPLUG_DISK: "Install the guest tools (PV drivers) in the VM, raise guest_tools_timeout if they start slowly, or make the change "
+                  "with the VM halted (state: halted, or force: true to restart it around the change).",
+    SHUTDOWN: "Install the guest tools in the VM, raise guest_tools_timeout, or give force: true to fall back to a hard shutdown.",
+    REBOOT: "Install the guest tools in the VM, raise guest_tools_timeout, or give force: true to fall back to a hard reboot.",
+    SUSPEND: "Install the guest tools in the VM, raise guest_tools_timeout, or stop the VM first.",
+}
+_TOOLS_ADVICE[HOTPLUG_NIC] = _TOOLS_ADVICE[HOTPLUG_DISK]
+
+
 @dataclasses.dataclass
 class PlanContext:
-    """What every family plans against: the options, the VM as read, and how to reach the server."""
+    """What every family plans against: the options, the VM as read, and how to reach the server.
+
+    `journal` is the run's record (see _journal): objects made in an earlier round of the run are
+    found there, so that a round after a dropped connection reuses them instead of making them twice.
+    """
 
     client: XapiClient
     params: Params
     view: VmView
+    journal: Journal = dataclasses.field(default_factory=Journal)
     tracker: PowerTracker = dataclasses.field(init=False)
     maps: t.Dict[str, MapWriter] = dataclasses.field(init=False)
+    tools_seen: t.Set[str] = dataclasses.field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         record = self.view.record
@@ -93,10 +126,29 @@ class PlanContext:
         return self.client.call(method, *args)
 
     def run(self, method: str, *args: t.Any, timeout: t.Optional[float] = None) -> t.Any:
-        """A long operation, as a task waited for on events."""
+        """A long operation, as a task waited for on events (within task_timeout unless told otherwise)."""
         if timeout is None:
-            return run_async(self.client, method, *args)
+            timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
         return run_async(self.client, method, *args, timeout=timeout)
+
+    def ensure_tools(self, need: str, option: str) -> None:
+        """Before an operation that needs the guest's tools in the running VM: wait until they are up.
+
+        Free when the VM was read with its tools already up; otherwise waits on events, within
+        guest_tools_timeout, and fails with what to do about it.
+        """
+        if not self.tracker.running or need in self.tools_seen:
+            return
+        if not self.tracker.booted and tools_state(self.record, self.view.guest_metrics, need) == READY:
+            self.tools_seen.add(need)
+            return
+        timeout = float(self.params.get("guest_tools_timeout", DEFAULT_GUEST_TOOLS_TIMEOUT) or 0)
+        try:
+            wait_for_tools(self.client, self.vm_ref, need, timeout)
+        except GuestToolsMissing as err:
+            raise ResourceError("{0}: cannot {1} in the running VM {2!r} ({3}): {4}. {5}".format(
+                option, WHAT[need], self.record.get("name_label"), self.view.uuid, err.reason, _TOOLS_ADVICE[need]))
+        self.tools_seen.add(need)
 
 
 def once(apply: t.Callable[[], None]) -> t.Callable[[], None]:

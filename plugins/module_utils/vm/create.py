@@ -61,20 +61,28 @@ class Creation:
     provision_spec: t.Optional[str]
     prospect: VmView
 
-    def run(self, client: XapiClient, name: str, linked_clone: bool) -> str:
+    def copy(self, client: XapiClient, name: str, linked_clone: bool, timeout: float) -> str:
+        """The first step: a fast clone or a full copy of the source, named `name` (-> its ref)."""
         if linked_clone:
-            ref = str(run_async(client, "VM.clone", self.source_ref, name))
-        else:
-            ref = str(run_async(client, "VM.copy", self.source_ref, name, self.sr or NULL_REF))
+            return str(run_async(client, "VM.clone", self.source_ref, name, timeout=timeout))
+        return str(run_async(client, "VM.copy", self.source_ref, name, self.sr or NULL_REF, timeout=timeout))
+
+    def complete(self, client: XapiClient, ref: str, timeout: float) -> None:
+        """The second step: provision a template's copy, or make a snapshot's copy a plain VM.
+
+        Safe to repeat: it reads where the copy stands first, so a round that lost its connection
+        halfway resumes here without provisioning twice.
+        """
+        if not client.call("VM.get_is_a_template", ref):
+            return
         if self.from_template:
             if self.provision_spec is not None:
-                client.call("VM.remove_from_other_config", ref, PROVISION_KEY)
-                client.call("VM.add_to_other_config", ref, PROVISION_KEY, self.provision_spec)
-            run_async(client, "VM.provision", ref)
-        elif self.source.get("is_a_template"):
+                other_config = dict(client.call("VM.get_other_config", ref), **{PROVISION_KEY: self.provision_spec})
+                client.call("VM.set_other_config", ref, other_config)
+            run_async(client, "VM.provision", ref, timeout=timeout)
+        else:
             # A copy of a snapshot is a template: the new VM is made a plain VM, without provisioning.
             client.call("VM.set_is_a_template", ref, False)
-        return ref
 
 
 def plan(client: XapiClient, params: Params) -> Creation:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError
+from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiError
+from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import HOTPLUG_DISK
 from ansible_collections.xen.xapi.plugins.module_utils._units import format_size
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
 from ansible_collections.xen.xapi.plugins.module_utils.vm.options import DiskSpec, disk_specs
 from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_vdi
 from ansible_collections.xen.xapi.plugins.module_utils.vm.slots import free_slots, new_cd_slot
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import Record, VmView
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import RUNNING, Record, VmView
 
 # Storage rounds sizes up (VHD blocks, LVM extents): a disk this much larger than asked is that size.
 SIZE_SLACK = 16 * 1024 * 1024
@@ -127,7 +128,23 @@ def _update(ctx: PlanContext, spec: DiskSpec, vbd_ref: str, vbd: Record, vdi: t.
     if spec.mode is not None and spec.mode != vbd.get("mode"):
         changes.append(change(spec.label + ".mode", vbd.get("mode"), spec.mode,
                               lambda: ctx.run("VBD.set_mode", vbd_ref, spec.mode), offline=True))
+    elif must_plug(ctx, vbd):
+        # A drive left unplugged in a running VM (e.g. by a run that lost its connection): plug it in.
+        changes.append(change(spec.label + ".attached", False, True, lambda: plug(ctx, vbd_ref, spec.label)))
     return changes
+
+
+def must_plug(ctx: PlanContext, vbd: Record) -> bool:
+    """Whether a listed drive of a VM that runs, and is meant to keep running, needs plugging in."""
+    keeps_running = (ctx.params.get("state") or "present") in ("present", "running")
+    return keeps_running and ctx.view.power_state == RUNNING and not vbd.get("currently_attached")
+
+
+def plug(ctx: PlanContext, vbd_ref: str, option: str) -> None:
+    """Hot-plug a drive into the running VM, once its guest tools allow it."""
+    if ctx.tracker.running:
+        ctx.ensure_tools(HOTPLUG_DISK, option)
+        ctx.run("VBD.plug", vbd_ref)
 
 
 def _add(ctx: PlanContext, spec: DiskSpec, slot: str) -> t.List[VmChange]:
@@ -144,7 +161,17 @@ def _add(ctx: PlanContext, spec: DiskSpec, slot: str) -> t.List[VmChange]:
     vbd_record = new_vbd_record(ctx.vm_ref, slot, bool(spec.bootable), spec.mode or "RW")
 
     def apply() -> None:
-        attach(ctx, ctx.run("VDI.create", vdi_record), vbd_record, destroy_on_failure=True)
+        if ctx.tracker.running:
+            # Waiting first: a disk is only made once it can be plugged in.
+            ctx.ensure_tools(HOTPLUG_DISK, spec.label)
+        # A disk made by an earlier round of this run, before its connection dropped, is used again.
+        key = "{0}/disk/{1}".format(ctx.vm_ref, slot)
+        vdi_ref = ctx.journal.recall(key)
+        if vdi_ref is None:
+            vdi_ref = str(ctx.run("VDI.create", vdi_record))
+            ctx.journal.remember(key, vdi_ref)
+        attach(ctx, vdi_ref, vbd_record, spec.label, made_for_it=True)
+        ctx.journal.forget(key)
     summary = "{0} ({1}) on {2} in slot {3}".format(name, format_size(spec.size), sr.get("name_label"), slot)
     return [change(spec.label, None, summary, apply)]
 
@@ -156,9 +183,11 @@ def _attach_existing(ctx: PlanContext, spec: DiskSpec, slot: str) -> t.List[VmCh
     vbd_record = new_vbd_record(ctx.vm_ref, slot, bool(spec.bootable), spec.mode or ("RO" if vdi.get("read_only") else "RW"))
 
     def apply() -> None:
+        if ctx.tracker.running:
+            ctx.ensure_tools(HOTPLUG_DISK, spec.label)
         for step in resize:
             step.apply()
-        attach(ctx, vdi_ref, vbd_record, destroy_on_failure=False)
+        attach(ctx, vdi_ref, vbd_record, spec.label, made_for_it=False)
     size = format_size(int(vdi.get("virtual_size", 0)))
     return [change(spec.label, None, "{0} ({1}) in slot {2}".format(vdi.get("name_label"), size, slot), apply)]
 
@@ -183,16 +212,28 @@ def new_vbd_record(vm: str, slot: str, bootable: bool, mode: str, vbd_type: str 
             "other_config": {"owner": "true"} if vbd_type == "Disk" else {}, "qos_algorithm_type": "", "qos_algorithm_params": {}}
 
 
-def attach(ctx: PlanContext, vdi_ref: str, vbd_record: Record, destroy_on_failure: bool) -> str:
-    """Create the drive for a disk and plug it into a running VM; a disk made for it goes if that fails."""
+def attach(ctx: PlanContext, vdi_ref: str, vbd_record: Record, option: str, made_for_it: bool) -> str:
+    """Create the drive for a disk and plug it into a running VM.
+
+    Nothing is left half-done: a drive that cannot be plugged is removed again, and so is a disk
+    made for it, and the error says so.
+    """
     try:
         vbd_ref = str(ctx.call("VBD.create", dict(vbd_record, VDI=vdi_ref, empty=False)))
-    except XapiBaseError:
-        if destroy_on_failure:
+    except XapiError:
+        if made_for_it:
             ctx.run("VDI.destroy", vdi_ref)
         raise
-    if ctx.tracker.running:
-        ctx.run("VBD.plug", vbd_ref)
+    try:
+        plug(ctx, vbd_ref, option)
+    except (XapiError, ResourceError) as err:
+        ctx.call("VBD.destroy", vbd_ref)
+        if made_for_it:
+            ctx.run("VDI.destroy", vdi_ref)
+        reason = err.describe() if isinstance(err, XapiError) else err.msg
+        raise ResourceError("{0}: the new drive could not be plugged into the running VM, so it was removed again{1}. {2}"
+                            .format(option, ", with the disk made for it" if made_for_it else "", reason),
+                            **({"error_code": err.code} if isinstance(err, XapiError) else {}))
     return vbd_ref
 
 
@@ -206,6 +247,7 @@ def _purge(ctx: PlanContext, vbd_ref: str, vbd: Record, vdi: t.Optional[Record])
 
     def apply() -> None:
         if ctx.tracker.running and attached:
+            ctx.ensure_tools(HOTPLUG_DISK, "purge_disks")
             ctx.run("VBD.unplug", vbd_ref)
         ctx.call("VBD.destroy", vbd_ref)
         if destroy_disk:

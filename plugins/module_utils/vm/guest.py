@@ -9,15 +9,12 @@ event.from, so the module notices a new address as soon as XAPI records it, with
 
 from __future__ import annotations
 
-import time
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, normalize_record
+from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import RUNNING, Record, is_null
-
-# Share of the HTTP timeout one blocking event.from may use, so the server answers before the socket gives up.
-_EVENT_WAIT_SHARE = 0.8
+from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import watch_guest
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import RUNNING, Record
 
 
 def addresses_by_device(metrics: t.Mapping[str, t.Any]) -> t.Dict[str, t.Dict[str, t.List[str]]]:
@@ -45,32 +42,18 @@ def has_addresses(metrics: t.Mapping[str, t.Any], families: t.Sequence[str]) -> 
 
 def wait_for_ip(client: XapiClient, vm_ref: str, families: t.Sequence[str], timeout: float) -> Record:
     """Block until the guest reports the addresses; returns its guest metrics record."""
-    deadline = time.monotonic() + timeout
-    max_wait = max(0.1, client.http_timeout * _EVENT_WAIT_SHARE)
-    token, metrics_ref, metrics, power_state = "", "", {}, RUNNING
-    while True:
-        subscriptions = ["vm/" + vm_ref] + ([] if is_null(metrics_ref) else ["vm_guest_metrics/" + metrics_ref])
-        wait = 0.0 if token == "" else max(0.0, min(deadline - time.monotonic(), max_wait))
-        answer = client.call("event.from", subscriptions, token, float(wait))
-        token = answer.get("token", token)
-        for event in answer.get("events") or []:
-            snapshot = event.get("snapshot")
-            if event.get("operation") == "del" or snapshot is None:
-                continue
-            if event.get("class") == "vm" and event.get("ref") == vm_ref:
-                power_state = snapshot.get("power_state", power_state)
-                if snapshot.get("guest_metrics") != metrics_ref:
-                    metrics_ref, metrics = snapshot.get("guest_metrics", ""), {}
-                    if not is_null(metrics_ref):
-                        # A new metrics record: ask again at once with an empty token, to get its current state.
-                        token = ""
-            elif event.get("class") == "vm_guest_metrics" and event.get("ref") == metrics_ref:
-                metrics = normalize_record("VM_guest_metrics", snapshot)
-        if metrics and has_addresses(metrics, families):
-            return metrics
-        if power_state != RUNNING:
-            raise ResourceError("wait_for_ip: the VM is {0}, so its guest agent cannot report addresses.".format(power_state.lower()))
-        if time.monotonic() >= deadline:
-            raise ResourceError("wait_for_ip: the guest agent reported no {0} address within {1:g} seconds; is the agent installed "
-                                "and the network configured? Raise wait_for_ip_timeout if the guest boots slowly."
-                                .format(" and ".join(f.replace("ipv", "IPv") for f in families), timeout))
+    seen: t.Dict[str, Record] = {}
+
+    def reported(vm: Record, metrics: Record) -> bool:
+        seen.update(vm=vm, metrics=metrics)
+        return vm.get("power_state") != RUNNING or has_addresses(metrics, families)
+
+    watch_guest(client, vm_ref, timeout, reported)
+    metrics, power_state = seen.get("metrics") or {}, (seen.get("vm") or {}).get("power_state", RUNNING)
+    if metrics and has_addresses(metrics, families):
+        return metrics
+    if power_state != RUNNING:
+        raise ResourceError("wait_for_ip: the VM is {0}, so its guest agent cannot report addresses.".format(str(power_state).lower()))
+    raise ResourceError("wait_for_ip: the guest agent reported no {0} address within {1:g} seconds; is the agent installed "
+                        "and the network configured? Raise wait_for_ip_timeout if the guest boots slowly."
+                        .format(" and ".join(f.replace("ipv", "IPv") for f in families), timeout))

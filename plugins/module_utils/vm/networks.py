@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiError
+from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import HOTPLUG_NIC
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change, once
 from ansible_collections.xen.xapi.plugins.module_utils.vm.options import NetworkSpec, network_specs
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import Record
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import RUNNING, Record
 
 
 def new_vif_record(vm: str, device: str, network: str, mac: str, mtu: int) -> Record:
@@ -38,7 +40,7 @@ def plan(ctx: PlanContext) -> t.List[VmChange]:
         else:
             record = new_vif_record(ctx.vm_ref, spec.device, network_ref, spec.mac or "", spec.mtu or int(network.get("MTU", 1500)))
             summary = "device {0} on {1}".format(spec.device, network.get("name_label"))
-            changes.append(change(spec.label, None, summary, _create(ctx, record)))
+            changes.append(change(spec.label, None, summary, _create(ctx, record, spec.label)))
     if ctx.params.get("purge_networks"):
         named = set(spec.device for spec in specs)
         for device in sorted(set(existing) - named):
@@ -56,6 +58,9 @@ def _update(ctx: PlanContext, spec: NetworkSpec, network_ref: str, vif_ref: str,
         ("network", ctx.pool.name_of(names, vif.get("network")), ctx.pool.name_of(names, network_ref)),
         ("mac", current_mac, mac), ("mtu", current_mtu, mtu)) if before != after]
     if vif.get("network") == network_ref and not differences:
+        if _must_plug(ctx, vif):
+            # An interface left unplugged in a running VM (e.g. by a run that lost its connection): plug it in.
+            return [change(spec.label + ".attached", False, True, lambda: _plug(ctx, vif_ref, spec.label))]
         return []
     replacement = new_vif_record(ctx.vm_ref, spec.device, network_ref, mac, mtu)
     # One operation makes every difference: a move when only the network differs, else a replacement.
@@ -69,24 +74,43 @@ def _update(ctx: PlanContext, spec: NetworkSpec, network_ref: str, vif_ref: str,
     return [change("{0}.{1}".format(spec.label, option), before, after, apply) for option, before, after in differences]
 
 
-def _create(ctx: PlanContext, record: Record) -> t.Callable[[], None]:
+def _must_plug(ctx: PlanContext, vif: Record) -> bool:
+    keeps_running = (ctx.params.get("state") or "present") in ("present", "running")
+    return keeps_running and ctx.view.power_state == RUNNING and not vif.get("currently_attached")
+
+
+def _plug(ctx: PlanContext, vif_ref: str, option: str) -> None:
+    if ctx.tracker.running:
+        ctx.ensure_tools(HOTPLUG_NIC, option)
+        ctx.run("VIF.plug", vif_ref)
+
+
+def _create(ctx: PlanContext, record: Record, option: str) -> t.Callable[[], None]:
+    """A new interface, plugged into a running VM; one that cannot be plugged is removed again."""
     def apply() -> None:
-        vif = ctx.call("VIF.create", record)
         if ctx.tracker.running:
-            ctx.run("VIF.plug", vif)
+            ctx.ensure_tools(HOTPLUG_NIC, option)
+        vif = ctx.call("VIF.create", record)
+        try:
+            _plug(ctx, vif, option)
+        except XapiError as err:
+            ctx.call("VIF.destroy", vif)
+            raise ResourceError("{0}: the new interface could not be plugged into the running VM, so it was removed again. {1}"
+                                .format(option, err.describe()), error_code=err.code)
     return apply
 
 
 def _remove(ctx: PlanContext, vif_ref: str, vif: Record) -> t.Callable[[], None]:
     def apply() -> None:
         if ctx.tracker.running and vif.get("currently_attached"):
+            ctx.ensure_tools(HOTPLUG_NIC, "networks")
             ctx.run("VIF.unplug", vif_ref)
         ctx.call("VIF.destroy", vif_ref)
     return apply
 
 
 def _replace(ctx: PlanContext, vif_ref: str, vif: Record, record: Record) -> t.Callable[[], None]:
-    remove, create = _remove(ctx, vif_ref, vif), _create(ctx, record)
+    remove, create = _remove(ctx, vif_ref, vif), _create(ctx, record, "networks")
 
     def apply() -> None:
         remove()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import SUSPEND
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
 from ansible_collections.xen.xapi.plugins.module_utils.vm.power import BOOT_OPERATIONS, PowerPlan
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PAUSED, RUNNING
@@ -31,5 +32,8 @@ def plan(ctx: PlanContext, host: t.Optional[str], power_plan: PowerPlan) -> t.Li
         raise ResourceError("target_host: a paused VM cannot be migrated; give state: running to move it to {0}."
                             .format(ctx.pool.name_of(ctx.pool.hosts, host)))
     names = ctx.pool.hosts
-    return [change("host", ctx.pool.name_of(names, current), ctx.pool.name_of(names, host),
-                   lambda: ctx.run("VM.pool_migrate", ctx.vm_ref, host, {"live": "true"}))]
+
+    def migrate() -> None:
+        ctx.ensure_tools(SUSPEND, "target_host")
+        ctx.run("VM.pool_migrate", ctx.vm_ref, host, {"live": "true"})
+    return [change("host", ctx.pool.name_of(names, current), ctx.pool.name_of(names, host), migrate)]

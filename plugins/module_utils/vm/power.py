@@ -13,7 +13,8 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError
+from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiError, XapiTimeoutError
+from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import REBOOT, SHUTDOWN, SUSPEND
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import HALTED, PAUSED, RUNNING, STATE_NAMES, SUSPENDED
 
@@ -142,7 +143,11 @@ def _step(ctx: PlanContext, step: str, host: t.Optional[str]) -> t.Callable[[], 
             else:
                 ctx.run("VM." + operation, vm, paused, False)
         else:
+            if step == "suspend":
+                ctx.ensure_tools(SUSPEND, "state")
             ctx.run("VM." + step, vm)
+        if step in BOOT_OPERATIONS or step == "reboot":
+            ctx.tracker.booted = True
         ctx.tracker.state = STEP_RESULTS[step]
     return apply
 
@@ -151,9 +156,20 @@ def clean_or_hard(ctx: PlanContext, operation: str, force: bool) -> None:
     """A clean shutdown or reboot within shutdown_timeout; with force, the hard one if the guest does not comply."""
     timeout = float(ctx.params.get("shutdown_timeout") or 120)
     try:
+        ctx.ensure_tools(SHUTDOWN if operation == "shutdown" else REBOOT, "state")
+    except ResourceError:
+        if not force:
+            raise
+        ctx.run("VM.hard_" + operation, ctx.vm_ref)
+        return
+    try:
         ctx.run("VM.clean_" + operation, ctx.vm_ref, timeout=timeout)
         return
-    except XapiBaseError as err:
+    except XapiError as err:
+        if not force:
+            raise ResourceError("The clean {0} of the VM failed: {1} Set force: true to fall back to a hard {0}."
+                                .format(operation, err.describe()), error_code=err.code)
+    except XapiTimeoutError as err:
         if not force:
             raise ResourceError("The clean {0} of the VM failed: {1} Set force: true to fall back to a hard {0}."
                                 .format(operation, err.describe()))

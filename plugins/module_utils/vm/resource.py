@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, normalize_record
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._journal import Journal
+from ansible_collections.xen.xapi.plugins.module_utils._tasks import DEFAULT_TASK_TIMEOUT
 from ansible_collections.xen.xapi.plugins.module_utils.vm import boot, cdrom, create, disks, hardware, metadata, networks, placement, power
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
 from ansible_collections.xen.xapi.plugins.module_utils.vm.guest import has_addresses, wait_for_ip
@@ -24,6 +26,8 @@ from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_vm,
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PAUSED, RUNNING, STATE_NAMES, VmView
 
 CONFIG_FAMILIES = (hardware, boot, metadata, disks, cdrom, networks)
+# Journal keys: the VM this run made, and whether making it (provisioning) is still under way.
+CREATED_VM, CREATION_PENDING = "vm", "vm/creation-pending"
 
 
 class VmPlan(t.NamedTuple):
@@ -31,9 +35,9 @@ class VmPlan(t.NamedTuple):
     final_state: str
 
 
-def plan_changes(client: XapiClient, params: Params, view: VmView) -> VmPlan:
+def plan_changes(client: XapiClient, params: Params, view: VmView, journal: t.Optional[Journal] = None) -> VmPlan:
     """Every change the options ask of this VM, in the order they must be applied."""
-    ctx = PlanContext(client, params, view)
+    ctx = PlanContext(client, params, view, journal or Journal())
     host = placement.target_host(ctx)
     config: t.List[VmChange] = []
     for family in CONFIG_FAMILIES:
@@ -51,14 +55,30 @@ class VmResource(Resource):
         self.view: t.Optional[VmView] = None
         self.stale = False
         self.presented: Record = {}
+        self.timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
 
     # -- hooks of the reconcile path -------------------------------------------------------------
     def locate(self) -> Found:
         check_top_level(self.params)
-        found = find_vm(self.client, self.params.get("name"), self.params.get("uuid"), bool(self.params.get("is_a_template")))
+        found = self._made_by_this_run() or find_vm(self.client, self.params.get("name"), self.params.get("uuid"),
+                                                    bool(self.params.get("is_a_template")))
         if found is not None:
             self.view = read_view(self.client, *found)
         return found
+
+    def new_round(self) -> None:
+        self.view, self.stale = None, True
+
+    def _made_by_this_run(self) -> Found:
+        """The VM an earlier round of this run made, once it is complete (not a template any more).
+
+        A VM cloned from a template is itself a template until it is provisioned: no name lookup
+        finds it, so a round that lost its connection in between would otherwise clone again.
+        """
+        ref = self.journal.recall(CREATED_VM)
+        if ref is None or self.journal.recall(CREATION_PENDING):
+            return None
+        return ref, normalize_record("VM", self.client.call("VM.get_record", ref))
 
     def present(self, ref: t.Optional[str]) -> Record:
         if ref is None:
@@ -71,7 +91,7 @@ class VmResource(Resource):
 
     def plan_update(self, ref: str, record: Record) -> t.List[Change]:
         view = self.located()
-        planned = plan_changes(self.client, self.params, view)
+        planned = plan_changes(self.client, self.params, view, self.journal)
         changes = [self._tracked(c) for c in planned.changes]
         missing = self._must_wait(planned.final_state, view)
         if self.params.get("wait_for_ip") and changes:
@@ -94,11 +114,19 @@ class VmResource(Resource):
         self._must_wait(prospect.final_state, creation.prospect)
 
         def make() -> str:
-            ref = creation.run(self.client, name, self.params.get("linked_clone", True))
+            # Resumable: a round after a dropped connection finds the VM an earlier one made.
+            ref = self.journal.recall(CREATED_VM)
+            if ref is None:
+                ref = creation.copy(self.client, name, self.params.get("linked_clone", True), self.timeout)
+                self.journal.remember(CREATED_VM, ref)
+                self.journal.remember(CREATION_PENDING, ref)
+            creation.complete(self.client, ref, self.timeout)
+            self.journal.forget(CREATION_PENDING)
+            self.journal.object_created()
             self.stale = True
-            planned = plan_changes(self.client, self.params, reread(self.client, ref))
+            planned = plan_changes(self.client, self.params, reread(self.client, ref), self.journal)
             for step in planned.changes:
-                step.apply()
+                self.journal.run(step)
             if self.params.get("wait_for_ip"):
                 self.wait(ref)
             return ref
@@ -106,7 +134,7 @@ class VmResource(Resource):
 
     def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
         view = self.located()
-        ctx = PlanContext(self.client, self.params, view)
+        ctx = PlanContext(self.client, self.params, view, self.journal)
         changes: t.List[Change] = []
         if view.power_state in (RUNNING, PAUSED):
             def stop() -> None:

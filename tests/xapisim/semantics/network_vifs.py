@@ -13,6 +13,7 @@ from ..registry import derives, handles
 from ..store import NULL_REF, Store, new_uuid
 from .network_common import RUNNING_STATES, is_valid_mac, network_on_host
 from .storage_common import constructor_fields, refresh
+from .storage_devices import is_hvm
 from .vm_guest import guest_networks
 from .vm_records import mac_from_seed
 
@@ -43,10 +44,22 @@ def vif_operation_error(store: Store, vif: str, record: dict[str, Any], op: str)
     for task_op in vm["current_operations"].values():
         if task_op in VM_OPERATIONS_BLOCKING_HOTPLUG:
             return operation_not_allowed(f"Current operation on VM:{record['VM']} is {task_op}")
-    metrics = store.records("VM_guest_metrics").get(vm["guest_metrics"])
-    if metrics is not None and metrics["can_use_hotplug_vif"] == "no":
-        return operation_not_allowed("VM states it does not support VIF hotplug.")
+    if op in ("plug", "unplug") and is_hvm(vm):
+        return _hotplug_support_error(store, record["VM"], vm)
     return None
+
+
+def _hotplug_support_error(store: Store, vm_ref: str, vm: dict[str, Any]) -> XapiError | None:
+    """xapi_vif_helpers.valid_operations: an HVM guest hotplugs VIFs only once its drivers can."""
+    metrics = store.records("VM_guest_metrics").get(vm["guest_metrics"])
+    support = metrics["can_use_hotplug_vif"] if metrics else "unspecified"
+    if support == "yes":
+        return None
+    if support == "no":
+        return operation_not_allowed("VM states it does not support VIF hotplug.")
+    if metrics and (metrics["PV_drivers_detected"] or metrics["PV_drivers_version"].get("major")):
+        return None
+    return XapiError("VM_MISSING_PV_DRIVERS", vm_ref)
 
 
 def assert_vif_operation(store: Store, vif: str, op: str) -> dict[str, Any]:

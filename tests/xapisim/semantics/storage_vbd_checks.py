@@ -87,7 +87,7 @@ def _check_hotplug_support(table: OperationTable, store: Store, record: dict[str
     support = metrics["can_use_hotplug_vbd"] if metrics else "unspecified"
     if support == "no":
         table.refuse(HOTPLUG_OPERATIONS, XapiError("OPERATION_NOT_ALLOWED", "VM states it does not support VBD hotplug."))
-    elif support == "unspecified" and not (metrics and metrics["PV_drivers_detected"]):
+    elif support == "unspecified" and not (metrics and (metrics["PV_drivers_detected"] or metrics["PV_drivers_version"].get("major"))):
         table.refuse(HOTPLUG_OPERATIONS, XapiError("VM_MISSING_PV_DRIVERS", vm))
     if record["type"] == "CD":
         table.refuse(HOTPLUG_OPERATIONS, XapiError("OPERATION_NOT_ALLOWED", "HVM CDROMs cannot be hotplugged/unplugged, only inserted or ejected"))

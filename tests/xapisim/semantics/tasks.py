@@ -25,17 +25,33 @@ class TaskRunner:
     def __init__(self, sim: "Simulator") -> None:
         self.sim = sim
         self.finished_order: list[str] = []
+        self.owners: dict[str, str] = {}  # task -> the session that created it
 
-    def create(self, label: str, description: str = "") -> str:
-        return self.sim.store.create("task", {
+    def create(self, label: str, description: str = "", session: str = NULL_REF) -> str:
+        """A pending task, listed in ``session.tasks`` of the session that made it, as in xapi."""
+        store = self.sim.store
+        task = store.create("task", {
             "name_label": label, "name_description": description, "created": utcnow(),
             "status": "pending", "progress": 0.0, "resident_on": self.sim.master_ref,
             "allowed_operations": ["cancel"], "type": "<none/>", "result": "", "error_info": [],
         })
+        if store.exists("session", session):
+            store.update("session", session, tasks=store.get("session", session)["tasks"] + [task])
+            self.owners[task] = session
+        return task
+
+    def forget(self, task: str) -> None:
+        """Destroy a task and take it out of its session's list."""
+        store = self.sim.store
+        session = self.owners.pop(task, NULL_REF)
+        if store.exists("session", session):
+            store.update("session", session, tasks=[t for t in store.get("session", session)["tasks"] if t != task])
+        if store.exists("task", task):
+            store.destroy("task", task)
 
     def spawn(self, ctx: "CallContext", handler: Callable[..., Any], args: list[Any]) -> str:
         with self.sim.store.lock:
-            task = self.create(f"Async.{ctx.method}")
+            task = self.create(f"Async.{ctx.method}", session=ctx.session)
         ctx.task = task
         worker = threading.Thread(target=self._run, args=(ctx, handler, args), name=f"task {task}", daemon=True)
         worker.start()
@@ -44,7 +60,8 @@ class TaskRunner:
     def _run(self, ctx: "CallContext", handler: Callable[..., Any], args: list[Any]) -> None:
         store = self.sim.store
         task = ctx.task or NULL_REF
-        step = self.sim.duration(ctx.method) / PROGRESS_STEPS
+        ctx.duration = self.sim.duration(ctx.method, args)
+        step = ctx.duration / PROGRESS_STEPS
         for index in range(1, PROGRESS_STEPS):
             with store.changed:
                 store.changed.wait_for(lambda: self._cancelling(task), timeout=step)
@@ -53,6 +70,11 @@ class TaskRunner:
                     return
                 if store.exists("task", task):
                     store.update("task", task, progress=round(index / PROGRESS_STEPS, 2))
+        injected = self.sim.faults.task_failure(ctx.method)
+        if injected is not None:
+            # An injected failure happens inside the task, as xapi reports a failing operation.
+            self._finish(task, "failure", error=[str(part) for part in injected])
+            return
         with store.lock:
             try:
                 value = handler(ctx, *args)
@@ -83,7 +105,7 @@ class TaskRunner:
         store = self.sim.store
         self.finished_order = [t for t in self.finished_order if store.exists("task", t)]
         while len(self.finished_order) > FINISHED_TASKS_KEPT:
-            store.destroy("task", self.finished_order.pop(0))
+            self.forget(self.finished_order.pop(0))
 
 
 def encode_task_result(value: Any) -> str:
@@ -102,13 +124,13 @@ def cancel(ctx: "CallContext", task: str) -> str:
 
 @handles("task.create")
 def create(ctx: "CallContext", label: str, description: str) -> str:
-    return ctx.sim.tasks.create(label, description)
+    return ctx.sim.tasks.create(label, description, session=ctx.session)
 
 
 @handles("task.destroy")
 def destroy(ctx: "CallContext", task: str) -> str:
     ctx.store.get("task", task)
-    ctx.store.destroy("task", task)
+    ctx.sim.tasks.forget(task)
     return ""
 
 

@@ -1,8 +1,8 @@
 """The guest agent: a moment after a VM starts running it reports its OS, drivers and IP addresses.
 
 A real guest agent writes to xenstore once the guest OS has booted, and xapi turns that into a
-VM_guest_metrics record. Here a timer does it ``durations["guest_agent"]`` seconds (0.3 by
-default) after the VM enters Running, unless the domain has gone or changed by then. Addresses
+VM_guest_metrics record. Here a timer does it a moment (the pace's ``guest_agent`` delay: 0.3 s by
+default, tens of seconds scaled down in the realistic pace) after the VM enters Running, unless the domain has gone or changed by then. Addresses
 derive from each VIF's MAC, so a VM keeps its addresses across reboots, as with DHCP.
 """
 from __future__ import annotations
@@ -16,7 +16,6 @@ from ..store import NULL_REF, Store, utcnow
 if TYPE_CHECKING:
     from ..core import Simulator
 
-DEFAULT_AGENT_DELAY = 0.3
 PV_DRIVERS_VERSION = {"major": "9", "minor": "0", "micro": "0", "build": "1"}
 # The first version number in a template name: "24.04" in "Ubuntu Noble Numbat 24.04", "2022" in "Windows Server 2022".
 _VERSION = re.compile(r"(\d+)(?:\.(\d+))?")
@@ -27,7 +26,7 @@ AGENT_FEATURES = {"feature-shutdown": "1", "feature-suspend": "1", "feature-vcpu
 def schedule_guest_agent(sim: "Simulator", vm: str) -> None:
     """Report guest metrics for ``vm`` shortly, if it is still the same running domain then."""
     domid = sim.store.get("VM", vm)["domid"]
-    delay = sim.durations.get("guest_agent", DEFAULT_AGENT_DELAY)
+    delay = sim.pace.guest_agent_delay()
     timer = threading.Timer(delay, _report_if_still_running, args=(sim.store, vm, domid))
     timer.daemon = True
     timer.start()

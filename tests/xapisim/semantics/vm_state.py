@@ -186,7 +186,7 @@ def vm_operation(ctx: "CallContext", vm: str, op: str) -> Iterator[None]:
         return
     _set_current_operations(store, vm, {**store.get("VM", vm)["current_operations"], task: op})
     try:
-        store.changed.wait_for(lambda: False, timeout=ctx.sim.duration(ctx.method) / PROGRESS_STEPS)
+        store.changed.wait_for(lambda: False, timeout=ctx.duration / PROGRESS_STEPS)
         error = power_state_error(store.get("VM", vm), op, vm)
         if error is not None:
             raise error
