@@ -26,10 +26,10 @@ API_VERSION = "1.0"
 
 # Pauses before repeating a call that hit a connection failure: bounded, and short, so a
 # dead host is given up on quickly and the fallback hosts get their turn.
-RETRY_DELAYS = (0.2, 0.5)
+RETRY_DELAYS = (0.2, 0.5, 1.0)
 MAX_MASTER_REDIRECTS = 3
 # A logout whose connection dropped is tried again on a fresh connection that waits at most this long.
-LOGOUT_ATTEMPTS = 3
+LOGOUT_ATTEMPTS = 5
 LOGOUT_TIMEOUT = 5.0
 
 # Calls outside the get_* family that only read, and so may be repeated after a lost answer.
@@ -137,6 +137,15 @@ def normalize_record(cls: str, record: t.Mapping[str, t.Any]) -> dict[str, t.Any
 
 # --- Client -----------------------------------------------------------------------------------
 
+class TaskLedger:
+    """The tasks a client has started, and the operations whose task it lost track of (see _tasks)."""
+
+    def __init__(self) -> None:
+        self.seen: t.Set[str] = set()
+        # call key -> (session that sent it, its task ref or "" when the task is still to be found)
+        self.pending: t.Dict[str, t.Tuple[str, str]] = {}
+
+
 class XapiClient:
     """A session on the pool master, used as a context manager: login on enter, logout on exit.
 
@@ -158,6 +167,7 @@ class XapiClient:
         self._primary_url = build_base_url(params.hostname)
         # Hosts that timed out during this run: asked again only when nothing else answers.
         self._silent_urls: t.Set[str] = set()
+        self.task_ledger = TaskLedger()
 
     def __repr__(self) -> str:
         return "XapiClient({0!r}, username={1!r})".format(self.base_url, self._params.username)
@@ -298,6 +308,9 @@ class XapiClient:
                 if err.timed_out:
                     # A host that sat out a whole timeout is not asked again: somebody else, or give up.
                     self._silent_urls.add(self._transport.base_url)
+                    delays = []
+                elif not err.request_sent and not failed_over and len(self.candidate_urls()) > 1:
+                    # The host refuses connections (down?): the other hosts are tried at once, not after pauses.
                     delays = []
                 if delays:
                     self._sleep(delays.pop(0))

@@ -26,8 +26,10 @@ from ansible_collections.xen.xapi.plugins.module_utils._tasks import DEFAULT_TAS
 Record = t.Dict[str, t.Any]
 Found = t.Optional[t.Tuple[str, Record]]
 
-# Rounds of one run: the first, plus a few after dropped connections, then the run fails.
-MAX_ROUNDS = 4
+# Rounds of one run after dropped connections: a few in a row that get nothing done end the run, and
+# so does a larger total, however slowly it progresses.
+MAX_ROUNDS_WITHOUT_PROGRESS = 4
+MAX_ROUNDS = 12
 
 
 class ResourceError(Exception):
@@ -189,12 +191,15 @@ def _reconcile(module: XapiModule, resource: Resource) -> Record:
     in the journal, and so in `changes`.
     """
     journal = resource.journal
+    idle_rounds = 0
     while True:
         journal.rounds += 1
+        progress = journal.progress
         try:
             return _round(module, resource)
         except XapiConnectionError as err:
-            if not err.recoverable or journal.rounds >= MAX_ROUNDS:
+            idle_rounds = 0 if journal.progress != progress else idle_rounds + 1
+            if not err.recoverable or idle_rounds >= MAX_ROUNDS_WITHOUT_PROGRESS or journal.rounds >= MAX_ROUNDS:
                 raise
             journal.connection_lost()
             resource.new_round()

@@ -46,12 +46,19 @@ class Journal:
         self.uncertain: t.Optional[Record] = None
         self.failed: t.Optional[Record] = None
         self._created: t.Dict[str, str] = {}
+        self._remembered = 0
         self._creating = False
 
     @property
     def wrote(self) -> bool:
         """Whether the run has changed anything so far."""
         return bool(self.done)
+
+    @property
+    def progress(self) -> int:
+        """A number that grows whenever the run gets something done (a change, an object made on the way)."""
+        return len(self.done) + self._remembered
+
 
     # -- applying ----------------------------------------------------------------------------
     def run(self, change: Step) -> None:
@@ -75,6 +82,7 @@ class Journal:
     # -- objects made on the way, to be found again by later rounds ------------------------------
     def remember(self, key: str, ref: str) -> None:
         self._created[key] = ref
+        self._remembered += 1
 
     def recall(self, key: str) -> t.Optional[str]:
         return self._created.get(key)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import typing as t
 import xml.parsers.expat
@@ -100,10 +101,9 @@ def find_started_task(client: XapiClient, method: str, known: t.Collection[str] 
     """The task of ``Async.<method>`` this session started but never heard back about, if any.
 
     xapi lists the tasks a session created in ``session.tasks``; a client that runs one task at a
-    time and destroys each task it has read finds there exactly the one whose answer was lost.
+    time knows every task of its session but the one whose answer was lost.
     """
-    session = client.session_ref
-    refs = [ref for ref in client.call("session.get_tasks", session) if ref not in known]
+    refs = [ref for ref in client.call("session.get_tasks", client.session_ref) if ref not in known]
     matches = []
     for ref in refs:
         try:
@@ -115,29 +115,50 @@ def find_started_task(client: XapiClient, method: str, known: t.Collection[str] 
     return matches[-1] if matches else None
 
 
+def _look_for_task(client: XapiClient, method: str, known: t.Collection[str]) -> t.Tuple[bool, t.Optional[str]]:
+    """(whether the session's tasks could be listed, the task found among them)."""
+    try:
+        return True, find_started_task(client, method, known)
+    except XapiBaseError:
+        return False, None
+
+
+def call_key(method: str, args: t.Sequence[t.Any]) -> str:
+    """Identifies one operation (message and arguments) across the rounds of a run."""
+    return method + json.dumps(list(args), sort_keys=True, default=str)
+
+
 def start_task(client: XapiClient, method: str, *args: t.Any) -> str:
     """Send ``Async.<method>`` and return its task, without ever starting the operation twice.
 
     When the answer is lost the operation may or may not have started: the session's own tasks
     tell. Found, it is the task; not found, the request never ran, and only then is it sent again.
-    If the session itself was lost meanwhile its tasks cannot be listed, and the caller learns
-    that the outcome is unknown (the XapiConnectionError), so that a fresh read can decide.
+    When the tasks cannot be listed right then, or the wait for the task broke off, the same
+    operation started again later in the run (the next round) takes that task up instead.
     """
+    ledger = client.task_ledger
+    key = call_key(method, args)
+    session, task = ledger.pending.pop(key, (None, ""))
+    if session is not None and not task and session == client.session_ref:
+        task = find_started_task(client, method, ledger.seen) or ""
+    if task:
+        return task
     for attempt in range(_START_ATTEMPTS):
         session = client.session_ref
         try:
-            return str(client.call("Async." + method, *args))
+            task = str(client.call("Async." + method, *args))
+            ledger.seen.add(task)
+            return task
         except XapiConnectionError as err:
-            if not err.recoverable or not err.request_sent or attempt + 1 == _START_ATTEMPTS:
+            if not err.recoverable or not err.request_sent:
                 raise
-            try:
-                found = find_started_task(client, method)
-            except XapiBaseError:
-                # The tasks cannot be listed (the connection or the session is gone): outcome unknown.
-                raise err
+            listed, found = _look_for_task(client, method, ledger.seen)
             if found is not None:
+                ledger.seen.add(found)
                 return found
-            if client.session_ref != session:
+            if not listed or attempt + 1 == _START_ATTEMPTS or client.session_ref != session:
+                # Outcome unknown: whoever starts this operation next in the run looks for its task first.
+                ledger.pending[key] = (session or "", "")
                 raise err
     raise AssertionError("unreachable")
 
@@ -146,13 +167,20 @@ def run_async(client: XapiClient, method: str, *args: t.Any, timeout: float = DE
     """Call Async.<method>(*args), wait for the task and return its decoded result.
 
     Raises the task's XAPI error, or XapiTimeoutError after `timeout` seconds (the task is
-    cancelled). The task record is destroyed in every case.
+    cancelled). The task record is destroyed once read; a wait that the connection breaks off
+    leaves it for the next round of the run to wait on again (see start_task).
     """
     task_ref = start_task(client, method, *args)
     try:
-        return task_outcome(wait_for_task(client, task_ref, timeout, method))
-    finally:
+        record = wait_for_task(client, task_ref, timeout, method)
+    except XapiConnectionError:
+        client.task_ledger.pending[call_key(method, args)] = (client.session_ref or "", task_ref)
+        raise
+    except BaseException:
         _quietly(client, "task.destroy", task_ref)
+        raise
+    _quietly(client, "task.destroy", task_ref)
+    return task_outcome(record)
 
 
 def _quietly(client: XapiClient, method: str, *args: t.Any) -> None:

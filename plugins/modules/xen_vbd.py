@@ -26,6 +26,7 @@ extends_documentation_fragment:
   - xen.xapi.connection
   - xen.xapi.attributes
   - xen.xapi.attributes.RESOURCE
+  - xen.xapi.guest_tools
 options:
   state:
     description:
@@ -272,12 +273,16 @@ def main() -> None:
             purge=dict(type="bool", default=False),
             plugged=dict(type="bool"),
             task_timeout=dict(type="int", default=300),
+            guest_tools_timeout=dict(type="int", default=180),
         ),
         required_one_of=[["uuid", "vm"]],
         supports_check_mode=True,
     )
     if module.params["task_timeout"] <= 0:
         module.fail("task_timeout must be a positive number of seconds, not {0}.".format(module.params["task_timeout"]))
+    if module.params["guest_tools_timeout"] < 0:
+        module.fail("guest_tools_timeout must be 0 (do not wait) or a positive number of seconds, not {0}."
+                    .format(module.params["guest_tools_timeout"]))
     reconcile(module, VbdResource)
 
 

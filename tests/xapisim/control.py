@@ -72,6 +72,7 @@ class Faults:
         self.lost_fraction = 0.0
         self.lost_left = 0
         self.lost_methods: set[str] = set()
+        self.kept_methods: set[str] = set()
         self.task_failures: dict[str, list[Any]] = {}  # method -> [remaining count, [code, params...]]
         self._random = random.Random(4242)
 
@@ -79,6 +80,8 @@ class Faults:
         with self._lock:
             if body.get("clear"):
                 self.clear()
+            if "seed" in body:
+                self._random = random.Random(int(body["seed"]))
             if "latency_ms" in body:
                 self.latency_ms = float(body["latency_ms"])
             if "fail" in body:
@@ -93,6 +96,7 @@ class Faults:
                 self.lost_fraction = float(spec.get("fraction", 1.0))
                 self.lost_left = int(spec.get("max", 1))
                 self.lost_methods = set(spec.get("methods") or ())
+                self.kept_methods = set(spec.get("except_methods") or ())
             if "fail_in_task" in body:
                 spec = body["fail_in_task"]
                 self.task_failures[spec["method"]] = [int(spec.get("times", 1)), list(spec["error"])]
@@ -131,7 +135,7 @@ class Faults:
     def lose_reply(self, method: str) -> bool:
         """Whether the answer to a call that was just served is lost on its way back."""
         with self._lock:
-            if self.lost_left <= 0 or (self.lost_methods and method not in self.lost_methods):
+            if self.lost_left <= 0 or (self.lost_methods and method not in self.lost_methods) or method in self.kept_methods:
                 return False
             if self._random.random() >= self.lost_fraction:
                 return False

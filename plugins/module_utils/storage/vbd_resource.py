@@ -12,7 +12,8 @@ import dataclasses
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError
+from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError, XapiError, XapiTimeoutError
+from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import HOTPLUG_DISK, GuestToolsMissing, needs_tools, wait_for_tools
 from ansible_collections.xen.xapi.plugins.module_utils._query import Records, find_by_uuid, get_all_records_where, snapshot, where
 from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
 from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import applied_together, setter_changes
@@ -172,20 +173,40 @@ class VbdResource(Resource):
         changes.append(Change("state", "present", "absent", lambda: self._call("VBD.destroy", ref)))
         return changes
 
+    def new_round(self) -> None:
+        self._stale, self._replaced, self._wanted = True, {}, None
+
     # -- writes -----------------------------------------------------------------------------
     def _create(self, record: Record, plug: bool, keep_on_plug_failure: bool = False) -> str:
         """Create the drive and plug it. When plugging a brand-new drive fails (disk in use, no PV drivers...),
-        the drive is removed again so that the failed run leaves nothing behind."""
+        the drive is removed again so that the failed run leaves nothing behind, and the message says so."""
         self._stale = True
+        if plug:
+            self._ensure_tools(record)
         ref = str(self.client.call("VBD.create", record))
         if plug:
             try:
                 run_async(self.client, "VBD.plug", ref, timeout=self.timeout)
-            except XapiBaseError:
-                if not keep_on_plug_failure:
-                    self._quietly_destroy(ref)
-                raise
+            except (XapiError, XapiTimeoutError) as err:
+                if keep_on_plug_failure:
+                    raise
+                self._quietly_destroy(ref)
+                raise ResourceError("plugged: the new drive could not be plugged into the running VM {0!r}, so it was removed "
+                                    "again. {1}".format(self.vm[1]["name_label"], err.describe()),
+                                    **({"error_code": err.code} if isinstance(err, XapiError) else {}))
         return ref
+
+    def _ensure_tools(self, drive: Record) -> None:
+        """Hot-plugging a disk into a running HVM guest needs its tools: wait for them (guest_tools_timeout)."""
+        vm_ref, vm = self.vm
+        if drive.get("type") != "Disk" or not is_live(vm) or not needs_tools(vm):
+            return
+        try:
+            wait_for_tools(self.client, vm_ref, HOTPLUG_DISK, float(self.params["guest_tools_timeout"]))
+        except GuestToolsMissing as err:
+            raise ResourceError("plugged: cannot hot-plug or unplug the drive in the running VM {0!r} ({1}): {2}. Install the guest "
+                                "tools (PV drivers) in the VM, raise guest_tools_timeout if they start slowly, or make the change "
+                                "with the VM halted.".format(vm["name_label"], vm["uuid"], err.reason))
 
     def _quietly_destroy(self, ref: str) -> None:
         try:
@@ -214,6 +235,8 @@ class VbdResource(Resource):
     def _task(self, method: str, *args: t.Any) -> None:
         """Hot-plug and media operations involve the guest: run as tasks and waited for."""
         self._stale = True
+        if method in ("VBD.plug", "VBD.unplug"):
+            self._ensure_tools(self._vbds.get(args[0], {}))
         run_async(self.client, method, *args, timeout=self.timeout)
 
     # -- view -------------------------------------------------------------------------------
