@@ -239,7 +239,7 @@ from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import ConnectionParams, XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._client import PLAIN_HTTP_WARNING, ConnectionParams, XapiClient, plain_http_urls
 from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError, XapiError, redact
 from ansible_collections.xen.xapi.plugins.module_utils._transport import build_base_url
 from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_facts import InventoryObject, pool_objects
@@ -317,9 +317,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _read_pool(self, target: ConnectionParams, classes: tuple[str, ...]) -> PoolData:
         base_url = build_base_url(target.hostname)
-        if base_url.startswith("http://"):
-            self.display.warning("Connecting to {0} over plain HTTP: the password and all data travel unencrypted. "
-                                 "Use https:// (the default when no scheme is given) outside test setups.".format(base_url))
+        for url in plain_http_urls(target):
+            self.display.warning(PLAIN_HTTP_WARNING.format(url))
         try:
             with XapiClient(target) as client:
                 return read_pool(client, classes)

@@ -70,6 +70,17 @@ class ConnectionParams:
         )
 
 
+PLAIN_HTTP_WARNING = ("Connecting to {0} over plain HTTP: the password and all data travel unencrypted. "
+                      "Use https:// (the default when no scheme is given) outside test setups.")
+
+
+def plain_http_urls(params: ConnectionParams) -> list[str]:
+    """The hosts (configured and fallback) that would be talked to without TLS; ValueError for a bad host."""
+    base_url = build_base_url(params.hostname)
+    urls = [base_url] + [build_base_url(host, like=base_url) for host in params.fallback_hosts]
+    return [url for url in dict.fromkeys(urls) if url.startswith("http://")]
+
+
 # --- Record normalisation ---------------------------------------------------------------------
 
 def _to_int(value: t.Any) -> t.Any:

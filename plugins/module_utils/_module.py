@@ -9,7 +9,7 @@ import typing as t
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import ConnectionParams, XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._client import PLAIN_HTTP_WARNING, ConnectionParams, XapiClient, plain_http_urls
 from ansible_collections.xen.xapi.plugins.module_utils._errors import (
     XapiBaseError,
     XapiConnectionError,
@@ -17,7 +17,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._errors import (
     XapiTimeoutError,
     redact,
 )
-from ansible_collections.xen.xapi.plugins.module_utils._transport import PROTOCOLS, build_base_url
+from ansible_collections.xen.xapi.plugins.module_utils._transport import PROTOCOLS
 
 # Keep in step with plugins/doc_fragments/connection.py.
 CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
@@ -38,9 +38,6 @@ METADATA_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "tags": dict(type="list", elements="str"),
     "purge": dict(type="bool", default=False),
 }
-
-_PLAIN_HTTP_WARNING = ("Connecting to {0} over plain HTTP: the password and all data travel unencrypted. "
-                       "Use https:// (the default when no scheme is given) outside test setups.")
 
 
 class XapiModule:
@@ -80,13 +77,11 @@ class XapiModule:
         """A logged-in XapiClient, logged out on exit; XAPI failures end the module."""
         params = self.connection_params()
         try:
-            base_url = build_base_url(params.hostname)
-            for host in params.fallback_hosts:
-                build_base_url(host, like=base_url)
+            insecure = plain_http_urls(params)
         except ValueError as err:
             self.fail(str(err))
-        if base_url.startswith("http://"):
-            self.warn(_PLAIN_HTTP_WARNING.format(base_url))
+        for url in insecure:
+            self.warn(PLAIN_HTTP_WARNING.format(url))
         try:
             with XapiClient(params) as client:
                 yield client

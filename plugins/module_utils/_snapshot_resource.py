@@ -19,6 +19,7 @@ import typing as t
 from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError, field_change, one_or_none
 from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiError
+from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import SUSPEND, GuestToolsMissing, needs_tools, wait_for_tools
 from ansible_collections.xen.xapi.plugins.module_utils._query import field_equals, get_all_records_where, snapshot, where, where_all, where_any
 from ansible_collections.xen.xapi.plugins.module_utils._snapshot import (
     POWER_NAMES,
@@ -166,6 +167,7 @@ class SnapshotResource(Resource):
 
         def take() -> None:
             if params.get("with_memory"):
+                self._ensure_tools(family.vm_ref, family.vm)
                 ref = run_async(self.client, "VM.checkpoint", family.vm_ref, params["name"], timeout=self.timeout)
             else:
                 # ignore_vdis is a later, optional parameter: left out when empty, older hosts accept the call.
@@ -175,6 +177,20 @@ class SnapshotResource(Resource):
             if params.get("description") is not None:
                 self._set(self.target, "name_description", params["description"])
         return take
+
+    def _ensure_tools(self, vm_ref: str, vm: Record) -> None:
+        """A checkpoint suspends the guest's devices: a running HVM guest needs its tools up first."""
+        if not needs_tools(vm):
+            return
+        try:
+            wait_for_tools(self.client, vm_ref, SUSPEND, float(self.params["guest_tools_timeout"]))
+        except GuestToolsMissing as err:
+            raise ResourceError("with_memory: cannot take a checkpoint of the running VM {0!r} ({1}): {2}. Install the guest tools "
+                                "(PV drivers) in the VM, raise guest_tools_timeout if they start slowly, or take a disk-only "
+                                "snapshot (with_memory=false).".format(vm.get("name_label"), vm.get("uuid"), err.reason))
+
+    def new_round(self) -> None:
+        self.stale = True
 
     def _plan_retention(self, taking: bool) -> t.List[Change]:
         prefix, ordered = self.params["name_prefix"], self.family.ordered()

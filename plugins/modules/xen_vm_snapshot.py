@@ -23,6 +23,7 @@ extends_documentation_fragment:
   - xen.xapi.connection
   - xen.xapi.attributes
   - xen.xapi.attributes.RESOURCE
+  - xen.xapi.guest_tools
 options:
   state:
     description:
@@ -279,12 +280,16 @@ def main() -> None:
             name_prefix=dict(type="str"),
             retain=dict(type="int"),
             task_timeout=dict(type="int", default=1800),
+            guest_tools_timeout=dict(type="int", default=180),
         ),
         required_together=[["name_prefix", "retain"]],
         supports_check_mode=True,
     )
     if module.params["task_timeout"] <= 0:
         module.fail("task_timeout must be a positive number of seconds, not {0}.".format(module.params["task_timeout"]))
+    if module.params["guest_tools_timeout"] < 0:
+        module.fail("guest_tools_timeout must be 0 (do not wait) or a positive number of seconds, not {0}."
+                    .format(module.params["guest_tools_timeout"]))
     reconcile(module, SnapshotResource, SnapshotResource.report)
 
 

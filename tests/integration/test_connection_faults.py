@@ -1,0 +1,136 @@
+"""The connection layer when hosts hang, TLS is wrong, answers are lost or connections drop, over real HTTPS.
+
+Each test injects its faults through the simulator's control API and lifts them afterwards. Times are
+bounds on what a user waits (a dead host costs about one timeout), never a dependency on the simulator
+being quick.
+"""
+from __future__ import annotations
+
+import time
+from typing import Iterator
+
+import pytest
+from harness import run_playbook
+from simprocess import SimProcess
+
+from ansible_collections.xen.xapi.plugins.module_utils._client import ORIGINATOR, ConnectionParams, XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiConnectionError, XapiTlsError
+from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
+
+TEMPLATE = "Debian Bookworm 12"
+
+
+def client_for(sim: SimProcess, **overrides) -> XapiClient:
+    params = dict(hostname=sim.url, username=sim.info["username"], password=sim.info["password"], ca_path=sim.ca_cert)
+    params.update(overrides)
+    return XapiClient(ConnectionParams(**params))
+
+
+def our_sessions(sim: SimProcess) -> int:
+    return sim.control_get("stats")["sessions_by_originator"].get(ORIGINATOR, 0)
+
+
+@pytest.fixture(autouse=True)
+def lift_faults(sim: SimProcess) -> Iterator[None]:
+    yield
+    sim.control_post("faults", {"clear": True, "master": "host1", "up_hosts": ["host1", "host2", "host3"]})
+
+
+def vms_named(client: XapiClient, name: str) -> list[str]:
+    return client.call("VM.get_by_name_label", name)
+
+
+# ---- time per host ------------------------------------------------------------
+
+
+def test_a_hung_master_costs_about_one_timeout(sim: SimProcess) -> None:
+    hosts = sim.info["hosts"]
+    sim.control_post("faults", {"master": "host2", "hung_hosts": ["host1"]})
+    began = time.monotonic()
+    # host3 answers HOST_IS_SLAVE naming host2, which answers; host1 is given one timeout and never asked again.
+    with client_for(sim, hostname=hosts["host1"], fallback_hosts=[hosts["host3"], hosts["host2"]], timeout=2) as client:
+        assert client.call("pool.get_all")
+        assert client.base_url == hosts["host2"]
+    assert time.monotonic() - began < 2 * 2
+    assert our_sessions(sim) == 0
+
+
+def test_when_no_host_answers_each_is_asked_once(sim: SimProcess) -> None:
+    hosts = sim.info["hosts"]
+    sim.control_post("faults", {"hung_hosts": ["host1", "host2", "host3"]})
+    began = time.monotonic()
+    with pytest.raises(XapiConnectionError, match="no host of the pool answered") as caught:
+        with client_for(sim, hostname=hosts["host1"], fallback_hosts=[hosts["host2"], hosts["host3"]], timeout=1):
+            pass
+    # One timeout per host (3 s), not rounds x hosts x timeout.
+    assert time.monotonic() - began < 3 * 1 + 1.5
+    assert "no answer within 1 seconds" in str(caught.value)
+
+
+# ---- TLS ----------------------------------------------------------------------------
+
+
+def test_tls_failures_are_reported_at_once_and_never_retried(sim: SimProcess) -> None:
+    hosts = sim.info["hosts"]
+    began = time.monotonic()
+    with pytest.raises(XapiTlsError, match="certificate verification failed"):
+        with client_for(sim, ca_path=None, fallback_hosts=[hosts["host2"], hosts["host3"]]):
+            pass
+    assert time.monotonic() - began < 1.0
+    with pytest.raises(XapiTlsError, match="cannot load CA certificates from /nonexistent/ca.pem"):
+        with client_for(sim, ca_path="/nonexistent/ca.pem"):
+            pass
+
+
+# ---- lost answers and dropped connections ---------------------------------------------
+
+
+def test_an_async_call_whose_answer_is_lost_is_taken_up_not_sent_again(sim: SimProcess) -> None:
+    sim.control_post("faults", {"lose_replies": {"fraction": 1.0, "max": 1, "methods": ["Async.VM.clone"]}})
+    with client_for(sim) as client:
+        template = client.call("VM.get_by_name_label", TEMPLATE)[0]
+        clone = run_async(client, "VM.clone", template, "lost-answer clone")
+        assert vms_named(client, "lost-answer clone") == [clone]
+        assert client.call("session.get_tasks", client.session_ref) == []
+    calls = sim.control_get("stats")["calls"]
+    assert calls["session.get_tasks"] >= 1
+
+
+def test_a_wait_broken_off_is_resumed_by_the_next_start_of_the_same_operation(sim: SimProcess) -> None:
+    with client_for(sim) as client:
+        template = client.call("VM.get_by_name_label", TEMPLATE)[0]
+        sim.control_post("durations", {"VM.clone": 0.5})
+        # Every answer to event.from is lost for a while: the wait for the clone gives up.
+        sim.control_post("faults", {"lose_replies": {"fraction": 1.0, "max": 4, "methods": ["event.from"]}})
+        with pytest.raises(XapiConnectionError):
+            run_async(client, "VM.clone", template, "resumed clone")
+        sim.control_post("faults", {"clear": True})
+        # The same operation, started again in the same run, waits on the first task instead.
+        clone = run_async(client, "VM.clone", template, "resumed clone")
+        assert vms_named(client, "resumed clone") == [clone]
+    sim.control_post("durations", {"VM.clone": 0.05})
+
+
+def test_logout_is_attempted_again_on_a_fresh_connection(sim: SimProcess) -> None:
+    client = client_for(sim)
+    client.login()
+    assert our_sessions(sim) == 1
+    sim.control_post("faults", {"reset_connections": {"fraction": 1.0, "max": 2}})
+    client.logout()
+    assert our_sessions(sim) == 0
+
+
+def test_reads_survive_dropped_connections_and_writes_are_not_resent(sim: SimProcess) -> None:
+    with client_for(sim) as client:
+        sim.control_post("faults", {"reset_connections": {"fraction": 1.0, "max": 2}})
+        assert client.call("pool.get_all")
+        vm = client.call("VM.get_by_name_label", "build01")[0]
+        sim.control_post("faults", {"reset_connections": {"fraction": 1.0, "max": 1}})
+        with pytest.raises(XapiConnectionError) as caught:
+            client.call("VM.set_name_description", vm, "lost write")
+        assert caught.value.request_sent and caught.value.method == "VM.set_name_description"
+
+
+def test_plain_http_fallback_hosts_warn(sim: SimProcess) -> None:
+    result = run_playbook(sim, "connection_plain_fallback.yml")
+    assert "http://127.0.0.3" in result.stderr and "plain HTTP" in result.stderr
