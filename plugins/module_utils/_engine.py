@@ -224,6 +224,7 @@ def _round(module: XapiModule, resource: Resource) -> Record:
         journal.begin_create()
         ref = plan.create()
         journal.object_created()
+        journal.current = None
     for change in plan.changes:
         journal.run(change)
     after = {} if plan.state == "absent" else resource.present(ref)

@@ -72,6 +72,10 @@ class Journal:
         self._creating = True
         self.current = dict(CREATED)
 
+    def begin(self, option: str, before: t.Any, after: t.Any) -> None:
+        """Name the step under way inside a larger one (e.g. the VLAN of a network being made), for failure reports."""
+        self.current = {"option": option, "before": before, "after": after}
+
     def object_created(self) -> None:
         """The object now exists (called by multi-step creations as soon as it does, then by the engine)."""
         if self._creating:

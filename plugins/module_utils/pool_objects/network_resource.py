@@ -76,7 +76,9 @@ class NetworkResource(BatchedResource):
 
     def _create(self, record: Record, steps: t.Sequence[VlanStep], spec: t.Optional[VlanSpec]) -> str:
         ref = str(self.call("network.create", record))
+        self.journal.object_created()
         if spec is not None:
+            self.journal.begin("vlan", None, spec.as_dict())
             self._apply_vlan_steps(ref, steps, spec)
         return ref
 

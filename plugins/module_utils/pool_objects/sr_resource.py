@@ -84,11 +84,16 @@ class SrResource(BatchedResource):
 
     def _create(self, args: t.List[t.Any], pools: t.Dict[str, Record]) -> str:
         ref = str(self.run_task("SR.create", *args))
+        self.journal.object_created()
         # Entries are added one by one: a driver may have put its own entries in other_config already.
         for key, value in sorted((string_map(self.params["other_config"]) or {}).items()):
+            self.journal.begin("other_config", None, {key: value})
             self.call("SR.add_to_other_config", ref, key, value)
         if self.params["tags"]:
-            self.call("SR.set_tags", ref, list(dict.fromkeys(self.params["tags"])))
+            tags = list(dict.fromkeys(self.params["tags"]))
+            self.journal.begin("tags", [], tags)
+            self.call("SR.set_tags", ref, tags)
+        self.journal.begin("default", False, bool(self.params["default"]))
         self._set_pool_fields(pools, default_updates(ref, pools, self.params["default"]))
         return ref
 

@@ -31,6 +31,8 @@ from ansible_collections.xen.xapi.plugins.module_utils.storage.vdi_plan import (
 )
 
 READ_CLASSES = ("VDI", "SR", "pool", "VBD", "SM")
+# Journal key of a copy made by this run, still carrying its source's name until it is renamed.
+COPY = "vdi/copy"
 
 
 class VdiResource(BatchedResource):
@@ -103,13 +105,19 @@ class VdiResource(BatchedResource):
 
     def _copy(self, source_ref: str, sr_ref: str, size: t.Optional[int]) -> str:
         """Copy the source into the target SR, then give the copy the requested name, size and metadata."""
-        ref = str(self.run_task("VDI.copy", source_ref, sr_ref, NULL_REF, NULL_REF))
+        # A copy carries the source's name until renamed: an earlier round's copy is found by the journal.
+        ref = self.journal.recall(COPY) or str(self.run_task("VDI.copy", source_ref, sr_ref, NULL_REF, NULL_REF))
+        self.journal.remember(COPY, ref)
+        self.journal.object_created()
         copy = self.client.normalize("VDI", self.client.call("VDI.get_record", ref))
         for setter in metadata_setters(copy, self.params):
+            self.journal.begin(setter.option, setter.before, setter.after)
             self.call(setter.method, ref, setter.value)
         new_size = size_target(copy["virtual_size"], size)
         if new_size is not None:
+            self.journal.begin("size", copy["virtual_size"], new_size)
             self.run_task("VDI.resize", ref, new_size)
+        self.journal.forget(COPY)
         return ref
 
     def plan_update(self, ref: str, record: Record) -> t.List[Change]:
