@@ -17,6 +17,7 @@ import time
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, normalize_record
+from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
 
 Record = t.Dict[str, t.Any]
 NULL_REF = "OpaqueRef:NULL"
@@ -38,6 +39,17 @@ _FEATURES = {SHUTDOWN: ("feature-shutdown", "feature-poweroff"), REBOOT: ("featu
              SUSPEND: ("feature-suspend",)}
 WHAT = {HOTPLUG_DISK: "hot-plug a disk", HOTPLUG_NIC: "hot-plug a network interface", SHUTDOWN: "shut down cleanly",
         REBOOT: "reboot cleanly", SUSPEND: "suspend or live-migrate"}
+
+
+# What to do when a running guest's tools are missing, by what the operation needs.
+ADVICE = {
+    HOTPLUG_DISK: "Install the guest tools (PV drivers) in the VM, raise guest_tools_timeout if they start slowly, or make the change "
+                  "with the VM halted.",
+    SHUTDOWN: "Install the guest tools in the VM, raise guest_tools_timeout, or give force: true to fall back to a hard shutdown.",
+    REBOOT: "Install the guest tools in the VM, raise guest_tools_timeout, or give force: true to fall back to a hard reboot.",
+    SUSPEND: "Install the guest tools in the VM, raise guest_tools_timeout, or stop the VM first.",
+}
+ADVICE[HOTPLUG_NIC] = ADVICE[HOTPLUG_DISK]
 
 
 class GuestToolsMissing(Exception):
@@ -106,6 +118,18 @@ def wait_for_tools(client: XapiClient, vm_ref: str, need: str, timeout: float) -
     if state == WAITING:
         raise GuestToolsMissing(need, "the guest's tools (PV drivers), which it needs to {0}, did not come up within {1:g} seconds"
                                 .format(WHAT[need], timeout))
+
+
+def ensure_tools(client: XapiClient, vm_ref: str, vm: Record, need: str, timeout: float, option: str,
+                 advice: t.Optional[str] = None) -> None:
+    """wait_for_tools, failing with a sentence for users: the option, the VM by name and uuid, the reason, what to do."""
+    if not needs_tools(vm):
+        return
+    try:
+        wait_for_tools(client, vm_ref, need, timeout)
+    except GuestToolsMissing as err:
+        raise ResourceError("{0}: cannot {1} in the running VM {2!r} ({3}): {4}. {5}".format(
+            option, WHAT[need], vm.get("name_label"), vm.get("uuid"), err.reason, advice or ADVICE[need]))
 
 
 def watch_guest(client: XapiClient, vm_ref: str, timeout: float, done: t.Callable[[Record, Record], bool]) -> bool:

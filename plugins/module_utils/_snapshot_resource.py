@@ -19,7 +19,7 @@ import typing as t
 from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError, field_change, one_or_none
 from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiError
-from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import SUSPEND, GuestToolsMissing, needs_tools, wait_for_tools
+from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import SUSPEND, ensure_tools
 from ansible_collections.xen.xapi.plugins.module_utils._query import field_equals, get_all_records_where, snapshot, where, where_all, where_any
 from ansible_collections.xen.xapi.plugins.module_utils._snapshot import (
     POWER_NAMES,
@@ -180,14 +180,9 @@ class SnapshotResource(Resource):
 
     def _ensure_tools(self, vm_ref: str, vm: Record) -> None:
         """A checkpoint suspends the guest's devices: a running HVM guest needs its tools up first."""
-        if not needs_tools(vm):
-            return
-        try:
-            wait_for_tools(self.client, vm_ref, SUSPEND, float(self.params["guest_tools_timeout"]))
-        except GuestToolsMissing as err:
-            raise ResourceError("with_memory: cannot take a checkpoint of the running VM {0!r} ({1}): {2}. Install the guest tools "
-                                "(PV drivers) in the VM, raise guest_tools_timeout if they start slowly, or take a disk-only "
-                                "snapshot (with_memory=false).".format(vm.get("name_label"), vm.get("uuid"), err.reason))
+        ensure_tools(self.client, vm_ref, vm, SUSPEND, float(self.params["guest_tools_timeout"]), "with_memory",
+                     "Install the guest tools (PV drivers) in the VM, raise guest_tools_timeout if they start slowly, or take a "
+                     "disk-only snapshot (with_memory=false).")
 
     def new_round(self) -> None:
         self.stale = True

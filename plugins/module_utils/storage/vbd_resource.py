@@ -13,7 +13,7 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError, XapiError, XapiTimeoutError
-from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import HOTPLUG_DISK, GuestToolsMissing, needs_tools, wait_for_tools
+from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import HOTPLUG_DISK, ensure_tools
 from ansible_collections.xen.xapi.plugins.module_utils._query import Records, find_by_uuid, get_all_records_where, snapshot, where
 from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
 from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import applied_together, setter_changes
@@ -199,14 +199,8 @@ class VbdResource(Resource):
     def _ensure_tools(self, drive: Record) -> None:
         """Hot-plugging a disk into a running HVM guest needs its tools: wait for them (guest_tools_timeout)."""
         vm_ref, vm = self.vm
-        if drive.get("type") != "Disk" or not is_live(vm) or not needs_tools(vm):
-            return
-        try:
-            wait_for_tools(self.client, vm_ref, HOTPLUG_DISK, float(self.params["guest_tools_timeout"]))
-        except GuestToolsMissing as err:
-            raise ResourceError("plugged: cannot hot-plug or unplug the drive in the running VM {0!r} ({1}): {2}. Install the guest "
-                                "tools (PV drivers) in the VM, raise guest_tools_timeout if they start slowly, or make the change "
-                                "with the VM halted.".format(vm["name_label"], vm["uuid"], err.reason))
+        if drive.get("type") == "Disk" and is_live(vm):
+            ensure_tools(self.client, vm_ref, vm, HOTPLUG_DISK, float(self.params["guest_tools_timeout"]), "plugged")
 
     def _quietly_destroy(self, ref: str) -> None:
         try:

@@ -8,23 +8,18 @@ import dataclasses
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._engine import Change
 from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import (
     DEFAULT_GUEST_TOOLS_TIMEOUT,
     HOTPLUG_DISK,
     HOTPLUG_NIC,
     READY,
-    REBOOT,
-    SHUTDOWN,
-    SUSPEND,
-    WHAT,
-    GuestToolsMissing,
+    ensure_tools,
     tools_state,
-    wait_for_tools,
 )
 from ansible_collections.xen.xapi.plugins.module_utils._journal import Journal
 from ansible_collections.xen.xapi.plugins.module_utils._tasks import DEFAULT_TASK_TIMEOUT, run_async
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import RUNNING, PoolObjects, VmView
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import RUNNING, PoolObjects, Record, VmView
 
 Params = t.Mapping[str, t.Any]
 
@@ -78,15 +73,9 @@ class MapWriter:
         self.current = target
 
 
-# What to do when a running guest's tools are missing, by what the operation needs.
-_TOOLS_ADVICE = {
-    HOTPLUG_DISK: "Install the guest tools (PV drivers) in the VM, raise guest_tools_timeout if they start slowly, or make the change "
-                  "with the VM halted (state: halted, or force: true to restart it around the change).",
-    SHUTDOWN: "Install the guest tools in the VM, raise guest_tools_timeout, or give force: true to fall back to a hard shutdown.",
-    REBOOT: "Install the guest tools in the VM, raise guest_tools_timeout, or give force: true to fall back to a hard reboot.",
-    SUSPEND: "Install the guest tools in the VM, raise guest_tools_timeout, or stop the VM first.",
-}
-_TOOLS_ADVICE[HOTPLUG_NIC] = _TOOLS_ADVICE[HOTPLUG_DISK]
+# xen_vm can make the change itself with the VM halted for a moment.
+_HOTPLUG_ADVICE = ("Install the guest tools (PV drivers) in the VM, raise guest_tools_timeout if they start slowly, or make the change "
+                   "with the VM halted (state: halted, or force: true to restart it around the change).")
 
 
 @dataclasses.dataclass
@@ -131,6 +120,12 @@ class PlanContext:
             timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
         return run_async(self.client, method, *args, timeout=timeout)
 
+    def needs_plugging(self, device: Record) -> bool:
+        """Whether a listed disk or interface of a VM that runs, and is meant to keep running, needs plugging in
+        (e.g. left unplugged by a run that lost its connection)."""
+        keeps_running = (self.params.get("state") or "present") in ("present", "running")
+        return keeps_running and self.view.power_state == RUNNING and not device.get("currently_attached")
+
     def ensure_tools(self, need: str, option: str) -> None:
         """Before an operation that needs the guest's tools in the running VM: wait until they are up.
 
@@ -143,11 +138,8 @@ class PlanContext:
             self.tools_seen.add(need)
             return
         timeout = float(self.params.get("guest_tools_timeout", DEFAULT_GUEST_TOOLS_TIMEOUT) or 0)
-        try:
-            wait_for_tools(self.client, self.vm_ref, need, timeout)
-        except GuestToolsMissing as err:
-            raise ResourceError("{0}: cannot {1} in the running VM {2!r} ({3}): {4}. {5}".format(
-                option, WHAT[need], self.record.get("name_label"), self.view.uuid, err.reason, _TOOLS_ADVICE[need]))
+        advice = _HOTPLUG_ADVICE if need in (HOTPLUG_DISK, HOTPLUG_NIC) else None
+        ensure_tools(self.client, self.vm_ref, self.record, need, timeout, option, advice)
         self.tools_seen.add(need)
 
 

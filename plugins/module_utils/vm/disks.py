@@ -20,7 +20,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanCont
 from ansible_collections.xen.xapi.plugins.module_utils.vm.options import DiskSpec, disk_specs
 from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_vdi
 from ansible_collections.xen.xapi.plugins.module_utils.vm.slots import free_slots, new_cd_slot
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import RUNNING, Record, VmView
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import Record, VmView
 
 # Storage rounds sizes up (VHD blocks, LVM extents): a disk this much larger than asked is that size.
 SIZE_SLACK = 16 * 1024 * 1024
@@ -128,16 +128,9 @@ def _update(ctx: PlanContext, spec: DiskSpec, vbd_ref: str, vbd: Record, vdi: t.
     if spec.mode is not None and spec.mode != vbd.get("mode"):
         changes.append(change(spec.label + ".mode", vbd.get("mode"), spec.mode,
                               lambda: ctx.run("VBD.set_mode", vbd_ref, spec.mode), offline=True))
-    elif must_plug(ctx, vbd):
-        # A drive left unplugged in a running VM (e.g. by a run that lost its connection): plug it in.
+    elif ctx.needs_plugging(vbd):
         changes.append(change(spec.label + ".attached", False, True, lambda: plug(ctx, vbd_ref, spec.label)))
     return changes
-
-
-def must_plug(ctx: PlanContext, vbd: Record) -> bool:
-    """Whether a listed drive of a VM that runs, and is meant to keep running, needs plugging in."""
-    keeps_running = (ctx.params.get("state") or "present") in ("present", "running")
-    return keeps_running and ctx.view.power_state == RUNNING and not vbd.get("currently_attached")
 
 
 def plug(ctx: PlanContext, vbd_ref: str, option: str) -> None:

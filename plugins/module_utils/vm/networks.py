@@ -17,7 +17,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiError
 from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import HOTPLUG_NIC
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change, once
 from ansible_collections.xen.xapi.plugins.module_utils.vm.options import NetworkSpec, network_specs
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import RUNNING, Record
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import Record
 
 
 def new_vif_record(vm: str, device: str, network: str, mac: str, mtu: int) -> Record:
@@ -58,8 +58,7 @@ def _update(ctx: PlanContext, spec: NetworkSpec, network_ref: str, vif_ref: str,
         ("network", ctx.pool.name_of(names, vif.get("network")), ctx.pool.name_of(names, network_ref)),
         ("mac", current_mac, mac), ("mtu", current_mtu, mtu)) if before != after]
     if vif.get("network") == network_ref and not differences:
-        if _must_plug(ctx, vif):
-            # An interface left unplugged in a running VM (e.g. by a run that lost its connection): plug it in.
+        if ctx.needs_plugging(vif):
             return [change(spec.label + ".attached", False, True, lambda: _plug(ctx, vif_ref, spec.label))]
         return []
     replacement = new_vif_record(ctx.vm_ref, spec.device, network_ref, mac, mtu)
@@ -72,11 +71,6 @@ def _update(ctx: PlanContext, spec: NetworkSpec, network_ref: str, vif_ref: str,
         # Two networks with the same name: report the move by uuid.
         differences = [("network", names.get(vif.get("network"), {}).get("uuid"), names[network_ref].get("uuid"))]
     return [change("{0}.{1}".format(spec.label, option), before, after, apply) for option, before, after in differences]
-
-
-def _must_plug(ctx: PlanContext, vif: Record) -> bool:
-    keeps_running = (ctx.params.get("state") or "present") in ("present", "running")
-    return keeps_running and ctx.view.power_state == RUNNING and not vif.get("currently_attached")
 
 
 def _plug(ctx: PlanContext, vif_ref: str, option: str) -> None:
