@@ -11,9 +11,9 @@ class ModuleDocFragment:
 options:
   guest_tools_timeout:
     description:
-      - Seconds to wait for a running HVM guest's tools (PV drivers) before an operation that needs them:
+      - Seconds to wait for a running HVM guest's tools (PV drivers) before an operation that needs them, that is
         hot-plugging or unplugging a disk or network interface, a clean shutdown or reboot, suspending,
-        taking a checkpoint, live migration.
+        taking a checkpoint, or live migration.
       - Guest tools come up some 20 to 60 seconds after a VM starts, so a change made right after a start waits
         for them, on events, and goes ahead as soon as they report. A guest that already runs its tools costs
         no wait and no extra call.
@@ -23,7 +23,7 @@ options:
     type: int
     default: 180
 notes:
-  - A dropped connection or a lost answer does not fail a run: the module reconnects (to the same host, the
+  - A dropped connection or a lost answer does not fail a run. The module reconnects (to the same host, the
     master it names, then the fallback hosts), reads the pool again and carries on from what it finds, so a
     change whose answer was lost is never made twice. A run that fails after it has changed something
     returns C(changed=true), the changes it made and the step that failed.

@@ -11,12 +11,7 @@ import typing as t
 import xmlrpc.client
 
 from ansible_collections.xen.xapi.plugins.module_utils._datamodel import CLASSES, TYPED_FIELDS
-from ansible_collections.xen.xapi.plugins.module_utils._errors import (
-    XapiBaseError,
-    XapiConnectionError,
-    XapiError,
-    XapiProtocolError,
-)
+from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError, XapiConnectionError, XapiError
 from ansible_collections.xen.xapi.plugins.module_utils._transport import Transport, build_base_url
 
 # The collection's version, announced to the server as the session originator and user agent.

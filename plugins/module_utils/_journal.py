@@ -59,7 +59,6 @@ class Journal:
         """A number that grows whenever the run gets something done (a change, an object made on the way)."""
         return len(self.done) + self._remembered
 
-
     # -- applying ----------------------------------------------------------------------------
     def run(self, change: Step) -> None:
         """Apply one change, recording it once it has taken effect."""

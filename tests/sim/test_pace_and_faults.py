@@ -71,8 +71,8 @@ def test_the_pace_is_set_and_read_through_the_control_api(sim_http: SimProcess, 
     assert status == 400 and "unknown pace" in error["error"]
 
 
-def test_in_the_realistic_pace_a_start_outlasts_a_clone_and_tools_come_later(sim_http: SimProcess, xapi: XenAPI.Session,
-                                                                           clean_faults: None) -> None:
+def test_in_the_realistic_pace_a_start_outlasts_a_clone_and_tools_come_later(
+        sim_http: SimProcess, xapi: XenAPI.Session, clean_faults: None) -> None:
     sim_http.control_post("pace", {"profile": "realistic", "scale": 0.05})
     template = xapi.xenapi.VM.get_by_name_label("Debian Bookworm 12")[0]
     began = time.monotonic()
@@ -109,9 +109,10 @@ def test_a_lost_answer_means_the_call_took_effect(sim_http: SimProcess, xapi: Xe
     assert sim_http.control_get("stats")["faults_fired"].get("lost_reply") == 1
 
 
-def test_an_async_call_whose_answer_is_lost_is_found_in_the_sessions_tasks(sim_http: SimProcess, xapi: XenAPI.Session,
-                                                                          clean_faults: None) -> None:
-    session = xapi._session  # pylint: disable=protected-access  (the SDK keeps the session ref here)
+def test_an_async_call_whose_answer_is_lost_is_found_in_the_sessions_tasks(
+        sim_http: SimProcess, xapi: XenAPI.Session, clean_faults: None) -> None:
+    # The SDK keeps the session ref in a private attribute.
+    session = xapi._session  # pylint: disable=protected-access
     assert xapi.xenapi.session.get_tasks(session) == []
     sim_http.control_post("faults", {"lose_replies": {"fraction": 1.0, "max": 1, "methods": ["Async.VM.clone"]}})
     template = xapi.xenapi.VM.get_by_name_label("Debian Bookworm 12")[0]
@@ -127,8 +128,8 @@ def test_an_async_call_whose_answer_is_lost_is_found_in_the_sessions_tasks(sim_h
     assert xapi.xenapi.session.get_tasks(session) == []
 
 
-def test_a_failure_injected_into_a_task_fails_the_task_not_the_call(sim_http: SimProcess, xapi: XenAPI.Session,
-                                                                   clean_faults: None) -> None:
+def test_a_failure_injected_into_a_task_fails_the_task_not_the_call(
+        sim_http: SimProcess, xapi: XenAPI.Session, clean_faults: None) -> None:
     sim_http.control_post("faults", {"fail_in_task": {"method": "VM.clone", "times": 1, "error": ["SR_FULL", "1", "0"]}})
     template = xapi.xenapi.VM.get_by_name_label("Debian Bookworm 12")[0]
     task = xapi.xenapi.Async.VM.clone(template, "doomed clone")
