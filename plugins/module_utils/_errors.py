@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 import typing as t
 
@@ -84,11 +85,20 @@ def describe_error(code: str, params: t.Sequence[str]) -> str:
     return "XAPI error {0}".format(code)
 
 
+# Secrets shorter than this are only hidden where they stand as a word of their own: as substrings they
+# would also hide letters of ordinary words ("stor********ge") and codes ("SR_BACKEND_FAILURE_1********").
+SHORT_SECRET = 6
+SECRET_PLACEHOLDER = "********"
+
+
 def redact(text: str, secrets: t.Iterable[t.Optional[str]]) -> str:
-    """Replace every occurrence of each non-empty secret in text with a placeholder."""
+    """Hide each non-empty secret in text: wherever it occurs, or, when short, wherever it stands alone."""
     # Longest first, so a secret containing another one is replaced whole.
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, "********")
+    for secret in sorted(set(s for s in secrets if s), key=len, reverse=True):
+        if len(secret) >= SHORT_SECRET:
+            text = text.replace(secret, SECRET_PLACEHOLDER)
+        else:
+            text = re.sub(r"(?<![A-Za-z0-9]){0}(?![A-Za-z0-9])".format(re.escape(secret)), SECRET_PLACEHOLDER, text)
     return text
 
 

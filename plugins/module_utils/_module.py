@@ -51,6 +51,33 @@ class XapiModule:
         spec = dict(CONNECTION_ARGUMENT_SPEC)
         spec.update(argument_spec or {})
         self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        # Secrets inside options that also hold ordinary values (see hide_secrets_of).
+        self._option_secrets: set[str] = set()
+        self._shown_params: dict[str, t.Any] = {}
+
+    def hide_secrets_of(self, option: str, secrets: t.Iterable[str], shown: t.Any) -> None:
+        """An option whose secrets this module hides itself, by whole words, instead of Ansible's no_log.
+
+        Ansible hides every value of a no_log option wherever it appears as a substring of any output,
+        which garbles messages once a value is short ("stor********ge repository"). For a map such as
+        device_config, its ordinary values are released, its secrets are redacted from messages by
+        `redact` (whole words when short), the results carry them masked, and the invocation shows
+        `shown` (the option with its secrets masked) instead of the option itself.
+        """
+        values = self.params.get(option)
+        flat = list(values.values()) if isinstance(values, dict) else [values]
+        # What Ansible registered for them (str of each value), and booleans as XAPI writes them.
+        leaves = set(str(value) for value in flat if value is not None)
+        leaves.update(("true" if value else "false") for value in flat if isinstance(value, bool))
+        password = self.params.get("password")
+        self.module.no_log_values.difference_update(leaves - ({password} if password else set()))
+        self._option_secrets.update(secret for secret in secrets if secret)
+        self._shown_params[option] = shown
+
+    def _before_leaving(self, result: dict[str, t.Any]) -> dict[str, t.Any]:
+        """The result with option secrets redacted everywhere, as Ansible's no_log would have, but by whole words."""
+        self.module.params.update(self._shown_params)
+        return _scrubbed(result, sorted(self._option_secrets)) if self._option_secrets else result
 
     @property
     def params(self) -> dict[str, t.Any]:
@@ -89,9 +116,10 @@ class XapiModule:
             self.fail_from_error(err)
 
     def _secrets(self) -> list[t.Optional[str]]:
-        return [self.params.get("password")]
+        return [self.params.get("password")] + sorted(self._option_secrets)
 
     def fail(self, msg: str, **result: t.Any) -> t.NoReturn:
+        result = self._before_leaving(result)
         self.module.fail_json(msg=redact(msg, self._secrets()), **result)
         raise AssertionError("fail_json returned")  # for type checkers; fail_json exits
 
@@ -109,5 +137,16 @@ class XapiModule:
         self.fail(prefix + err.describe() + suffix, **result)
 
     def exit(self, changed: bool, **result: t.Any) -> t.NoReturn:
+        result = self._before_leaving(result)
         self.module.exit_json(changed=changed, **result)
         raise AssertionError("exit_json returned")
+
+
+def _scrubbed(value: t.Any, secrets: list[str]) -> t.Any:
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return dict((key, _scrubbed(item, secrets)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_scrubbed(item, secrets) for item in value]
+    return value

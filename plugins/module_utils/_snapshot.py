@@ -86,6 +86,7 @@ def retention_victims(ordered: t.Sequence[Pair], prefix: str, retain: int, keep:
     """
     if retain < 0:
         raise ResourceError("retain: give the number of snapshots to keep (0 or more), not {0}.".format(retain))
+    check_retention(prefix)
     matching = [ref for ref, record in ordered if str(record.get("name_label", "")).startswith(prefix)]
     kept = 1 if keep in matching or (pending_name is not None and pending_name.startswith(prefix)) else 0
     victims = []
@@ -125,6 +126,14 @@ def power_steps(current: str, target: str) -> t.List[str]:
     raise ValueError("unsupported target power state {0!r}".format(target))
 
 
+def check_retention(prefix: t.Optional[str]) -> None:
+    """Retention deletes data: it never acts on a selector that is empty, or blank once templated."""
+    if prefix is None or not prefix.strip():
+        raise ResourceError("name_prefix: retention deletes the snapshots whose names start with name_prefix, and {0} would select "
+                            "every snapshot of the VM. Give the prefix the managed snapshots share, such as 'nightly-' (a templated "
+                            "value that renders empty is refused too).".format("no prefix" if prefix is None else repr(prefix)))
+
+
 def check_options(params: t.Mapping[str, t.Any]) -> None:
     """Refuse combinations of options that cannot mean anything, before any server call."""
     state = params.get("state") or "present"
@@ -133,6 +142,8 @@ def check_options(params: t.Mapping[str, t.Any]) -> None:
         raise ResourceError("name: give the snapshot's name (or its uuid); only retention (retain with name_prefix) works without one.")
     if retention and state != "present":
         raise ResourceError("retain: retention runs with state=present only, not state={0}.".format(state))
+    if retention:
+        check_retention(params.get("name_prefix"))
     if params.get("power_state_after") is not None and state != "reverted":
         raise ResourceError("power_state_after: only used with state=reverted, not state={0}.".format(state))
     if params.get("with_memory") and params.get("ignore_disks"):

@@ -38,7 +38,10 @@ options:
   filters:
     description:
       - Field values the records must have, for example C(power_state=Running) and C(is_a_template=false).
-      - Values are compared as XAPI stores them (booleans as C(true)/C(false), numbers in decimal).
+      - Fields are named as in the API (C(name_label), C(memory_static_max)); a field the class does not have fails,
+        listing the class's fields. Only fields that hold one value can be compared (not sets or maps).
+      - Values are compared as XAPI stores them (booleans as C(true)/C(false), numbers by value, enums with their
+        case, for example C(Running)).
     type: dict
     default: {}
   resolve:
@@ -53,6 +56,9 @@ options:
 notes:
   - One C(get_all_records_where) call selects the records and one C(event.from) call reads every class
     that I(resolve) needs, so the number of API calls does not grow with the size of the pool.
+  - Credentials are never returned. In PBD records, values of C(device_config) keys that hold credentials (with
+    C(password), C(passwd), C(secret) or C(token) in their name) are replaced by C(********), and so is the
+    C(value) of C(secret) records.
 """
 
 EXAMPLES = r"""
@@ -118,82 +124,30 @@ count:
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, api_class_name
-from ansible_collections.xen.xapi.plugins.module_utils._datamodel import CLASSES, REF_FIELDS
+from ansible_collections.xen.xapi.plugins.module_utils._datamodel import CLASSES
+from ansible_collections.xen.xapi.plugins.module_utils._info import (
+    InfoError,
+    check_filters,
+    matches,
+    resolve_plan,
+    resolve_records,
+    server_expression,
+    without_secrets,
+)
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils._query import get_all_records_where, quote, snapshot, where_all
+from ansible_collections.xen.xapi.plugins.module_utils._query import get_all_records_where, snapshot
 
-NULL_REF = "OpaqueRef:NULL"
 Record = t.Dict[str, t.Any]
 
 
-class ResolvePlanError(ValueError):
-    pass
-
-
-def selection_expression(params: t.Mapping[str, t.Any]) -> str:
-    """The where-expression for the uuid, name and filters options (``true`` selects all)."""
-    clauses = []
-    if params.get("uuid"):
-        clauses.append('field "uuid" = ' + quote(params["uuid"]))
-    if params.get("name") is not None:
-        clauses.append('field "name__label" = ' + quote(params["name"]))
-    for field, value in sorted((params.get("filters") or {}).items()):
-        clauses.append('field {0} = {1}'.format(quote(field), quote(_db_text(value))))
-    return where_all(*clauses) if clauses else "true"
-
-
-def _db_text(value: t.Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def resolve_plan(cls: str, paths: t.Sequence[str]) -> t.Dict[t.Tuple[str, ...], str]:
-    """Map each path prefix, e.g. ("VBDs", "VDI"), to the class it points at; ResolvePlanError if a step is not a reference."""
-    plan: t.Dict[t.Tuple[str, ...], str] = {}
-    for path in paths:
-        current = cls
-        steps: t.Tuple[str, ...] = ()
-        for step in path.split("."):
-            target = REF_FIELDS.get(current, {}).get(step)
-            if target is None:
-                raise ResolvePlanError("resolve: {0!r} is not a reference field of {1} (in {2!r}).".format(step, current, path))
-            steps = steps + (step,)
-            plan[steps] = target
-            current = target
-    return plan
-
-
-def resolve_records(records: t.Dict[str, Record], plan: t.Dict[t.Tuple[str, ...], str], objects: t.Dict[str, t.Dict[str, Record]]) -> t.List[Record]:
-    """Embed referenced records in place, following every planned path (pure: no API calls)."""
-
-    def embed(record: Record, prefix: t.Tuple[str, ...]) -> Record:
-        result = dict(record)
-        for steps, target in plan.items():
-            if len(steps) != len(prefix) + 1 or steps[:-1] != prefix:
-                continue
-            field = steps[-1]
-            value = record.get(field)
-            if isinstance(value, list):
-                result[field] = [lookup(ref, target, steps) for ref in value]
-            elif isinstance(value, str) and value != NULL_REF:
-                result[field] = lookup(value, target, steps)
-        return result
-
-    def lookup(ref: str, target: str, steps: t.Tuple[str, ...]) -> t.Any:
-        found = objects.get(target, {}).get(ref)
-        if found is None:
-            return ref
-        return embed(dict(found, ref=ref), steps)
-
-    return [embed(dict(record, ref=ref), ()) for ref, record in sorted(records.items(), key=lambda item: item[1].get("uuid", ""))]
-
-
-def read(client: XapiClient, params: t.Mapping[str, t.Any]) -> t.List[Record]:
-    cls = api_class_name(params["class_name"])
+def read(client: XapiClient, cls: str, params: t.Mapping[str, t.Any]) -> t.List[Record]:
     plan = resolve_plan(cls, params["resolve"])
-    records = get_all_records_where(client, cls, selection_expression(params))
+    filters = params["filters"]
+    records = get_all_records_where(client, cls, server_expression(params))
+    records = dict((ref, without_secrets(cls, record)) for ref, record in records.items() if matches(record, filters))
     objects = snapshot(client, sorted(set(plan.values()))) if plan and records else {}
+    objects = dict((target, dict((ref, without_secrets(target, record)) for ref, record in found.items()))
+                   for target, found in objects.items())
     return resolve_records(records, plan, objects)
 
 
@@ -213,10 +167,11 @@ def main() -> None:
         module.fail("class_name: {0!r} is not an XAPI class; use one of {1}.".format(module.params["class_name"], ", ".join(sorted(CLASSES))))
     try:
         resolve_plan(cls, module.params["resolve"])
-    except ResolvePlanError as err:
+        check_filters(cls, module.params["filters"])
+    except InfoError as err:
         module.fail(str(err))
     with module.client() as client:
-        records = read(client, module.params)
+        records = read(client, cls, module.params)
     module.exit(changed=False, records=records, count=len(records))
 
 

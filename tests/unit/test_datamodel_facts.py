@@ -10,7 +10,7 @@ import pathlib
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils import _datamodel
+from ansible_collections.xen.xapi.plugins.module_utils import _datamodel, _datamodel_fields
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 REFERENCE_DIR = pathlib.Path(os.environ.get("XAPI_REFERENCE_DIR", REPO_ROOT.parent / "shared" / "xapi"))
@@ -56,7 +56,17 @@ def test_facts_shape() -> None:
 
 @pytest.mark.skipif(not DATAMODEL.is_file(), reason="XAPI datamodel JSON not available")
 def test_committed_facts_are_up_to_date(tmp_path: pathlib.Path) -> None:
-    output = tmp_path / "_datamodel.py"
-    assert _generator().main(["--datamodel", str(DATAMODEL), "--output", str(output)]) == 0
-    committed = REPO_ROOT / "plugins" / "module_utils" / "_datamodel.py"
-    assert output.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8")
+    output, fields = tmp_path / "_datamodel.py", tmp_path / "_datamodel_fields.py"
+    assert _generator().main(["--datamodel", str(DATAMODEL), "--output", str(output), "--fields-output", str(fields)]) == 0
+    for generated in (output, fields):
+        committed = REPO_ROOT / "plugins" / "module_utils" / generated.name
+        assert generated.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8")
+
+
+def test_fields_and_their_kinds() -> None:
+    assert _datamodel_fields.FIELDS["VM"]["power_state"] == "enum"
+    assert _datamodel_fields.FIELDS["VM"]["memory_static_max"] == "int"
+    assert _datamodel_fields.FIELDS["VM"]["VBDs"] == "set"
+    assert _datamodel_fields.FIELDS["PBD"]["device_config"] == "map"
+    assert _datamodel_fields.FIELDS["VDI"]["SR"] == "ref"
+    assert set(_datamodel_fields.FIELDS) == set(_datamodel.CLASSES)

@@ -83,3 +83,10 @@ def test_redact_hides_every_secret() -> None:
 def test_redact_ignores_empty_secrets_and_prefers_longest() -> None:
     assert redact("abc", [None, ""]) == "abc"
     assert redact("pass=hunter22", ["hunter2", "hunter22"]) == "pass=********"
+
+
+def test_short_secrets_are_hidden_only_where_they_stand_alone() -> None:
+    text = "SR_BACKEND_FAILURE_102: storage repository refused password a (or 1)"
+    assert redact(text, ["a", "1"]) == "SR_BACKEND_FAILURE_102: storage repository refused password ******** (or ********)"
+    # Long secrets are hidden wherever they occur, even inside longer words.
+    assert redact("user:longsecret@host xlongsecretx", ["longsecret"]) == "user:********@host x********x"

@@ -4,11 +4,14 @@
 
 from __future__ import annotations
 
-import types
+import json
 import typing as t
 
 import pytest
 
+from ansible.module_utils import testing
+
+from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.device_config import (
     SECRET_MARKER,
     is_secret_key,
@@ -79,18 +82,26 @@ def test_new_config_copies_a_sibling_unless_purge() -> None:
     assert new_config(None, None, False) is None
 
 
-def fake_module(params: t.Dict[str, t.Any], no_log_values: t.Set[str]) -> t.Any:
-    return types.SimpleNamespace(params=params, module=types.SimpleNamespace(no_log_values=no_log_values))
+def outcome(capsys: pytest.CaptureFixture, config: t.Dict[str, t.Any], message: str) -> t.Dict[str, t.Any]:
+    """What a module with this device_config prints when it fails with `message` (as a real run does)."""
+    args = {"hostname": "xs01", "password": "root-pw", "device_config": config}
+    with testing.patch_module_args(args), pytest.raises(SystemExit):
+        module = XapiModule(argument_spec={"device_config": {"type": "dict", "no_log": True}})
+        protect_secrets(module)
+        module.fail(message, echo=message)
+    return json.loads(capsys.readouterr().out)
 
 
-def test_protect_secrets_releases_ordinary_values_only() -> None:
-    config = {"server": "192.0.2.10", "cifspassword": "s3cret", "username": "admin"}
-    module = fake_module({"device_config": config, "password": "root-pw"}, {"192.0.2.10", "s3cret", "admin", "root-pw"})
-    protect_secrets(module)
-    assert module.module.no_log_values == {"s3cret", "root-pw"}
+def test_secrets_are_hidden_and_ordinary_values_and_words_are_not(capsys: pytest.CaptureFixture) -> None:
+    config = {"server": "192.0.2.10", "cifspassword": "a", "username": "admin", "chappassword": "s3cretpw"}
+    result = outcome(capsys, config, "SR_BACKEND_FAILURE_102: storage repository at 192.0.2.10 refused admin / a / s3cretpw")
+    # Ordinary values and words that merely contain a short secret stay readable; the secrets do not.
+    assert result["msg"] == "SR_BACKEND_FAILURE_102: storage repository at 192.0.2.10 refused admin / ******** / ********"
+    assert result["invocation"]["module_args"]["device_config"] == {"server": "192.0.2.10", "cifspassword": "********",
+                                                                    "username": "admin", "chappassword": "********"}
+    assert "s3cretpw" not in json.dumps(result)
 
 
-def test_a_value_that_is_also_a_secret_stays_hidden() -> None:
-    module = fake_module({"device_config": {"username": "same", "password": "same"}, "password": None}, {"same"})
-    protect_secrets(module)
-    assert module.module.no_log_values == {"same"}
+def test_the_connection_password_stays_hidden_by_ansible(capsys: pytest.CaptureFixture) -> None:
+    result = outcome(capsys, {"server": "root-pw"}, "server root-pw")
+    assert "root-pw" not in json.dumps(result)

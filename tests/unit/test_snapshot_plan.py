@@ -110,6 +110,14 @@ def test_retain_zero_deletes_every_snapshot_with_the_prefix() -> None:
     assert retention_victims(ordered("nightly-2", "other", "nightly-1"), "nightly-", 0) == ["ref-nightly-1", "ref-nightly-2"]
 
 
+@pytest.mark.parametrize("prefix", ["", "  ", None])
+def test_retention_never_acts_on_an_empty_prefix(prefix: t.Optional[str]) -> None:
+    with pytest.raises(ResourceError, match="name_prefix: retention deletes the snapshots whose names start with name_prefix"):
+        retention_victims(ordered("nightly-1", "other"), prefix, 0)  # type: ignore[arg-type]
+    with pytest.raises(ResourceError, match="would select every snapshot of the VM"):
+        check_options(params(retain=0, name_prefix=prefix))
+
+
 def test_a_negative_retain_is_refused() -> None:
     with pytest.raises(ResourceError, match="retain: give the number of snapshots to keep"):
         retention_victims(ordered("nightly-1"), "nightly-", -1)

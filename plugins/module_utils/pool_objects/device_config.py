@@ -4,8 +4,8 @@
 
 Passwords (NFS/SMB/CIFS credentials, iSCSI CHAP secrets) travel in the same map as ordinary
 settings such as the server name. The option is declared ``no_log`` so that Ansible never logs
-it as a whole; ``protect_secrets`` then releases its ordinary values, so only the secrets stay
-hidden in results, and ``masked`` hides secrets in everything the modules return.
+it as a whole; ``protect_secrets`` then hands the hiding of its secrets to the module, so ordinary
+values stay readable, and ``masked`` hides secrets in everything the modules return.
 """
 
 from __future__ import annotations
@@ -50,17 +50,17 @@ def _text(value: t.Any) -> str:
 
 
 def protect_secrets(module: XapiModule, option: str = "device_config") -> None:
-    """Keep only the secret values of a ``no_log`` map option hidden from results.
+    """Hide the secret values of a ``no_log`` map option, and only them.
 
-    Declaring the map ``no_log`` makes Ansible hide every value of it wherever it appears (and
-    keeps the map out of the invocation log); the values of ordinary keys such as the server
-    name are released again, unless they are also the value of a secret.
+    Declaring the map ``no_log`` keeps it out of Ansible's logs, but then Ansible hides every value
+    of it as a substring of any output: ordinary values such as the server name vanish, and short
+    secrets garble messages. The module hides the secrets itself instead (see XapiModule.hide_secrets_of).
     """
-    config = module.params.get(option) or {}
-    secrets = set(_text(value) for key, value in config.items() if is_secret_key(str(key)))
-    secrets.update(_text(value) for value in (module.params.get("password"),) if value)
-    ordinary = set(_text(value) for key, value in config.items() if not is_secret_key(str(key)))
-    module.module.no_log_values.difference_update(ordinary - secrets)
+    config = module.params.get(option)
+    if config is None:
+        return
+    secrets = [_text(value) for key, value in config.items() if is_secret_key(str(key))]
+    module.hide_secrets_of(option, secrets, masked(config))
 
 
 def without_reserved(config: t.Mapping[str, str]) -> StrMap:

@@ -83,6 +83,28 @@ def resolve_vdi(vdis: Records, key: str, sr_ref: t.Optional[str], option: str, s
     return found
 
 
+def iso_libraries(srs: Records) -> t.Set[str]:
+    """The SRs that hold CD images: ISO libraries (content type iso) and hosts' physical drives (udev)."""
+    return set(ref for ref, sr in srs.items() if sr.get("content_type") == "iso" or sr.get("type") in ("iso", "udev"))
+
+
+def resolve_iso(vdis: Records, srs: Records, key: str, option: str, sr_ref: t.Optional[str] = None) -> t.Tuple[str, Record]:
+    """Exactly one ISO image for ``key`` (in ``sr_ref`` when given): a disk in an ISO library, never a VM's virtual disk."""
+    libraries = iso_libraries(srs)
+    candidates = vdi_candidates(vdis, key, sr_ref)
+    images = [(ref, record) for ref, record in candidates if record.get("SR") in libraries]
+    found = one_or_none(images, "{0}: ISO image".format(option), key)
+    if found is not None:
+        return found
+    if candidates:
+        ref, record = candidates[0]
+        sr_name = srs.get(record.get("SR", ""), {}).get("name_label", record.get("SR"))
+        raise ResourceError("{0}: {1!r} ({2}) is a virtual disk in storage repository {3!r}, not an ISO image; a CD drive takes "
+                            "images from an ISO library.".format(option, record.get("name_label"), record.get("uuid"), sr_name))
+    known = sorted(set(record.get("name_label", "") for record in vdis.values() if record.get("SR") in libraries))
+    raise ResourceError("{0}: no ISO image has the name or uuid {1!r}. Known images: {2}.".format(option, key, ", ".join(known) or "none"))
+
+
 # --- virtual machines -------------------------------------------------------------------------
 
 def find_vms(client: XapiClient, key: str) -> Records:

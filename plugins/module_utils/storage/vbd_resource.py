@@ -22,6 +22,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import (
     find_vms,
     is_live,
     pick_vm,
+    resolve_iso,
     resolve_sr,
     resolve_vdi,
     vdi_candidates,
@@ -59,7 +60,8 @@ class VbdResource(Resource):
 
     def _read_around(self, classes: t.Sequence[str], objects: t.Mapping[str, t.Iterable[str]], vm_ref: t.Optional[str] = None) -> None:
         """One call for the drives and disks (and the VM when only its reference is known)."""
-        extra = ("SR",) if self.params["sr"] is not None else ()
+        # SRs tell ISO libraries apart, for CD media; they come in the same call.
+        extra = ("SR",) if self.params["sr"] is not None or self.params["type"] == "CD" else ()
         world = snapshot(self.client, tuple(classes) + extra, objects)
         self._vbds, self._vdis = world["VBD"], world["VDI"]
         self._srs = world.get("SR", {})
@@ -97,7 +99,10 @@ class VbdResource(Resource):
             sr_ref = resolve_sr(self._srs, self.params["sr"])[0] if self.params["sr"] is not None else None
             if self.wanted_state() == "absent" and not vdi_candidates(self._vdis, key, sr_ref):
                 return None
-            vdi_ref, vdi = resolve_vdi(self._vdis, key, sr_ref, "vdi")
+            if self.params["type"] == "CD":
+                vdi_ref, vdi = resolve_iso(self._vdis, self._srs, key, "vdi", sr_ref)
+            else:
+                vdi_ref, vdi = resolve_vdi(self._vdis, key, sr_ref, "vdi")
             vdi_name, read_only = vdi["name_label"], bool(vdi["read_only"])
         return Wanted(vdi_ref=vdi_ref, vdi_name=vdi_name, vdi_read_only=read_only, userdevice=self.params["userdevice"],
                       mode=self.params["mode"], type=self.params["type"], bootable=self.params["bootable"],

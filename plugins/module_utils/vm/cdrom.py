@@ -13,7 +13,7 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
 from ansible_collections.xen.xapi.plugins.module_utils.vm.disks import holds, new_vbd_record
-from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_vdi
+from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_iso
 from ansible_collections.xen.xapi.plugins.module_utils.vm.slots import new_cd_slot
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import RUNNING
 
@@ -33,8 +33,7 @@ def plan(ctx: PlanContext) -> t.List[VmChange]:
         return [change("cdrom", current_name, "", _eject(ctx, drive_ref))]
     if holds(current, wanted):
         return []
-    libraries = set(ref for ref, sr in ctx.pool.srs.items() if sr.get("content_type") == "iso")
-    iso_ref, iso = find_vdi(ctx.client, "cdrom.iso", wanted, what="ISO image", preferred_srs=libraries)
+    iso_ref, iso = find_iso(ctx.client, ctx.pool.srs, "cdrom.iso", wanted)
     if drive_ref is not None:
         return [change("cdrom", current_name, iso.get("name_label"), _insert(ctx, drive_ref, iso_ref, ejecting=current is not None))]
     slot = new_cd_slot(ctx.view, ctx.params) or "autodetect"

@@ -36,6 +36,7 @@ def _vcpus(ctx: PlanContext) -> t.List[VmChange]:
     wanted_max = ctx.params.get("vcpus_max") or max(current_max, wanted)
     if wanted > wanted_max:
         raise ResourceError("vcpus_max ({0}) is below the VM's {1} vCPUs; lower vcpus as well.".format(wanted_max, wanted))
+    _check_pcpus(ctx, wanted_max)
     max_change = []
     if wanted_max != current_max:
         max_change = [change("vcpus_max", current_max, wanted_max, lambda: ctx.call("VM.set_VCPUs_max", ctx.vm_ref, wanted_max), offline=True)]
@@ -52,6 +53,17 @@ def _vcpus(ctx: PlanContext) -> t.List[VmChange]:
         count_change = [change("vcpus", current, wanted, set_count, offline=not live)]
     # XAPI keeps VCPUs_at_startup <= VCPUs_max at every step: raise the maximum first, lower it last.
     return max_change + count_change if wanted_max >= current else count_change + max_change
+
+
+def _check_pcpus(ctx: PlanContext, vcpus_max: int) -> None:
+    """xapi refuses to start a VM with more vCPUs than its host has CPUs (HOST_NOT_ENOUGH_PCPUS), unless the
+    platform flag vcpu-unrestricted says otherwise: such a VM could not run anywhere in this pool."""
+    counts = [int(cpu_count) for cpu_count in (str((host.get("cpu_info") or {}).get("cpu_count", "")) for host in ctx.pool.hosts.values())
+              if cpu_count.isdigit()]
+    unrestricted = str((ctx.record.get("platform") or {}).get("vcpu-unrestricted", "")).lower() in ("true", "1")
+    if counts and vcpus_max > max(counts) and not unrestricted and vcpus_max != int(ctx.record.get("VCPUs_max", 1)):
+        raise ResourceError("vcpus_max: {0} vCPUs is more than any host of the pool has CPUs (at most {1}); the VM could not start "
+                            "(HOST_NOT_ENOUGH_PCPUS). Give at most {1}.".format(vcpus_max, max(counts)), error_code="HOST_NOT_ENOUGH_PCPUS")
 
 
 def _cores_per_socket(ctx: PlanContext) -> t.List[VmChange]:

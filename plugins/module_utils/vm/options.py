@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import typing as t
 
+from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._units import parse_size
 
@@ -26,6 +27,8 @@ _BOOT_ORDER = re.compile(r"^[cdn]{1,3}$")
 # XAPI device slots: 0-254 for disks and CD drives, 0-6 for network interfaces.
 MAX_USERDEVICE = 254
 MAX_VIF_DEVICE = 6
+# Xen's limit of vCPUs for an HVM guest (HVM_MAX_VCPUS); the pool's hosts may allow fewer (see hardware).
+MAX_VCPUS = 128
 
 
 def size_option(value: t.Any, option: str) -> t.Optional[int]:
@@ -38,19 +41,20 @@ def size_option(value: t.Any, option: str) -> t.Optional[int]:
         raise ResourceError("{0}: {1} A plain number is read as MiB.".format(option, err))
     if size <= 0:
         raise ResourceError("{0}: the size must be positive, not {1!r}.".format(option, value))
-    return size
+    return validate.size(size, option)
 
 
 def check_top_level(params: Params) -> None:
     """Option combinations that cannot work, whatever the VM looks like."""
-    if not params.get("name") and not params.get("uuid"):
-        raise ResourceError("Give the VM's name or uuid.")
+    if params.get("name") is None and not params.get("uuid"):
+        raise ResourceError("name: give the VM's name or uuid.")
+    if params.get("name") is not None:
+        validate.name(params["name"], "name")
+    validate.text(params.get("description"), "description")
     if params.get("template") and params.get("source"):
         raise ResourceError("template and source are exclusive: a VM is made either from a template or from a VM or snapshot.")
     for option in ("vcpus", "vcpus_max", "cores_per_socket"):
-        value = params.get(option)
-        if value is not None and value < 1:
-            raise ResourceError("{0}: must be at least 1, not {1}.".format(option, value))
+        validate.count(params.get(option), option, maximum=MAX_VCPUS, why="the most vCPUs Xen gives an HVM guest")
     cores, vcpus_max = params.get("cores_per_socket"), params.get("vcpus_max")
     if cores and vcpus_max and vcpus_max % cores:
         raise ResourceError("cores_per_socket: vcpus_max ({0}) must be a multiple of it ({1}).".format(vcpus_max, cores))
@@ -89,12 +93,7 @@ def memory_target(params: Params) -> MemoryTarget:
 
 
 def userdevice_option(value: t.Any, option: str, highest: int) -> t.Optional[str]:
-    if value is None:
-        return None
-    text = str(value)
-    if not text.isdigit() or int(text) > highest:
-        raise ResourceError("{0}: {1!r} is not a device number; use 0 to {2}.".format(option, value, highest))
-    return str(int(text))
+    return validate.position(value, option, highest)
 
 
 class DiskSpec(t.NamedTuple):
@@ -118,6 +117,8 @@ def disk_specs(params: Params) -> t.Optional[t.List[DiskSpec]]:
     specs = []
     for index, item in enumerate(params["disks"]):
         label = "disks[{0}]".format(index)
+        if item.get("name") is not None:
+            validate.name(item["name"], label + ".name")
         spec = DiskSpec(index=index, name=item.get("name"), size=size_option(item.get("size"), label + ".size"), sr=item.get("sr"),
                         userdevice=userdevice_option(item.get("userdevice"), label + ".userdevice", MAX_USERDEVICE),
                         bootable=item.get("bootable"), mode=item.get("mode"), vdi=item.get("vdi"))
@@ -148,9 +149,7 @@ def network_specs(params: Params) -> t.Optional[t.List[NetworkSpec]]:
         mac = item.get("mac")
         if mac and not _MAC.match(mac):
             raise ResourceError("{0}.mac: {1!r} is not a MAC address; write it as aa:bb:cc:dd:ee:ff.".format(label, mac))
-        mtu = item.get("mtu")
-        if mtu is not None and not 68 <= mtu <= 65535:
-            raise ResourceError("{0}.mtu: {1} is not a valid MTU (68 to 65535).".format(label, mtu))
+        mtu = validate.mtu(item.get("mtu"), label + ".mtu")
         device = userdevice_option(item.get("device"), label + ".device", MAX_VIF_DEVICE)
         specs.append(NetworkSpec(index=index, network=item["network"], mac=mac.lower() if mac else None,
                                  device=device if device is not None else str(index), mtu=mtu))

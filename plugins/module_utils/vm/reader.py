@@ -15,6 +15,7 @@ import typing as t
 from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, normalize_record
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError, one_or_none
 from ansible_collections.xen.xapi.plugins.module_utils._query import field_equals, get_all_records_where, snapshot, where_all, where_any
+from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import resolve_iso
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PoolObjects, Record, Records, VmView
 
 # The pool-wide classes read with every VM: few objects each, and names users refer to.
@@ -87,14 +88,15 @@ def find_source(client: XapiClient, option: str, key: str, kind: str) -> t.Tuple
     return found
 
 
-def find_vdi(client: XapiClient, option: str, key: str, what: str = "virtual disk",
-             preferred_srs: t.Collection[str] = ()) -> t.Tuple[str, Record]:
-    """A disk or ISO image by uuid or name; when several match, those on preferred_srs (ISO libraries) win."""
+def find_vdi(client: XapiClient, option: str, key: str) -> t.Tuple[str, Record]:
+    """A virtual disk by uuid or name (snapshots' disks aside)."""
     records = get_all_records_where(client, "VDI", _key_clause(key))
-    if len(records) > 1 and preferred_srs:
-        preferred = dict((ref, rec) for ref, rec in records.items() if rec.get("SR") in preferred_srs)
-        records = preferred or records
-    found = one_or_none(sorted(records.items()), option, key)
+    found = one_or_none(sorted((ref, rec) for ref, rec in records.items() if not rec.get("is_a_snapshot")), option, key)
     if found is None:
-        raise ResourceError("{0}: no {1} is named {2!r} or has that uuid.".format(option, what, key))
+        raise ResourceError("{0}: no virtual disk is named {1!r} or has that uuid.".format(option, key))
     return found
+
+
+def find_iso(client: XapiClient, srs: Records, option: str, key: str) -> t.Tuple[str, Record]:
+    """An ISO image by uuid or name: only disks of ISO libraries match, never a VM's virtual disk."""
+    return resolve_iso(get_all_records_where(client, "VDI", _key_clause(key)), srs, key, option)
