@@ -16,8 +16,9 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
 from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError, XapiConnectionError
+from ansible_collections.xen.xapi.plugins.module_utils._errors import ResourceError, XapiBaseError, XapiConnectionError
 from ansible_collections.xen.xapi.plugins.module_utils._journal import CREATED, Journal, describe
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
 from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, snapshot
@@ -25,20 +26,14 @@ from ansible_collections.xen.xapi.plugins.module_utils._tasks import DEFAULT_TAS
 
 Record = t.Dict[str, t.Any]
 Found = t.Optional[t.Tuple[str, Record]]
+# ResourceError lives with the other errors; the resources import it from here, with the rest of the engine.
+__all__ = ["BatchedResource", "Change", "Found", "Record", "Resource", "ResourceError", "field_change", "merge_map", "one_or_none",
+           "reconcile"]
 
 # Rounds of one run after dropped connections: a few in a row that get nothing done end the run, and
 # so does a larger total, however slowly it progresses.
 MAX_ROUNDS_WITHOUT_PROGRESS = 4
 MAX_ROUNDS = 12
-
-
-class ResourceError(Exception):
-    """Bad input or an impossible request, reported with `fail_json(msg=..., **details)`."""
-
-    def __init__(self, msg: str, **details: t.Any) -> None:
-        super().__init__(msg)
-        self.msg = msg
-        self.details = details
 
 
 @dataclasses.dataclass
@@ -83,6 +78,10 @@ class Resource:
     def present(self, ref: t.Optional[str]) -> Record:
         """The object as returned to the user (re-read after changes); {} when absent."""
         raise NotImplementedError
+
+    @classmethod
+    def check_params(cls, params: t.Mapping[str, t.Any]) -> None:
+        """Refuse bad input before connecting (ResourceError naming the option); the common options are checked too."""
 
     def wanted_state(self) -> str:
         return self.params.get("state") or "present"
@@ -134,6 +133,11 @@ def reconcile(module: XapiModule, resource_class: t.Type[Resource],
     ``report(resource)``, when given, adds keys to the result once the run is over (after the writes,
     or before any in check mode), e.g. the object's siblings.
     """
+    try:
+        validate.common_options(module.params)
+        resource_class.check_params(module.params)
+    except ResourceError as err:
+        module.fail(err.msg, **err.details)
     with module.client() as client:
         resource = resource_class(module, client)
         try:

@@ -102,6 +102,15 @@ def redact(text: str, secrets: t.Iterable[t.Optional[str]]) -> str:
     return text
 
 
+class ResourceError(Exception):
+    """Bad input or an impossible request, reported with `fail_json(msg=..., **details)`; the message names the option."""
+
+    def __init__(self, msg: str, **details: t.Any) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.details = details
+
+
 class XapiBaseError(Exception):
     """Common base of everything the connection layer raises."""
 

@@ -17,7 +17,7 @@ import time
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, normalize_record
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._errors import ResourceError
 
 Record = t.Dict[str, t.Any]
 NULL_REF = "OpaqueRef:NULL"

@@ -10,7 +10,7 @@ The rule, case-insensitive:
 - KB, MB, GB, TB, PB are decimal (powers of 1000), as disk vendors use them.
 
 A number without a unit is in the caller's default unit. Fractions are allowed
-("1.5GiB") and rounded to the nearest byte.
+("1.5GiB") and rounded to the nearest byte; a fraction of a byte ("0.5B") is refused.
 """
 
 from __future__ import annotations
@@ -71,6 +71,8 @@ def parse_size(value: t.Union[int, float, str], default_unit: str = "B") -> int:
         raise ValueError("Size {0!r} must be a number or a string such as '4GiB'.".format(value))
     if number < 0:
         raise ValueError("Size {0!r} is negative.".format(value))
+    if multiplier == 1 and number != number.to_integral_value():
+        raise ValueError("Size {0!r} is not a whole number of bytes.".format(value))
     return int((number * multiplier).to_integral_value(rounding=decimal.ROUND_HALF_UP))
 
 

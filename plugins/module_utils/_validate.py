@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._errors import ResourceError
 
 INT64_MAX = 2 ** 63 - 1
 # Control characters: none belongs in a name; those XML 1.0 cannot carry do not belong in any text.
@@ -115,3 +115,16 @@ def position(value: t.Any, option: str, highest: int, allow_autodetect: bool = F
         allowed = "0 to {0}".format(highest) + (", or autodetect for the first free one" if allow_autodetect else "")
         raise ResourceError("{0}: {1!r} is not a device position; give a whole number from {2}.".format(option, value, allowed))
     return str(int(text_value))
+
+
+def common_options(params: t.Mapping[str, t.Any]) -> None:
+    """The options many modules share: timeouts, and the name and description of what they manage."""
+    for option in ("task_timeout", "shutdown_timeout", "wait_for_ip_timeout"):
+        if params.get(option) is not None and params[option] <= 0:
+            raise ResourceError("{0}: must be a positive number of seconds, not {1}.".format(option, params[option]))
+    if (params.get("guest_tools_timeout") or 0) < 0:
+        raise ResourceError("guest_tools_timeout: must be 0 (do not wait) or a positive number of seconds, not {0}."
+                            .format(params["guest_tools_timeout"]))
+    if params.get("name") is not None:
+        name(params["name"], "name")
+    text(params.get("description"), "description")

@@ -277,8 +277,6 @@ def main() -> None:
         required_one_of=[["uuid", "name"]],
         supports_check_mode=True,
     )
-    if module.params["task_timeout"] <= 0:
-        module.fail("task_timeout must be a positive number of seconds, not {0}.".format(module.params["task_timeout"]))
     reconcile(module, NetworkResource)
 
 

@@ -225,8 +225,6 @@ def main() -> None:
         supports_check_mode=True,
     )
     protect_secrets(module)
-    if module.params["task_timeout"] <= 0:
-        module.fail("task_timeout must be a positive number of seconds, not {0}.".format(module.params["task_timeout"]))
     reconcile(module, PbdResource)
 
 

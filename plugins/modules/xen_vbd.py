@@ -278,11 +278,6 @@ def main() -> None:
         required_one_of=[["uuid", "vm"]],
         supports_check_mode=True,
     )
-    if module.params["task_timeout"] <= 0:
-        module.fail("task_timeout must be a positive number of seconds, not {0}.".format(module.params["task_timeout"]))
-    if module.params["guest_tools_timeout"] < 0:
-        module.fail("guest_tools_timeout must be 0 (do not wait) or a positive number of seconds, not {0}."
-                    .format(module.params["guest_tools_timeout"]))
     reconcile(module, VbdResource)
 
 

@@ -12,6 +12,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceEr
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.network_plan import (
     VlanSpec,
     check_create,
+    check_params,
     check_unchangeable,
     create_record,
     metadata_setters,
@@ -145,9 +146,11 @@ def test_create_record_defaults() -> None:
     assert create_record(params(name="x", mtu=9000, bridge="xapi9", managed=False))["MTU"] == 9000
 
 
-def test_create_checks_mtu_and_managed_vlans() -> None:
+def test_create_checks_mtu_bridge_and_managed_vlans() -> None:
     with pytest.raises(ResourceError, match="mtu: 0"):
-        check_create(params(name="x", mtu=0))
+        check_params(params(name="x", mtu=0))
+    with pytest.raises(ResourceError, match="bridge: the bridge name 'br with space'"):
+        check_params(params(name="x", bridge="br with space"))
     with pytest.raises(ResourceError, match="managed"):
         check_create(params(name="x", managed=False, vlan={"tag": 1, "device": "eth1"}))
 

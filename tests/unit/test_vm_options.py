@@ -41,7 +41,6 @@ def test_bad_sizes_name_the_option(value: object, message: str) -> None:
     ({"name": "a", "vcpus": 4, "vcpus_max": 2}, r"vcpus \(4\) cannot exceed vcpus_max \(2\)"),
     ({"name": "a", "boot_order": "cdx"}, "boot_order: 'cdx'"),
     ({"name": "a", "is_a_template": True, "state": "running"}, "a template cannot run"),
-    ({"name": "a", "shutdown_timeout": 0}, "shutdown_timeout"),
 ])
 def test_impossible_combinations(params: dict, message: str) -> None:
     with pytest.raises(ResourceError, match=message):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._query import Records
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.hosts import by_name, host_name
@@ -133,13 +134,13 @@ def create_record(params: t.Mapping[str, t.Any]) -> Record:
     }
 
 
-def check_mtu(params: t.Mapping[str, t.Any]) -> None:
-    if params.get("mtu") is not None and params["mtu"] <= 0:
-        raise ResourceError("mtu: {0} is not a packet size; use a positive number of bytes, such as 1500 or 9000.".format(params["mtu"]))
+def check_params(params: t.Mapping[str, t.Any]) -> None:
+    """What can be told wrong before connecting: the MTU and the bridge name."""
+    validate.mtu(params.get("mtu"), "mtu")
+    validate.bridge(params.get("bridge"), "bridge")
 
 
 def check_create(params: t.Mapping[str, t.Any]) -> None:
-    check_mtu(params)
     if params.get("vlan") is not None and params.get("managed") is False:
         raise ResourceError("managed: XAPI only puts VLANs on networks it manages; leave managed unset (true) for a VLAN network.")
 
@@ -157,7 +158,6 @@ def check_unchangeable(record: Record, params: t.Mapping[str, t.Any]) -> None:
 
 def metadata_setters(record: Record, params: t.Mapping[str, t.Any]) -> t.List[Setter]:
     """The in-place changes of name, description, MTU, other_config and tags the options ask for."""
-    check_mtu(params)
     purge = bool(params.get("purge"))
     return (
         setter_if_changed("name", record["name_label"], params.get("name"), "network.set_name_label")

@@ -17,6 +17,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.network_plan
     VlanSpec,
     VlanStep,
     check_create,
+    check_params,
     check_unchangeable,
     create_record,
     current_vlan,
@@ -54,6 +55,10 @@ class NetworkResource(BatchedResource):
         return network_pifs(record, self.world()["PIF"])
 
     # -- identity ---------------------------------------------------------------------------
+    @classmethod
+    def check_params(cls, params: t.Mapping[str, t.Any]) -> None:
+        check_params(params)
+
     def locate(self) -> Found:
         networks = self.world()["network"]
         if self.params["uuid"] is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError, XapiError, XapiTimeoutError
 from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import HOTPLUG_DISK, ensure_tools
@@ -30,6 +31,10 @@ from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import (
 from ansible_collections.xen.xapi.plugins.module_utils.storage.vbd_plan import DrivePlan, Wanted, create_record, find_drive, plan_drive, vbd_view
 
 
+# Device positions of disk and CD drives (userdevice), as XAPI allows them.
+MAX_USERDEVICE = 254
+
+
 class VbdResource(Resource):
     result_key = "vbd"
 
@@ -44,6 +49,10 @@ class VbdResource(Resource):
         # A recreated drive has a new reference; the view follows it.
         self._replaced: t.Dict[str, str] = {}
         self._wanted: t.Optional[Wanted] = None
+
+    @classmethod
+    def check_params(cls, params: t.Mapping[str, t.Any]) -> None:
+        validate.position(params.get("userdevice"), "userdevice", MAX_USERDEVICE, allow_autodetect=True)
 
     # -- reads ------------------------------------------------------------------------------
     def _read_by_vm(self) -> None:

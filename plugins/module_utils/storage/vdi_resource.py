@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
 from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError, one_or_none
 from ansible_collections.xen.xapi.plugins.module_utils._query import find_by_name, find_by_uuid, snapshot
 from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import setter_changes
@@ -77,6 +78,10 @@ class VdiResource(BatchedResource):
         if self._source is None:
             self._source = resolve_vdi(self.world()["VDI"], self.params["source"], None, "source", sr_hint="uuid")
         return self._source
+
+    @classmethod
+    def check_params(cls, params: t.Mapping[str, t.Any]) -> None:
+        validate.size(parse_size_option(params.get("size")), "size")
 
     def locate(self) -> Found:
         vdis = self.world()["VDI"]

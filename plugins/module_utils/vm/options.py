@@ -48,9 +48,6 @@ def check_top_level(params: Params) -> None:
     """Option combinations that cannot work, whatever the VM looks like."""
     if params.get("name") is None and not params.get("uuid"):
         raise ResourceError("name: give the VM's name or uuid.")
-    if params.get("name") is not None:
-        validate.name(params["name"], "name")
-    validate.text(params.get("description"), "description")
     if params.get("template") and params.get("source"):
         raise ResourceError("template and source are exclusive: a VM is made either from a template or from a VM or snapshot.")
     for option in ("vcpus", "vcpus_max", "cores_per_socket"):
@@ -66,12 +63,6 @@ def check_top_level(params: Params) -> None:
                             .format(params["boot_order"]))
     if params.get("is_a_template") and params.get("state") in ("running", "suspended", "paused", "restarted"):
         raise ResourceError("state {0} is impossible with is_a_template: true; a template cannot run.".format(params["state"]))
-    for option in ("shutdown_timeout", "wait_for_ip_timeout", "task_timeout"):
-        if params.get(option) is not None and params[option] <= 0:
-            raise ResourceError("{0}: must be a positive number of seconds, not {1}.".format(option, params[option]))
-    if (params.get("guest_tools_timeout") or 0) < 0:
-        raise ResourceError("guest_tools_timeout: must be 0 (do not wait) or a positive number of seconds, not {0}."
-                            .format(params["guest_tools_timeout"]))
 
 
 class MemoryTarget(t.NamedTuple):

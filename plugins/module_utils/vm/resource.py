@@ -58,8 +58,11 @@ class VmResource(Resource):
         self.timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
 
     # -- hooks of the reconcile path -------------------------------------------------------------
+    @classmethod
+    def check_params(cls, params: t.Mapping[str, t.Any]) -> None:
+        check_top_level(params)
+
     def locate(self) -> Found:
-        check_top_level(self.params)
         found = self._made_by_this_run() or find_vm(self.client, self.params.get("name"), self.params.get("uuid"),
                                                     bool(self.params.get("is_a_template")))
         if found is not None:
