@@ -28,7 +28,7 @@ Record = t.Dict[str, t.Any]
 Found = t.Optional[t.Tuple[str, Record]]
 # ResourceError lives with the other errors; the resources import it from here, with the rest of the engine.
 __all__ = ["BatchedResource", "Change", "Found", "Record", "Resource", "ResourceError", "field_change", "merge_map", "one_or_none",
-           "reconcile"]
+           "reconcile", "string_map", "xapi_text"]
 
 # Rounds of one run after dropped connections: a few in a row that get nothing done end the run, and
 # so does a larger total, however slowly it progresses.
@@ -88,6 +88,9 @@ class Resource:
 
     def new_round(self) -> None:
         """A connection dropped: forget what was read, the next round reads the pool again."""
+
+    def settle_changes(self, done: t.List[Record], after: Record) -> None:
+        """Replace predicted values in the reported changes by what the run produced (e.g. uuids XAPI chose)."""
 
 
 class BatchedResource(Resource):
@@ -232,6 +235,7 @@ def _round(module: XapiModule, resource: Resource) -> Record:
     for change in plan.changes:
         journal.run(change)
     after = {} if plan.state == "absent" else resource.present(ref)
+    resource.settle_changes(journal.done, after)
     result = {"changed": journal.wrote, "changes": list(journal.done), resource.result_key: after}
     if module.diff_mode:
         result["diff"] = {"before": journal.before, "after": after}
@@ -263,6 +267,20 @@ def one_or_none(matches: t.List[t.Tuple[str, Record]], what: str, key: str) -> F
     return matches[0]
 
 
+def xapi_text(value: t.Any) -> str:
+    """A value as XAPI writes it in a (string -> string) map: booleans true/false, numbers as plain text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def string_map(wanted: t.Optional[t.Mapping[t.Any, t.Any]]) -> t.Optional[t.Dict[str, str]]:
+    """A map option as XAPI stores it (YAML's true becomes "true", not "True"); None stays None."""
+    if wanted is None:
+        return None
+    return dict((str(key), xapi_text(value)) for key, value in wanted.items())
+
+
 def merge_map(current: t.Mapping[str, str], wanted: t.Optional[t.Mapping[str, t.Any]], purge: bool) -> t.Optional[t.Dict[str, str]]:
     """The map a `(string -> string) map` option asks for: merged into the current one, or exact with purge.
 
@@ -270,7 +288,7 @@ def merge_map(current: t.Mapping[str, str], wanted: t.Optional[t.Mapping[str, t.
     """
     if wanted is None:
         return None
-    wanted_str = dict((str(k), str(v)) for k, v in wanted.items())
+    wanted_str = string_map(wanted) or {}
     target = wanted_str if purge else dict(current, **wanted_str)
     return None if target == dict(current) else target
 

@@ -202,6 +202,24 @@ class SnapshotFamily:
                 found.append(Disk(vbd_ref, vbd["VDI"], vbd, vdi))
         return sorted(found, key=_device_order)
 
+    def left_out(self, snapshot_ref: str) -> t.List[Disk]:
+        """The VM's disks the snapshot was taken without (ignore_disks), which a revert leaves detached.
+
+        xapi's revert (xapi_vm_snapshot.ml, revert_vbds) detaches every disk of the VM that no disk of the
+        snapshot was taken from; of those, the ones whose position no disk of the snapshot takes were left out
+        on purpose. The others are older copies the snapshot's disks replace.
+        """
+        snapshot_disks = self.disks(snapshot_ref)
+        taken_from = set(disk.vdi.get("snapshot_of") for disk in snapshot_disks)
+        positions = set(str(disk.vbd.get("userdevice", "")) for disk in snapshot_disks)
+        return [disk for disk in self.disks(self.vm_ref)
+                if disk.vdi_ref not in taken_from and str(disk.vbd.get("userdevice", "")) not in positions]
+
+    def positions_of(self, owner_ref: str) -> t.Set[str]:
+        """The device positions the drives of the VM or one of its snapshots take (CD drives included)."""
+        owner = self.vm if owner_ref == self.vm_ref else self.snapshots.get(owner_ref, {})
+        return set(str(self.vbds[ref].get("userdevice", "")) for ref in owner.get("VBDs") or [] if ref in self.vbds)
+
     def owned_disks(self, snapshot_ref: str) -> t.List[str]:
         """The VDIs that go with the snapshot: snapshot disks no other VM's drive uses."""
         own_vbds = set(self.snapshots.get(snapshot_ref, {}).get("VBDs") or [])

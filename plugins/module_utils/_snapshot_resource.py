@@ -24,6 +24,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._query import field_equal
 from ansible_collections.xen.xapi.plugins.module_utils._snapshot import (
     POWER_NAMES,
     RUNNING,
+    Disk,
     SnapshotFamily,
     check_options,
     is_checkpoint,
@@ -38,6 +39,15 @@ from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
 _PLAIN_VM = where(is_a_template=False, is_control_domain=False)
 # The arguments VM.start and VM.resume take after the VM: start_paused, force.
 _POWER_ARGUMENTS = {"VM.start": (False, False), "VM.resume": (False, False)}
+
+
+def reattached_drive(vm_ref: str, disk: Disk, taken: t.Collection[str]) -> Record:
+    """A drive for a disk the snapshot left out, as it was: same position unless the snapshot's drives took it."""
+    vbd = disk.vbd
+    position = str(vbd.get("userdevice", ""))
+    return {"VM": vm_ref, "VDI": disk.vdi_ref, "userdevice": position if position and position not in taken else "autodetect",
+            "bootable": bool(vbd.get("bootable")), "mode": vbd.get("mode") or "RW", "type": "Disk", "unpluggable": bool(vbd.get("unpluggable")),
+            "empty": False, "other_config": dict(vbd.get("other_config") or {}), "qos_algorithm_type": "", "qos_algorithm_params": {}}
 
 
 def find_vm(client: XapiClient, key: str) -> t.Tuple[str, Record]:
@@ -90,7 +100,8 @@ class SnapshotResource(Resource):
     def locate(self) -> Found:
         check_options(self.params)
         vm_ref, vm = find_vm(self.client, self.params["vm"])
-        with_vm_disks = self.wanted_state() == "present" and bool(self.params.get("ignore_disks"))
+        # The VM's own disks: to resolve ignore_disks, and, for a revert, to attach again those the snapshot left out.
+        with_vm_disks = (self.wanted_state() == "present" and bool(self.params.get("ignore_disks"))) or self.wanted_state() == "reverted"
         self._family = read_family(self.client, vm_ref, vm, with_vm_disks)
         self.target = self._find_target()
         return vm_ref, vm
@@ -214,13 +225,22 @@ class SnapshotResource(Resource):
         before = str(family.vm.get("power_state", ""))
         after = target_power(self.params.get("power_state_after"), is_checkpoint(family.snapshots[snapshot_ref]), before)
 
+        left_out = family.left_out(snapshot_ref)
+        taken = family.positions_of(snapshot_ref)
+
         def revert() -> None:
             run_async(self.client, "VM.revert", snapshot_ref, timeout=self.timeout)
             self.stale = True
+            # The VM now has the snapshot's drives only: the disks left out of it are attached again, before any start.
+            for disk in left_out:
+                self.client.call("VBD.create", reattached_drive(family.vm_ref, disk, taken))
             current = str(self.client.call("VM.get_power_state", family.vm_ref))
             for method in power_steps(current, after):
                 run_async(self.client, method, family.vm_ref, *_POWER_ARGUMENTS.get(method, ()), timeout=self.timeout)
         changes = [Change("state", "present", "reverted", revert)]
+        if left_out:
+            # Reported on their own; the revert above attaches them.
+            changes.append(Change("reattached_disks", [], [disk.vdi.get("name_label", "") for disk in left_out], lambda: None))
         if before != after:
             # Reported on its own; the revert above already brings the VM to this state.
             changes.append(Change("power_state", POWER_NAMES.get(before, before.lower()), POWER_NAMES[after], lambda: None))

@@ -61,7 +61,10 @@ options:
       - The virtual size of the disk, in bytes or with a unit, such as V(10GiB), V(512MiB) or V(20GB).
         KiB, MiB, GiB, TiB (and K, M, G, T) are powers of 1024; KB, MB, GB, TB are powers of 1000.
       - Required to create a blank disk. For a copy, the copy is grown to this size when it is larger than the source.
-      - A larger size grows an existing disk (C(VDI.resize), or C(VDI.resize_online) when it is plugged into a running VM).
+      - A larger size grows an existing disk (C(VDI.resize)). A disk plugged into a running VM grows live
+        (C(VDI.resize_online)) only where the SR's storage driver offers it (the C(VDI_RESIZE_ONLINE) capability of its
+        C(SM) record, as LVM-based SRs do); otherwise the module fails before changing anything, asking to unplug the
+        disk or shut the VM down first.
         A smaller size is refused, since shrinking would cut off the guest's data. Storage drivers round sizes up to
         their block size; a size less than 4 MiB below the current one counts as the current size.
     type: raw

@@ -27,7 +27,8 @@ extends_documentation_fragment:
 options:
   name:
     description:
-      - The VM's name (C(name_label)). Templates, snapshots and control domains never match.
+      - The VM's name (C(name_label)). Snapshots, control domains and the pool's default templates never match; a
+        template made from a VM (O(is_a_template=true)) does, after the plain VMs of that name.
       - A name that several VMs share fails, listing their uuids; give O(uuid) then.
       - With O(uuid), the VM found by uuid is renamed to this name.
       - Required to create a VM.
@@ -183,7 +184,8 @@ options:
     choices: ['', restart, best-effort]
   is_a_template:
     description:
-      - V(true) turns the (halted) VM into a template. The template is still found by O(name) afterwards.
+      - V(true) turns the (halted) VM into a template, V(false) turns such a template back into a VM. The template is
+        still found by O(name) or O(uuid) afterwards.
     type: bool
   disks:
     description:

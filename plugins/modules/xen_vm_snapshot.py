@@ -70,6 +70,9 @@ options:
     description:
       - Disks of the VM (names or uuids) to leave out of a new snapshot, such as a scratch or swap disk.
       - Not possible with O(with_memory=true), since a checkpoint always holds every disk.
+      - Reverting to such a snapshot (O(state=reverted)) attaches the disks it left out to the VM again, as they are
+        now (their contents are not reverted), at their former positions when the snapshot's drives left those free,
+        and reports them in C(changes) as C(reattached_disks).
     type: list
     elements: str
   power_state_after:

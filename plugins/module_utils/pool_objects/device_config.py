@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible_collections.xen.xapi.plugins.module_utils._engine import string_map, xapi_text
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
 
 StrMap = t.Dict[str, str]
@@ -36,17 +37,6 @@ def masked(config: t.Mapping[str, t.Any]) -> StrMap:
     return dict((key, SECRET_MARKER if is_secret_key(key) else str(value)) for key, value in config.items())
 
 
-def string_map(wanted: t.Optional[t.Mapping[str, t.Any]]) -> t.Optional[StrMap]:
-    """The option as XAPI stores it: strings only, booleans written as xapi does ("true")."""
-    if wanted is None:
-        return None
-    return dict((str(key), _text(value)) for key, value in wanted.items())
-
-
-def _text(value: t.Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def protect_secrets(module: XapiModule, option: str = "device_config") -> None:
@@ -59,7 +49,7 @@ def protect_secrets(module: XapiModule, option: str = "device_config") -> None:
     config = module.params.get(option)
     if config is None:
         return
-    secrets = [_text(value) for key, value in config.items() if is_secret_key(str(key))]
+    secrets = [xapi_text(value) for key, value in config.items() if is_secret_key(str(key))]
     module.hide_secrets_of(option, secrets, masked(config))
 
 

@@ -13,7 +13,7 @@ import dataclasses
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError, string_map
 from ansible_collections.xen.xapi.plugins.module_utils._query import Records
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.hosts import by_name, host_name
 from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter, map_setter, setter_if_changed, tags_setter
@@ -126,7 +126,7 @@ def create_record(params: t.Mapping[str, t.Any]) -> Record:
         "name_label": params["name"],
         "name_description": params.get("description") or "",
         "MTU": params.get("mtu") or DEFAULT_MTU,
-        "other_config": dict((str(k), str(v)) for k, v in (params.get("other_config") or {}).items()),
+        "other_config": string_map(params.get("other_config") or {}) or {},
         # An empty bridge lets XAPI choose the next free name (xapi0, xapi1, ...).
         "bridge": params.get("bridge") or "",
         "managed": params.get("managed") is not False,

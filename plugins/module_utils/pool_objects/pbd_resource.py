@@ -160,6 +160,14 @@ class PbdResource(BatchedResource):
             else:
                 self.run_task("PBD.plug", created.get(plan.host_ref, plan.pbd_ref))
 
+    def settle_changes(self, done: t.List[Record], after: Record) -> None:
+        """A PBD made anew (added, or re-created with other settings) is reported with the uuid XAPI gave it."""
+        if self.single:
+            return
+        for entry in done:
+            if isinstance(entry["after"], dict) and entry["option"] in after:
+                entry["after"] = after[entry["option"]]
+
     # -- view -------------------------------------------------------------------------------
     def present(self, ref: t.Optional[str]) -> Record:
         if ref is None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError, string_map
 from ansible_collections.xen.xapi.plugins.module_utils._query import Records
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.device_config import masked, string_map, target_config
+from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.device_config import masked, target_config
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.disk_users import DiskUser, describe_users
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.hosts import by_name, host_name
 from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter, map_setter, setter_if_changed, tags_setter

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError, one_or_none
+from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError, one_or_none, string_map
 from ansible_collections.xen.xapi.plugins.module_utils._query import find_by_name, find_by_uuid
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.device_config import string_map
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.disk_users import read_sr_disks
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.hosts import order_by_host, pool_master, resolve_host
 from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.sr_plan import (

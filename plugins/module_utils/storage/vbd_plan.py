@@ -9,7 +9,7 @@ import dataclasses
 import re
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Found, Record, ResourceError, one_or_none
+from ansible_collections.xen.xapi.plugins.module_utils._engine import Found, Record, ResourceError, one_or_none, string_map
 from ansible_collections.xen.xapi.plugins.module_utils._query import Records
 from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter, map_setter, setter_if_changed
 from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import NULL_REF, is_live, is_null
@@ -105,7 +105,7 @@ def create_record(vm_ref: str, wanted: Wanted) -> Record:
         "type": drive_type,
         "unpluggable": True if wanted.unpluggable is None else wanted.unpluggable,
         "empty": wanted.wants_empty,
-        "other_config": dict((str(k), str(v)) for k, v in (wanted.other_config or {}).items()),
+        "other_config": string_map(wanted.other_config or {}) or {},
         "qos_algorithm_type": "",
         "qos_algorithm_params": {},
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError, string_map
 from ansible_collections.xen.xapi.plugins.module_utils._query import Records
 from ansible_collections.xen.xapi.plugins.module_utils._units import format_size, parse_size
 from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter, map_setter, setter_if_changed, tags_setter
@@ -88,9 +88,9 @@ def create_record(params: t.Mapping[str, t.Any], sr_ref: str, size: int) -> Reco
         "type": params.get("type") or DEFAULT_TYPE,
         "sharable": bool(params.get("sharable")),
         "read_only": bool(params.get("read_only")),
-        "other_config": dict((str(k), str(v)) for k, v in (params.get("other_config") or {}).items()),
+        "other_config": string_map(params.get("other_config") or {}) or {},
         "xenstore_data": {},
-        "sm_config": dict((str(k), str(v)) for k, v in (params.get("sm_config") or {}).items()),
+        "sm_config": string_map(params.get("sm_config") or {}) or {},
         "tags": list(dict.fromkeys(str(tag) for tag in params.get("tags") or [])),
     }
 

@@ -19,7 +19,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import (
 )
 from ansible_collections.xen.xapi.plugins.module_utils._journal import Journal
 from ansible_collections.xen.xapi.plugins.module_utils._tasks import DEFAULT_TASK_TIMEOUT, run_async
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import RUNNING, PoolObjects, Record, VmView
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PAUSED, RUNNING, PoolObjects, Record, VmView
 
 Params = t.Mapping[str, t.Any]
 
@@ -93,6 +93,8 @@ class PlanContext:
     tracker: PowerTracker = dataclasses.field(init=False)
     maps: t.Dict[str, MapWriter] = dataclasses.field(init=False)
     tools_seen: t.Set[str] = dataclasses.field(init=False, default_factory=set)
+    # Notes for the user (module warnings) from planning.
+    warnings: t.List[str] = dataclasses.field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         record = self.view.record
@@ -121,10 +123,20 @@ class PlanContext:
         return run_async(self.client, method, *args, timeout=timeout)
 
     def needs_plugging(self, device: Record) -> bool:
-        """Whether a listed disk or interface of a VM that runs, and is meant to keep running, needs plugging in
-        (e.g. left unplugged by a run that lost its connection)."""
-        keeps_running = (self.params.get("state") or "present") in ("present", "running")
-        return keeps_running and self.view.power_state == RUNNING and not device.get("currently_attached")
+        """Whether a listed disk or interface needs plugging in: the VM runs, or is paused and about to run, and
+        the device is not attached (left so by a run that lost its connection, or added while the VM was paused)."""
+        state = self.params.get("state") or "present"
+        if self.view.power_state == RUNNING:
+            will_run = state in ("present", "running")
+        else:
+            will_run = self.view.power_state == PAUSED and state == "running"
+        return will_run and not device.get("currently_attached")
+
+    def added_while_paused(self, option: str) -> None:
+        """A device added to a paused VM that stays paused cannot be plugged in now: say when it will be."""
+        if self.view.power_state == PAUSED and (self.params.get("state") or "present") in ("present", "paused"):
+            self.warnings.append("{0}: the VM is paused, so the new device is attached but not plugged in; it is plugged in when "
+                                 "the VM runs again through this module (state: running).".format(option))
 
     def ensure_tools(self, need: str, option: str) -> None:
         """Before an operation that needs the guest's tools in the running VM: wait until they are up.

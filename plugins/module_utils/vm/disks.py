@@ -166,6 +166,7 @@ def _add(ctx: PlanContext, spec: DiskSpec, slot: str) -> t.List[VmChange]:
         attach(ctx, vdi_ref, vbd_record, spec.label, made_for_it=True)
         ctx.journal.forget(key)
     summary = "{0} ({1}) on {2} in slot {3}".format(name, format_size(spec.size), sr.get("name_label"), slot)
+    ctx.added_while_paused(spec.label)
     return [change(spec.label, None, summary, apply)]
 
 
@@ -182,6 +183,7 @@ def _attach_existing(ctx: PlanContext, spec: DiskSpec, slot: str) -> t.List[VmCh
             step.apply()
         attach(ctx, vdi_ref, vbd_record, spec.label, made_for_it=False)
     size = format_size(int(vdi.get("virtual_size", 0)))
+    ctx.added_while_paused(spec.label)
     return [change(spec.label, None, "{0} ({1}) in slot {2}".format(vdi.get("name_label"), size, slot), apply)]
 
 

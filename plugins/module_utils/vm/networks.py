@@ -40,6 +40,7 @@ def plan(ctx: PlanContext) -> t.List[VmChange]:
         else:
             record = new_vif_record(ctx.vm_ref, spec.device, network_ref, spec.mac or "", spec.mtu or int(network.get("MTU", 1500)))
             summary = "device {0} on {1}".format(spec.device, network.get("name_label"))
+            ctx.added_while_paused(spec.label)
             changes.append(change(spec.label, None, summary, _create(ctx, record, spec.label)))
     if ctx.params.get("purge_networks"):
         named = set(spec.device for spec in specs)

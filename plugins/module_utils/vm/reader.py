@@ -62,15 +62,19 @@ CUSTOM_TEMPLATE = where_all(field_equals("is_a_template", True), field_equals("i
                             field_equals("is_default_template", False), field_equals("is_control_domain", False))
 
 
-def find_vm(client: XapiClient, name: t.Optional[str], uuid: t.Optional[str], templates_too: bool) -> t.Optional[t.Tuple[str, Record]]:
-    """The VM the identity options name; a name matching several VMs fails listing their uuids."""
-    kind = where_any(PLAIN_VM, CUSTOM_TEMPLATE) if templates_too else PLAIN_VM
+def find_vm(client: XapiClient, name: t.Optional[str], uuid: t.Optional[str]) -> t.Optional[t.Tuple[str, Record]]:
+    """The VM the identity options name; a name matching several VMs fails listing their uuids.
+
+    A template made from a VM (is_a_template: true) is still found, by uuid or by name, so that it can be
+    turned back; by name, plain VMs come first. Default templates, snapshots and control domains never match.
+    """
     if uuid:
         identity = field_equals("uuid", uuid)
     else:
         identity = field_equals("name__label", name or "")
-    records = get_all_records_where(client, "VM", where_all(kind, identity))
-    return one_or_none(sorted(records.items()), "name" if not uuid else "uuid", uuid or name or "")
+    records = get_all_records_where(client, "VM", where_all(where_any(PLAIN_VM, CUSTOM_TEMPLATE), identity))
+    plain = [(ref, record) for ref, record in sorted(records.items()) if not record.get("is_a_template")]
+    return one_or_none(plain or sorted(records.items()), "name" if not uuid else "uuid", uuid or name or "")
 
 
 def find_source(client: XapiClient, option: str, key: str, kind: str) -> t.Tuple[str, Record]:

@@ -33,6 +33,7 @@ CREATED_VM, CREATION_PENDING = "vm", "vm/creation-pending"
 class VmPlan(t.NamedTuple):
     changes: t.List[VmChange]
     final_state: str
+    warnings: t.List[str]
 
 
 def plan_changes(client: XapiClient, params: Params, view: VmView, journal: t.Optional[Journal] = None) -> VmPlan:
@@ -44,7 +45,7 @@ def plan_changes(client: XapiClient, params: Params, view: VmView, journal: t.Op
         config += family.plan(ctx)
     power_plan = power.plan(ctx, config, host)
     migration = placement.plan(ctx, host, power_plan)
-    return VmPlan(power_plan.before + config + power_plan.after + migration, power_plan.final_state or view.power_state)
+    return VmPlan(power_plan.before + config + power_plan.after + migration, power_plan.final_state or view.power_state, ctx.warnings)
 
 
 class VmResource(Resource):
@@ -63,8 +64,7 @@ class VmResource(Resource):
         check_top_level(params)
 
     def locate(self) -> Found:
-        found = self._made_by_this_run() or find_vm(self.client, self.params.get("name"), self.params.get("uuid"),
-                                                    bool(self.params.get("is_a_template")))
+        found = self._made_by_this_run() or find_vm(self.client, self.params.get("name"), self.params.get("uuid"))
         if found is not None:
             self.view = read_view(self.client, *found)
         return found
@@ -95,6 +95,8 @@ class VmResource(Resource):
     def plan_update(self, ref: str, record: Record) -> t.List[Change]:
         view = self.located()
         planned = plan_changes(self.client, self.params, view, self.journal)
+        for warning in planned.warnings:
+            self.module.warn(warning)
         changes = [self._tracked(c) for c in planned.changes]
         missing = self._must_wait(planned.final_state, view)
         if self.params.get("wait_for_ip") and changes:
