@@ -18,9 +18,10 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
 from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._errors import ResourceError, XapiBaseError, XapiConnectionError
+from ansible_collections.xen.xapi.plugins.module_utils._errors import ResourceError, XapiBaseError, XapiConnectionError, XapiError
 from ansible_collections.xen.xapi.plugins.module_utils._journal import CREATED, Journal, describe
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
+from ansible_collections.xen.xapi.plugins.module_utils._naming import named
 from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, snapshot
 from ansible_collections.xen.xapi.plugins.module_utils._tasks import DEFAULT_TASK_TIMEOUT, run_async
 
@@ -152,6 +153,8 @@ def reconcile(module: XapiModule, resource_class: t.Type[Resource],
             module.fail(journal.failure_message(err.msg), **dict(err.details, **journal.failure_details()))
         except XapiBaseError as err:
             journal = resource.journal
+            if isinstance(err, XapiError):
+                err.display = named(client, err)
             module.fail_from_error(err, prefix=journal.failed_step_prefix(), suffix=journal.failure_suffix(),
                                    **journal.failure_details())
     module.exit(**result)

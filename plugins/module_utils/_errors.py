@@ -124,10 +124,14 @@ class XapiError(XapiBaseError):
     def __init__(self, code: str, params: t.Optional[t.Sequence[t.Any]] = None) -> None:
         self.code = str(code)
         self.params: list[str] = [str(param) for param in (params or ())]
+        # The parameters in words (objects by name and uuid instead of references), once looked up; see _naming.
+        self.display: t.Optional[list[str]] = None
+        # The call that failed, when known.
+        self.method = ""
         super().__init__(self.code, *self.params)
 
     def describe(self) -> str:
-        return describe_error(self.code, self.params)
+        return describe_error(self.code, self.display if self.display is not None else self.params)
 
     def __str__(self) -> str:
         return self.describe()

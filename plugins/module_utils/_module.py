@@ -128,6 +128,10 @@ class XapiModule:
         secrets = self._secrets()
         if isinstance(err, XapiError):
             result.update(error_code=err.code, error_params=[redact(param, secrets) for param in err.params])
+            if err.method:
+                # Which XAPI call failed, said in the message too: "... (VM.start: HOST_NOT_ENOUGH_FREE_MEMORY)".
+                result.update(method=err.method)
+                suffix = " ({0}: {1})".format(err.method, err.code) + suffix
         elif isinstance(err, XapiConnectionError):
             result.update(url=err.url)
             if err.method:

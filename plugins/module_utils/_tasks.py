@@ -94,7 +94,10 @@ def task_outcome(record: t.Mapping[str, t.Any]) -> t.Any:
     error_info = list(record.get("error_info") or [])
     if not error_info:
         error_info = ["TASK_CANCELLED"] if record.get("status") == "cancelled" else ["INTERNAL_ERROR", "task failed without error_info"]
-    raise XapiError(error_info[0], error_info[1:])
+    error = XapiError(error_info[0], error_info[1:])
+    # The task's name is the call that ran as it, "Async.VM.start".
+    error.method = str(record.get("name_label", ""))[len("Async."):] if str(record.get("name_label", "")).startswith("Async.") else ""
+    raise error
 
 
 def find_started_task(client: XapiClient, method: str, known: t.Collection[str] = ()) -> t.Optional[str]:

@@ -252,6 +252,9 @@ class Transport:
             if self.protocol == "jsonrpc":
                 return decode_jsonrpc_response(payload)
             return decode_xmlrpc_response(payload)
+        except XapiError as err:
+            err.method = method
+            raise
         except (ValueError, xml.parsers.expat.ExpatError, xmlrpc.client.ResponseError) as err:
             raise XapiProtocolError(self.url, "unreadable {0} response ({1})".format(self.protocol, err))
 
