@@ -13,6 +13,7 @@ those of a run that fails after it wrote) are decided here and nowhere else.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import typing as t
 
@@ -39,12 +40,17 @@ MAX_ROUNDS = 12
 
 @dataclasses.dataclass
 class Change:
-    """One planned change: what the user sees (option, before, after) and how to make it."""
+    """One planned change: what the user sees (option, before, after) and how to make it.
+
+    `predict` applies the change to the object as the module returns it, for the diff of check mode;
+    without it, a change whose option is a key of the object sets that key to `after`.
+    """
 
     option: str
     before: t.Any
     after: t.Any
     apply: t.Callable[[], None]
+    predict: t.Optional[t.Callable[[Record], None]] = None
 
 
 class Resource:
@@ -89,6 +95,14 @@ class Resource:
 
     def new_round(self) -> None:
         """A connection dropped: forget what was read, the next round reads the pool again."""
+
+    def predict_created(self) -> Record:
+        """The object plan_create would make, as present() would return it (uuid unknown: None), for check mode."""
+        return {}
+
+    def create_steps(self) -> t.List[Change]:
+        """The steps a creation takes after making the object (settings, power), as planned by plan_create."""
+        return []
 
     def settle_changes(self, done: t.List[Record], after: Record) -> None:
         """Replace predicted values in the reported changes by what the run produced (e.g. uuids XAPI chose)."""
@@ -224,10 +238,11 @@ def _round(module: XapiModule, resource: Resource) -> Record:
         journal.before = plan.before
     if first_round and (module.check_mode or not plan.changed):
         # Check mode stops here: nothing below this line runs, so nothing is written.
-        result: Record = {"changed": plan.changed, "changes": ([CREATED] if plan.create else []) + [describe(c) for c in plan.changes],
+        steps = (resource.create_steps() if plan.create else []) + plan.changes
+        result: Record = {"changed": plan.changed, "changes": ([CREATED] if plan.create else []) + [describe(c) for c in steps],
                           resource.result_key: plan.before}
         if module.diff_mode:
-            result["diff"] = {"before": plan.before, "after": _predicted_after(plan.before, plan.changes, plan.state, plan.create)}
+            result["diff"] = {"before": plan.before, "after": _predicted_after(resource, plan, steps)}
         return result
     ref = plan.ref
     if plan.create is not None:
@@ -245,15 +260,16 @@ def _round(module: XapiModule, resource: Resource) -> Record:
     return result
 
 
-def _predicted_after(before: Record, changes: t.List[Change], state: str, create: t.Optional[t.Callable[[], str]]) -> Record:
-    """What the object would look like, for diff output in check mode."""
-    if state == "absent":
+def _predicted_after(resource: Resource, plan: Plan, steps: t.List[Change]) -> Record:
+    """The object as the real run would return it, for the diff of check mode: same keys, same kinds of values."""
+    if plan.state == "absent":
         return {}
-    after = dict(before)
-    if create is not None:
-        after["state"] = "present"
-    for change in changes:
-        after[change.option] = change.after
+    after = resource.predict_created() if plan.create is not None else copy.deepcopy(plan.before)
+    for change in steps:
+        if change.predict is not None:
+            change.predict(after)
+        elif change.option in after:
+            after[change.option] = copy.deepcopy(change.after)
     return after
 
 

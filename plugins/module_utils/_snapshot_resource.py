@@ -101,7 +101,10 @@ class SnapshotResource(Resource):
         check_options(self.params)
         vm_ref, vm = find_vm(self.client, self.params["vm"])
         # The VM's own disks: to resolve ignore_disks, and, for a revert, to attach again those the snapshot left out.
-        with_vm_disks = (self.wanted_state() == "present" and bool(self.params.get("ignore_disks"))) or self.wanted_state() == "reverted"
+        # (and, for the diff of check mode, to show the disks a new snapshot would hold).
+        predicting = self.module.check_mode and self.module.diff_mode
+        with_vm_disks = (self.wanted_state() == "present" and (bool(self.params.get("ignore_disks")) or predicting)) \
+            or self.wanted_state() == "reverted"
         self._family = read_family(self.client, vm_ref, vm, with_vm_disks)
         self.target = self._find_target()
         return vm_ref, vm
@@ -147,7 +150,7 @@ class SnapshotResource(Resource):
             raise ResourceError("uuid: VM {0!r} has no snapshot with uuid {1}. XAPI chooses the uuid of a new snapshot: "
                                 "to take one, give its name instead.".format(self.family.vm_name, self.params["uuid"]))
         elif self.params.get("name") is not None:
-            changes.append(Change("state", "absent", "present", self._plan_take()))
+            changes.append(Change("state", "absent", "present", self._plan_take(), predict=self._predict_take))
         if self.params.get("retain") is not None:
             changes += self._plan_retention(taking=self.target is None and self.params.get("name") is not None)
         return changes
@@ -197,6 +200,14 @@ class SnapshotResource(Resource):
 
     def new_round(self) -> None:
         self.stale = True
+
+    def _predict_take(self, snapshot: Record) -> None:
+        """The snapshot to be taken, as returned (for check mode's diff); XAPI chooses its uuid and time."""
+        params, family = self.params, self.family
+        ignored = set(family.ignored_vdis(params["ignore_disks"])) if params.get("ignore_disks") else set()
+        disks = [dict(disk.view(), uuid=None) for disk in family.disks(family.vm_ref) if disk.vdi_ref not in ignored]
+        snapshot.update(uuid=None, name=params["name"], description=params.get("description") or "", time=None,
+                        with_memory=bool(params.get("with_memory")), disks=disks)
 
     def _plan_retention(self, taking: bool) -> t.List[Change]:
         prefix, ordered = self.params["name_prefix"], self.family.ordered()

@@ -49,6 +49,7 @@ class NetworkResource(BatchedResource):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
+        self._predicted: Record = {}
 
     # -- reads ------------------------------------------------------------------------------
     def _pifs_of(self, record: Record) -> t.Dict[str, Record]:
@@ -77,7 +78,16 @@ class NetworkResource(BatchedResource):
             world = self.world()
             steps = vlan_steps(self.params["name"], {}, world["PIF"], world["host"], world["network"], spec)
         record = create_record(self.params)
+        hosts = self.world()["host"]
+        predicted = network_view(dict(record, uuid=None, VIFs=[]), {}, hosts)
+        if spec is not None:
+            predicted["pifs"] = predicted_pifs([], steps, spec)
+            predicted["vlan"] = spec.as_dict()
+        self._predicted = predicted
         return lambda: self._create(record, steps, spec)
+
+    def predict_created(self) -> Record:
+        return dict(self._predicted)
 
     def _create(self, record: Record, steps: t.Sequence[VlanStep], spec: t.Optional[VlanSpec]) -> str:
         ref = str(self.call("network.create", record))

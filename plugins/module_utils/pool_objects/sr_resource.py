@@ -43,6 +43,7 @@ class SrResource(BatchedResource):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
+        self._predicted: Record = {}
 
     def wanted_state(self) -> str:
         # Forgetting is a removal too: the engine plans it through plan_delete.
@@ -79,7 +80,15 @@ class SrResource(BatchedResource):
         host_ref = host[0] if host is not None else pool_master(world["pool"])
         args = create_args(self.params, host_ref, sr_type)
         pools = world["pool"]
+        record = {"uuid": None, "name_label": args[3], "name_description": args[4], "type": args[5], "content_type": args[6],
+                  "shared": args[7], "physical_size": 0, "physical_utilisation": 0, "virtual_allocation": 0,
+                  "other_config": string_map(self.params["other_config"]) or {}, "sm_config": args[8],
+                  "tags": list(dict.fromkeys(self.params["tags"] or [])), "PBDs": [], "VDIs": []}
+        self._predicted = dict(sr_view("", record, {}, world["host"], {}), default=bool(self.params["default"]))
         return lambda: self._create(args, pools)
+
+    def predict_created(self) -> Record:
+        return dict(self._predicted)
 
     def _create(self, args: t.List[t.Any], pools: t.Dict[str, Record]) -> str:
         ref = str(self.run_task("SR.create", *args))

@@ -49,6 +49,7 @@ class VbdResource(Resource):
         # A recreated drive has a new reference; the view follows it.
         self._replaced: t.Dict[str, str] = {}
         self._wanted: t.Optional[Wanted] = None
+        self._predicted: Record = {}
 
     @classmethod
     def check_params(cls, params: t.Mapping[str, t.Any]) -> None:
@@ -151,7 +152,12 @@ class VbdResource(Resource):
         if self.wanted.plugged and not plug:
             self.module.warn("plugged=true is ignored: VM {0!r} is {1}, not running; the new drive is attached when it starts.".format(
                 vm["name_label"], vm["power_state"]))
+        vdi = self._vdis.get(record["VDI"])
+        self._predicted = vbd_view(dict(record, uuid=None, device="", currently_attached=plug, empty=vdi is None), vm, vdi)
         return lambda: self._create(record, plug)
+
+    def predict_created(self) -> Record:
+        return dict(self._predicted)
 
     def plan_update(self, ref: str, record: Record) -> t.List[Change]:
         wanted = self.wanted

@@ -42,6 +42,7 @@ class VdiResource(BatchedResource):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
+        self._predicted: Record = {}
         self._vms: t.Dict[str, Record] = {}
         self._sr: t.Optional[t.Tuple[str, Record]] = None
         self._source: t.Optional[t.Tuple[str, Record]] = None
@@ -102,11 +103,17 @@ class VdiResource(BatchedResource):
         if self.params["source"] is not None:
             source_ref, source = self._source_disk()
             check_copy(source, self.params, size)
+            copy = dict(source, **create_record(self.params, sr_ref, max(size or 0, int(source["virtual_size"]))))
+            self._predicted = vdi_view(dict(copy, uuid=None, physical_utilisation=0), self.world()["SR"], [])
             return lambda: self._copy(source_ref, sr_ref, size)
         if size is None:
             raise ResourceError("size: required to create disk {0!r}; give it in bytes or with a unit, such as 10GiB.".format(self.params["name"]))
         record = create_record(self.params, sr_ref, size)
+        self._predicted = vdi_view(dict(record, uuid=None, physical_utilisation=0), self.world()["SR"], [])
         return lambda: str(self.run_task("VDI.create", record))
+
+    def predict_created(self) -> Record:
+        return dict(self._predicted)
 
     def _copy(self, source_ref: str, sr_ref: str, size: t.Optional[int]) -> str:
         """Copy the source into the target SR, then give the copy the requested name, size and metadata."""

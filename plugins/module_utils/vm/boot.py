@@ -43,7 +43,9 @@ def _firmware(ctx: PlanContext) -> t.List[VmChange]:
     def apply() -> None:
         ctx.maps["HVM_boot_params"].write({"firmware": "bios" if wanted == "bios" else "uefi"})
         ctx.maps["platform"].write({SECURE_BOOT_KEY: "true" if wanted == "uefi-secure" else "false"})
-    return [change("firmware", current, wanted, apply, offline=True)]
+    secure = "true" if wanted == "uefi-secure" else "false"
+    return [change("firmware", current, wanted, apply, offline=True,
+                   predict=lambda vm: vm.update(firmware=wanted, platform=dict(vm.get("platform") or {}, **{SECURE_BOOT_KEY: secure})))]
 
 
 def _boot_order(ctx: PlanContext) -> t.List[VmChange]:

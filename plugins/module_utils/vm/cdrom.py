@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
+from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change, sets
 from ansible_collections.xen.xapi.plugins.module_utils.vm.disks import holds, new_vbd_record
 from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_iso
 from ansible_collections.xen.xapi.plugins.module_utils.vm.slots import new_cd_slot
@@ -30,17 +30,21 @@ def plan(ctx: PlanContext) -> t.List[VmChange]:
     if not wanted:
         if drive_ref is None or current is None:
             return []
-        return [change("cdrom", current_name, "", _eject(ctx, drive_ref))]
+        return [change("cdrom", current_name, "", _eject(ctx, drive_ref),
+                       predict=sets("cdrom", {"iso": "", "uuid": "", "userdevice": drive.get("userdevice") if drive else None}))]
     if holds(current, wanted):
         return []
     iso_ref, iso = find_iso(ctx.client, ctx.pool.srs, "cdrom.iso", wanted)
     if drive_ref is not None:
-        return [change("cdrom", current_name, iso.get("name_label"), _insert(ctx, drive_ref, iso_ref, ejecting=current is not None))]
+        inserted = sets("cdrom", {"iso": iso.get("name_label"), "uuid": iso.get("uuid"), "userdevice": drive.get("userdevice") if drive else None})
+        return [change("cdrom", current_name, iso.get("name_label"), _insert(ctx, drive_ref, iso_ref, ejecting=current is not None),
+                       predict=inserted)]
     slot = new_cd_slot(ctx.view, ctx.params) or "autodetect"
     record = new_vbd_record(ctx.vm_ref, slot, False, "RO", vbd_type="CD", vdi=iso_ref)
     hvm = bool(ctx.record.get("HVM_boot_policy"))
     return [change("cdrom", None, iso.get("name_label"), lambda: ctx.call("VBD.create", record),
-                   offline=hvm and ctx.view.power_state == RUNNING)]
+                   offline=hvm and ctx.view.power_state == RUNNING,
+                   predict=sets("cdrom", {"iso": iso.get("name_label"), "uuid": iso.get("uuid"), "userdevice": slot}))]
 
 
 def _eject(ctx: PlanContext, drive: str) -> t.Callable[[], None]:

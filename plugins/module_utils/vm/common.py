@@ -31,8 +31,37 @@ class VmChange(Change):
     offline: bool = False
 
 
-def change(option: str, before: t.Any, after: t.Any, apply: t.Callable[[], None], offline: bool = False) -> VmChange:
-    return VmChange(option=option, before=before, after=after, apply=apply, offline=offline)
+def change(option: str, before: t.Any, after: t.Any, apply: t.Callable[[], None], offline: bool = False,
+           predict: t.Optional[t.Callable[[Record], None]] = None) -> VmChange:
+    return VmChange(option=option, before=before, after=after, apply=apply, offline=offline, predict=predict)
+
+
+def sets(key: str, value: t.Any) -> t.Callable[[Record], None]:
+    """A prediction that sets one key of the returned VM (when the shown value is not what is returned)."""
+    def predict(vm: Record) -> None:
+        vm[key] = value
+    return predict
+
+
+def in_list(key: str, match: t.Callable[[Record], bool], **values: t.Any) -> t.Callable[[Record], None]:
+    """A prediction that updates the item of a returned list (disks, networks) that `match` picks."""
+    def predict(vm: Record) -> None:
+        for item in vm.get(key) or []:
+            if match(item):
+                item.update(values)
+    return predict
+
+
+def appends(key: str, item: Record) -> t.Callable[[Record], None]:
+    def predict(vm: Record) -> None:
+        vm.setdefault(key, []).append(dict(item))
+    return predict
+
+
+def removes(key: str, match: t.Callable[[Record], bool]) -> t.Callable[[Record], None]:
+    def predict(vm: Record) -> None:
+        vm[key] = [item for item in vm.get(key) or [] if not match(item)]
+    return predict
 
 
 class PowerTracker:

@@ -106,12 +106,30 @@ def plan(client: XapiClient, params: Params) -> Creation:
     return Creation(source_ref, source, from_template, sr, provision_spec, prospect)
 
 
+# Keys xapi drops when it clones or copies a VM (xapi_vm_clone.ml), and those provisioning consumes (xapi_templates.ml).
+_CLONE_DROPS = ("default_template", "xensource_internal")
+_PROVISION_DROPS = (PROVISION_KEY, "postinstall")
+
+
+def cloned_other_config(source: Record, provisioned: bool) -> t.Dict[str, str]:
+    """The other_config of a copy as xapi makes it: a new mac_seed (its value is xapi's choice: shown empty), the
+    default-template marks dropped, the template's name kept in base_template_name, and the provisioning keys gone."""
+    other = dict(source.get("other_config") or {})
+    for key in _CLONE_DROPS + (_PROVISION_DROPS if provisioned else ()):
+        other.pop(key, None)
+    if not source.get("is_a_snapshot"):
+        other["mac_seed"] = ""
+    if source.get("is_a_template"):
+        other.setdefault("base_template_name", str(source.get("name_label", "")))
+    return other
+
+
 def _prospect(base: VmView, params: Params, sr: t.Optional[str], provision_spec: t.Optional[str]) -> VmView:
     """The new VM as it will be right after cloning and provisioning, to check the other options against."""
     # A fast clone keeps its disks next to the source's; a full copy puts them on the SR asked for.
     copy_sr = None if params.get("linked_clone", True) else sr
     record = dict(base.record, name_label=params["name"], is_a_template=False, is_a_snapshot=False, power_state=HALTED,
-                  resident_on=NULL_REF, guest_metrics=NULL_REF)
+                  resident_on=NULL_REF, guest_metrics=NULL_REF, other_config=cloned_other_config(base.record, provision_spec is not None))
     vbds = dict((ref, dict(vbd, currently_attached=False)) for ref, vbd in base.vbds.items())
     vdis = dict((ref, dict(vdi, SR=copy_sr or vdi.get("SR"), VBDs=[])) for ref, vdi in base.vdis.items())
     for vbd_ref, vbd in vbds.items():

@@ -16,7 +16,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceEr
 from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiError
 from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import HOTPLUG_DISK
 from ansible_collections.xen.xapi.plugins.module_utils._units import format_size
-from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
+from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, appends, change, in_list, removes
 from ansible_collections.xen.xapi.plugins.module_utils.vm.options import DiskSpec, disk_specs
 from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_vdi
 from ansible_collections.xen.xapi.plugins.module_utils.vm.slots import free_slots, new_cd_slot
@@ -108,11 +108,22 @@ def _resize(ctx: PlanContext, spec: DiskSpec, vdi_ref: str, vdi: Record, vbd: t.
     def apply() -> None:
         live = ctx.tracker.running and attached
         ctx.run("VDI.resize_online" if live else "VDI.resize", vdi_ref, size)
-    return [change(spec.label + ".size", format_size(current), format_size(size), apply, offline=attached and not online)]
+    return [change(spec.label + ".size", format_size(current), format_size(size), apply, offline=attached and not online,
+                   predict=in_list("disks", _holding(vdi_ref, vdi), size=size))]
+
+
+def _holding(vdi_ref: str, vdi: Record) -> t.Callable[[Record], bool]:
+    """Picks the returned disk that is this VDI (by uuid; a disk still to be made has none yet, so by name)."""
+    uuid, name = vdi.get("uuid"), vdi.get("name_label")
+    return lambda disk: (disk.get("uuid") == uuid) if uuid else (disk.get("name") == name)
 
 
 def _update(ctx: PlanContext, spec: DiskSpec, vbd_ref: str, vbd: Record, vdi: t.Optional[Record]) -> t.List[VmChange]:
     changes: t.List[VmChange] = []
+    slot = vbd.get("userdevice")
+
+    def in_slot(**values: t.Any) -> t.Callable[[Record], None]:
+        return in_list("disks", lambda disk: disk.get("userdevice") == slot, **values)
     if vdi is not None:
         if spec.vdi and not holds(vdi, spec.vdi):
             raise ResourceError("{0}.vdi: slot {1} holds disk {2!r}, not {3!r}; give a free userdevice to attach it."
@@ -121,15 +132,16 @@ def _update(ctx: PlanContext, spec: DiskSpec, vbd_ref: str, vbd: Record, vdi: t.
         changes += _resize(ctx, spec, vbd["VDI"], vdi, vbd)
         if spec.name is not None and spec.name != vdi.get("name_label"):
             changes.append(change(spec.label + ".name", vdi.get("name_label"), spec.name,
-                                  lambda: ctx.call("VDI.set_name_label", vbd["VDI"], spec.name)))
+                                  lambda: ctx.call("VDI.set_name_label", vbd["VDI"], spec.name), predict=in_slot(name=spec.name)))
     if spec.bootable is not None and spec.bootable != bool(vbd.get("bootable")):
         changes.append(change(spec.label + ".bootable", bool(vbd.get("bootable")), spec.bootable,
-                              lambda: ctx.call("VBD.set_bootable", vbd_ref, spec.bootable)))
+                              lambda: ctx.call("VBD.set_bootable", vbd_ref, spec.bootable), predict=in_slot(bootable=spec.bootable)))
     if spec.mode is not None and spec.mode != vbd.get("mode"):
         changes.append(change(spec.label + ".mode", vbd.get("mode"), spec.mode,
-                              lambda: ctx.run("VBD.set_mode", vbd_ref, spec.mode), offline=True))
+                              lambda: ctx.run("VBD.set_mode", vbd_ref, spec.mode), offline=True, predict=in_slot(mode=spec.mode)))
     elif ctx.needs_plugging(vbd):
-        changes.append(change(spec.label + ".attached", False, True, lambda: plug(ctx, vbd_ref, spec.label)))
+        # The returned VM does not show whether a drive is plugged in.
+        changes.append(change(spec.label + ".attached", False, True, lambda: plug(ctx, vbd_ref, spec.label), predict=lambda vm: None))
     return changes
 
 
@@ -167,7 +179,9 @@ def _add(ctx: PlanContext, spec: DiskSpec, slot: str) -> t.List[VmChange]:
         ctx.journal.forget(key)
     summary = "{0} ({1}) on {2} in slot {3}".format(name, format_size(spec.size), sr.get("name_label"), slot)
     ctx.added_while_paused(spec.label)
-    return [change(spec.label, None, summary, apply)]
+    disk = {"uuid": None, "name": name, "size": spec.size, "sr": sr.get("name_label"), "userdevice": slot, "bootable": bool(spec.bootable),
+            "mode": spec.mode or "RW"}
+    return [change(spec.label, None, summary, apply, predict=appends("disks", disk))]
 
 
 def _attach_existing(ctx: PlanContext, spec: DiskSpec, slot: str) -> t.List[VmChange]:
@@ -184,7 +198,11 @@ def _attach_existing(ctx: PlanContext, spec: DiskSpec, slot: str) -> t.List[VmCh
         attach(ctx, vdi_ref, vbd_record, spec.label, made_for_it=False)
     size = format_size(int(vdi.get("virtual_size", 0)))
     ctx.added_while_paused(spec.label)
-    return [change(spec.label, None, "{0} ({1}) in slot {2}".format(vdi.get("name_label"), size, slot), apply)]
+    disk = {"uuid": vdi.get("uuid"), "name": vdi.get("name_label"), "size": max([int(vdi.get("virtual_size", 0))] + [spec.size or 0]),
+            "sr": ctx.pool.name_of(ctx.pool.srs, vdi.get("SR")), "userdevice": slot, "bootable": bool(spec.bootable),
+            "mode": vbd_record["mode"]}
+    return [change(spec.label, None, "{0} ({1}) in slot {2}".format(vdi.get("name_label"), size, slot), apply,
+                   predict=appends("disks", disk))]
 
 
 def _new_disk_sr(ctx: PlanContext, spec: DiskSpec) -> t.Tuple[str, Record]:
@@ -247,4 +265,6 @@ def _purge(ctx: PlanContext, vbd_ref: str, vbd: Record, vdi: t.Optional[Record])
         ctx.call("VBD.destroy", vbd_ref)
         if destroy_disk:
             ctx.run("VDI.destroy", vbd["VDI"])
-    return [change("disks", before, None, apply, offline=attached and not hot)]
+    slot = vbd.get("userdevice")
+    return [change("disks", before, None, apply, offline=attached and not hot,
+                   predict=removes("disks", lambda disk: disk.get("userdevice") == slot))]

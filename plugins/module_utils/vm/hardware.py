@@ -13,7 +13,7 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._units import format_size
-from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change, once
+from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change, once, sets
 from ansible_collections.xen.xapi.plugins.module_utils.vm.options import memory_target
 
 CORES_KEY = "cores-per-socket"
@@ -76,7 +76,8 @@ def _cores_per_socket(ctx: PlanContext) -> t.List[VmChange]:
     current = cores_per_socket(ctx.record)
     if current == wanted:
         return []
-    return [change("cores_per_socket", current, wanted, lambda: ctx.maps["platform"].write({CORES_KEY: str(wanted)}), offline=True)]
+    return [change("cores_per_socket", current, wanted, lambda: ctx.maps["platform"].write({CORES_KEY: str(wanted)}), offline=True,
+                   predict=lambda vm: vm.update(cores_per_socket=wanted, platform=dict(vm.get("platform") or {}, **{CORES_KEY: str(wanted)})))]
 
 
 class MemoryLimits(t.NamedTuple):
@@ -127,8 +128,9 @@ def _memory(ctx: PlanContext) -> t.List[VmChange]:
     for option, field in (("memory", "static_max"), ("memory_dynamic_min", "dynamic_min"), ("memory_dynamic_max", "dynamic_max")):
         before, after = getattr(current, field), getattr(wanted, field)
         if before != after:
-            changes.append(change(option, format_size(before), format_size(after), apply, offline=static_changes))
+            changes.append(change(option, format_size(before), format_size(after), apply, offline=static_changes, predict=sets(option, after)))
     if not changes:
-        # Only static_min moved (down, to make room for a lower dynamic minimum).
-        changes.append(change("memory_static_min", format_size(current.static_min), format_size(wanted.static_min), apply, offline=True))
+        # Only static_min moved (down, to make room for a lower dynamic minimum); the returned VM does not show it.
+        changes.append(change("memory_static_min", format_size(current.static_min), format_size(wanted.static_min), apply, offline=True,
+                              predict=lambda vm: None))
     return changes

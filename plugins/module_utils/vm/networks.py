@@ -15,7 +15,7 @@ import typing as t
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiError
 from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import HOTPLUG_NIC
-from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change, once
+from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, appends, change, in_list, once, removes
 from ansible_collections.xen.xapi.plugins.module_utils.vm.options import NetworkSpec, network_specs
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import Record
 
@@ -41,13 +41,16 @@ def plan(ctx: PlanContext) -> t.List[VmChange]:
             record = new_vif_record(ctx.vm_ref, spec.device, network_ref, spec.mac or "", spec.mtu or int(network.get("MTU", 1500)))
             summary = "device {0} on {1}".format(spec.device, network.get("name_label"))
             ctx.added_while_paused(spec.label)
-            changes.append(change(spec.label, None, summary, _create(ctx, record, spec.label)))
+            interface = {"device": spec.device, "mac": spec.mac, "mtu": record["MTU"], "network": network.get("name_label"),
+                         "network_uuid": network.get("uuid"), "ipv4": [], "ipv6": []}
+            changes.append(change(spec.label, None, summary, _create(ctx, record, spec.label), predict=appends("networks", interface)))
     if ctx.params.get("purge_networks"):
         named = set(spec.device for spec in specs)
         for device in sorted(set(existing) - named):
             vif_ref, vif = existing[device]
             before = {"device": device, "network": ctx.pool.name_of(ctx.pool.networks, vif.get("network")), "mac": vif.get("MAC")}
-            changes.append(change("networks", before, None, _remove(ctx, vif_ref, vif)))
+            changes.append(change("networks", before, None, _remove(ctx, vif_ref, vif),
+                                  predict=removes("networks", lambda item, gone=device: item.get("device") == gone)))
     return changes
 
 
@@ -60,7 +63,8 @@ def _update(ctx: PlanContext, spec: NetworkSpec, network_ref: str, vif_ref: str,
         ("mac", current_mac, mac), ("mtu", current_mtu, mtu)) if before != after]
     if vif.get("network") == network_ref and not differences:
         if ctx.needs_plugging(vif):
-            return [change(spec.label + ".attached", False, True, lambda: _plug(ctx, vif_ref, spec.label))]
+            # The returned VM does not show whether an interface is plugged in.
+            return [change(spec.label + ".attached", False, True, lambda: _plug(ctx, vif_ref, spec.label), predict=lambda vm: None)]
         return []
     replacement = new_vif_record(ctx.vm_ref, spec.device, network_ref, mac, mtu)
     # One operation makes every difference: a move when only the network differs, else a replacement.
@@ -71,7 +75,10 @@ def _update(ctx: PlanContext, spec: NetworkSpec, network_ref: str, vif_ref: str,
     if not differences:
         # Two networks with the same name: report the move by uuid.
         differences = [("network", names.get(vif.get("network"), {}).get("uuid"), names[network_ref].get("uuid"))]
-    return [change("{0}.{1}".format(spec.label, option), before, after, apply) for option, before, after in differences]
+    network = names.get(network_ref, {})
+    predict = in_list("networks", lambda item: item.get("device") == spec.device, network=network.get("name_label"),
+                      network_uuid=network.get("uuid"), mac=mac, mtu=mtu)
+    return [change("{0}.{1}".format(spec.label, option), before, after, apply, predict=predict) for option, before, after in differences]
 
 
 def _plug(ctx: PlanContext, vif_ref: str, option: str) -> None:

@@ -15,7 +15,7 @@ import typing as t
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiError, XapiTimeoutError
 from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import REBOOT, SHUTDOWN, SUSPEND
-from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
+from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change, sets
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import HALTED, PAUSED, RUNNING, STATE_NAMES, SUSPENDED
 
 TARGETS = {"running": RUNNING, "restarted": RUNNING, "halted": HALTED, "suspended": SUSPENDED, "paused": PAUSED}
@@ -120,7 +120,8 @@ def _as_changes(ctx: PlanContext, steps: t.Sequence[str], current: str, host: t.
     changes = []
     for step in steps:
         after = "restarted" if step == "reboot" else STATE_NAMES[STEP_RESULTS[step]]
-        changes.append(change("power_state", STATE_NAMES[current], after, _step(ctx, step, host)))
+        changes.append(change("power_state", STATE_NAMES[current], after, _step(ctx, step, host),
+                              predict=sets("power_state", STATE_NAMES[STEP_RESULTS[step]])))
         current = STEP_RESULTS[step]
     return changes
 

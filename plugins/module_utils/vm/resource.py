@@ -57,6 +57,8 @@ class VmResource(Resource):
         self.stale = False
         self.presented: Record = {}
         self.timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
+        # The VM a creation would make, and the steps after it, as planned (for check mode's changes and diff).
+        self._prospect: t.Optional[t.Tuple[VmView, t.List[VmChange]]] = None
 
     # -- hooks of the reconcile path -------------------------------------------------------------
     @classmethod
@@ -117,6 +119,7 @@ class VmResource(Resource):
         # Check the other options against the VM-to-be, so mistakes fail before anything is made.
         prospect = plan_changes(self.client, self.params, creation.prospect)
         self._must_wait(prospect.final_state, creation.prospect)
+        self._prospect = (creation.prospect, prospect.changes)
 
         def make() -> str:
             # Resumable: a round after a dropped connection finds the VM an earlier one made.
@@ -136,6 +139,13 @@ class VmResource(Resource):
                 self.wait(ref)
             return ref
         return make
+
+    def predict_created(self) -> Record:
+        view, _steps = self._prospect or (None, [])
+        return dict(present(view), uuid=None) if view is not None else {}
+
+    def create_steps(self) -> t.List[Change]:
+        return list(self._prospect[1]) if self._prospect else []
 
     def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
         view = self.located()
