@@ -5,8 +5,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import sys
 import typing as t
 
+from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
 from ansible_collections.xen.xapi.plugins.module_utils._client import PLAIN_HTTP_WARNING, ConnectionParams, XapiClient, plain_http_urls
@@ -17,7 +20,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._errors import (
     XapiTimeoutError,
     redact,
 )
-from ansible_collections.xen.xapi.plugins.module_utils._transport import PROTOCOLS
+from ansible_collections.xen.xapi.plugins.module_utils._transport import PROTOCOLS, build_base_url
 
 # Keep in step with plugins/doc_fragments/connection.py.
 CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
@@ -50,6 +53,13 @@ class XapiModule:
     def __init__(self, argument_spec: t.Optional[dict[str, t.Any]] = None, **kwargs: t.Any) -> None:
         spec = dict(CONNECTION_ARGUMENT_SPEC)
         spec.update(argument_spec or {})
+        raw = _raw_arguments()
+        # ansible-core crashes on a map of sub-options given a number, and turns a list or map given for text into
+        # its printed form: both are refused here, naming the option, before it parses anything.
+        problem = shape_problem(spec, raw) if raw is not None else None
+        if problem is not None:
+            print(json.dumps({"failed": True, "changed": False, "msg": problem}))
+            sys.exit(1)
         self.module = AnsibleModule(argument_spec=spec, **kwargs)
         # Secrets inside options that also hold ordinary values (see hide_secrets_of).
         self._option_secrets: set[str] = set()
@@ -103,10 +113,13 @@ class XapiModule:
     def client(self) -> t.Iterator[XapiClient]:
         """A logged-in XapiClient, logged out on exit; XAPI failures end the module."""
         params = self.connection_params()
-        try:
-            insecure = plain_http_urls(params)
-        except ValueError as err:
-            self.fail(str(err))
+        for option, hosts in (("hostname", [params.hostname]), ("fallback_hosts", params.fallback_hosts)):
+            for host in hosts:
+                try:
+                    build_base_url(host)
+                except ValueError as err:
+                    self.fail("{0}: {1}".format(option, err))
+        insecure = plain_http_urls(params)
         for url in insecure:
             self.warn(PLAIN_HTTP_WARNING.format(url))
         try:
@@ -154,3 +167,45 @@ def _scrubbed(value: t.Any, secrets: list[str]) -> t.Any:
     if isinstance(value, (list, tuple)):
         return [_scrubbed(item, secrets) for item in value]
     return value
+
+
+def _raw_arguments() -> t.Optional[dict[str, t.Any]]:
+    """The task's arguments as sent, before AnsibleModule converts them; None if they cannot be read here."""
+    try:
+        raw = basic._load_params()  # pylint: disable=protected-access  (documented for modules that inspect their input)
+    except Exception:  # pylint: disable=broad-exception-caught  (AnsibleModule then reports the problem itself)
+        return None
+    return raw if isinstance(raw, dict) else None
+
+
+def shape_problem(spec: t.Mapping[str, t.Any], raw: t.Mapping[str, t.Any], path: str = "") -> t.Optional[str]:
+    """A message for the first option given a value of the wrong shape: a list or map where text is expected,
+    or anything but a map where a map of sub-options is; None when every option has the right shape."""
+    for name, option in spec.items():
+        keys = [name] + list(option.get("aliases") or [])
+        value = next((raw[key] for key in keys if key in raw), None)
+        if value is None:
+            continue
+        kind, label = option.get("type", "str"), path + name
+        if kind in ("str", "path") and isinstance(value, (dict, list)):
+            return "{0}: give text, not a {1}.".format(label, "map" if isinstance(value, dict) else "list")
+        if kind == "list" and option.get("elements") in ("str", "path") and isinstance(value, list) \
+                and any(isinstance(item, (dict, list)) for item in value):
+            return "{0}: give a list of texts; an item is a {1}.".format(label, "map" if any(isinstance(i, dict) for i in value) else "list")
+        sub_spec = option.get("options")
+        if not sub_spec:
+            continue
+        if kind == "dict":
+            if not isinstance(value, dict):
+                return "{0}: give a map of its sub-options ({1}), not {2!r}.".format(label, ", ".join(sorted(sub_spec)), type(value).__name__)
+            problem = shape_problem(sub_spec, value, label + ".")
+        elif kind == "list" and isinstance(value, list):
+            problem = next((shape_problem(sub_spec, item, "{0}[{1}].".format(label, index)) if isinstance(item, dict)
+                            else "{0}[{1}]: give a map of its sub-options ({2}).".format(label, index, ", ".join(sorted(sub_spec)))
+                            for index, item in enumerate(value)
+                            if not isinstance(item, dict) or shape_problem(sub_spec, item, "{0}[{1}].".format(label, index))), None)
+        else:
+            problem = None
+        if problem is not None:
+            return problem
+    return None

@@ -40,6 +40,16 @@ def _split_host_port(authority: str) -> tuple[str, str]:
     return host, port
 
 
+def without_credentials(text: str) -> str:
+    """A host or URL as it may be shown: "https://root:secret@host/" becomes "https://host/"."""
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "", text
+    authority, slash, path = rest.partition("/")
+    authority = authority.rpartition("@")[2]
+    return (scheme + sep if sep else "") + authority + slash + path
+
+
 def build_base_url(host: str, like: t.Optional[str] = None) -> str:
     """Turn a user-supplied host into a base URL such as "https://host" or "http://host:8080".
 
@@ -49,6 +59,7 @@ def build_base_url(host: str, like: t.Optional[str] = None) -> str:
     An explicit http:// is accepted (callers should warn); paths and credentials are refused.
     """
     text = host.strip()
+    host = without_credentials(text)  # what messages show
     scheme = ""
     if "://" in text:
         scheme, text = text.split("://", 1)

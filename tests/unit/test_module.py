@@ -109,3 +109,17 @@ def test_exit_reports_changed(capsys: pytest.CaptureFixture) -> None:
     result = _outcome(capsys, {"hostname": "xs01"}, lambda module: module.exit(True, vm="OpaqueRef:1"))
     assert result["changed"] is True
     assert result["vm"] == "OpaqueRef:1"
+
+
+def test_options_of_the_wrong_shape_are_named_before_ansible_parses_them() -> None:
+    from ansible_collections.xen.xapi.plugins.module_utils._module import shape_problem  # pylint: disable=import-outside-toplevel
+    spec = {"name": {"type": "str", "aliases": ["name_label"]}, "tags": {"type": "list", "elements": "str"},
+            "cdrom": {"type": "dict", "options": {"iso": {"type": "str"}}},
+            "disks": {"type": "list", "elements": "dict", "options": {"name": {"type": "str"}, "size": {"type": "raw"}}}}
+    assert shape_problem(spec, {"name": "web01", "tags": ["a"], "cdrom": {"iso": "x"}, "disks": [{"size": 1}]}) is None
+    assert shape_problem(spec, {"name_label": {"a": 1}}) == "name: give text, not a map."
+    assert shape_problem(spec, {"tags": [["nested"]]}) == "tags: give a list of texts; an item is a list."
+    assert shape_problem(spec, {"cdrom": 42}) == "cdrom: give a map of its sub-options (iso), not 'int'."
+    assert shape_problem(spec, {"cdrom": {"iso": ["x"]}}) == "cdrom.iso: give text, not a list."
+    assert shape_problem(spec, {"disks": [{}, {"name": {"x": 1}}]}) == "disks[1].name: give text, not a map."
+    assert shape_problem(spec, {"disks": ["big"]}) == "disks[0]: give a map of its sub-options (name, size)."

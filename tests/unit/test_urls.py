@@ -32,6 +32,8 @@ def test_build_base_url(host: str, expected: str) -> None:
     ("ftp://xs01", "scheme"),
     ("https://xs01/jsonrpc", "path"),
     ("https://root:secret@xs01", "credentials"),
+    ("https://root:secret@xs01/path", "path"),
+    ("ftp://root:secret@xs01", "scheme"),
     ("xs01:99999", "invalid port"),
     ("xs01:abc", "invalid port"),
     ("[2001:db8::10", "unclosed"),
