@@ -186,8 +186,9 @@ class XapiTlsError(XapiConnectionError):
 class XapiTimeoutError(XapiBaseError):
     """An asynchronous XAPI task did not finish within the time allowed."""
 
-    def __init__(self, method: str, timeout: float, task_ref: str = "") -> None:
+    def __init__(self, method: str, timeout: float, task_ref: str = "", settled: bool = True) -> None:
         self.method = method
         self.timeout = timeout
         self.task_ref = task_ref
-        super().__init__("{0} did not finish within {1:g} seconds; its task was asked to cancel.".format(method, timeout))
+        outcome = "and was cancelled" if settled else "and had not stopped when last seen, so whether it takes effect is unknown"
+        super().__init__("{0} did not finish within {1:g} seconds; its task was asked to cancel {2}.".format(method, timeout, outcome))

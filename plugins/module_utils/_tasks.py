@@ -20,6 +20,8 @@ DEFAULT_TASK_TIMEOUT = 600.0
 # before the socket gives up on it.
 _EVENT_WAIT_SHARE = 0.8
 _FINISHED = ("success", "failure", "cancelled")
+# Seconds a cancelled task is followed to learn whether it stopped or completed all the same.
+_CANCEL_GRACE = 30.0
 # Sends of one Async call whose answers were lost (each one checked against the session's tasks first).
 _START_ATTEMPTS = 3
 
@@ -66,9 +68,12 @@ def wait_for_task(client: XapiClient, task_ref: str, timeout: float, method: str
 
     Uses event.from on "task/<ref>": the first call (empty token) returns the current
     snapshot at once, later calls block until the task changes, so nothing sleeps and polls.
-    On timeout the task is cancelled and XapiTimeoutError raised.
+    On timeout the task is asked to cancel, and followed a little longer: an operation that
+    completed all the same is reported as done (its record is returned), one that was
+    cancelled raises XapiTimeoutError.
     """
     deadline = time.monotonic() + timeout
+    cancel_requested = False
     max_wait = max(0.1, client.http_timeout * _EVENT_WAIT_SHARE)
     token = ""
     while True:
@@ -81,10 +86,16 @@ def wait_for_task(client: XapiClient, task_ref: str, timeout: float, method: str
             # The task did not come with the snapshot: read it (raises HANDLE_INVALID if unknown).
             record = normalize_record("task", client.call("task.get_record", task_ref))
         if record is not None and record.get("status") in _FINISHED:
+            if cancel_requested and record.get("status") == "cancelled":
+                raise XapiTimeoutError(method, timeout, task_ref)
             return record
         if time.monotonic() >= deadline:
+            if cancel_requested:
+                raise XapiTimeoutError(method, timeout, task_ref, settled=False)
+            # The operation may be past the point where it can stop: see how it ends before saying it did not happen.
             _quietly(client, "task.cancel", task_ref)
-            raise XapiTimeoutError(method, timeout, task_ref)
+            cancel_requested = True
+            deadline = time.monotonic() + min(_CANCEL_GRACE, max(1.0, timeout))
 
 
 def task_outcome(record: t.Mapping[str, t.Any]) -> t.Any:
