@@ -104,15 +104,20 @@ def bridge(value: t.Optional[str], option: str) -> t.Optional[str]:
     return value
 
 
+# Device names xapi also takes for a drive's position (Device_number: xvda, hdb, sdc; xvdaa past xvdz).
+_DEVICE_NAME = re.compile(r"^(xvd|hd|sd)[a-z]{1,2}$")
+
+
 def position(value: t.Any, option: str, highest: int, allow_autodetect: bool = False) -> t.Optional[str]:
-    """A device position (a VBD's userdevice, a VIF's device): a whole number 0..highest, as text."""
+    """A device position (a VBD's userdevice, a VIF's device): a whole number 0..highest, as text; for drives
+    (allow_autodetect) also autodetect or a device name such as xvdb, as xapi takes them."""
     if value is None:
         return None
     text_value = str(value).strip() if not isinstance(value, bool) else ""
-    if allow_autodetect and text_value == AUTODETECT:
-        return AUTODETECT
+    if allow_autodetect and (text_value == AUTODETECT or _DEVICE_NAME.match(text_value)):
+        return text_value
     if isinstance(value, float) or not text_value.isdigit() or int(text_value) > highest:
-        allowed = "0 to {0}".format(highest) + (", or autodetect for the first free one" if allow_autodetect else "")
+        allowed = "0 to {0}".format(highest) + (", a device name such as xvdb, or autodetect for the first free one" if allow_autodetect else "")
         raise ResourceError("{0}: {1!r} is not a device position; give a whole number from {2}.".format(option, value, allowed))
     return str(int(text_value))
 
