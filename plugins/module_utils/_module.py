@@ -5,8 +5,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
-import sys
 import typing as t
 
 from ansible.module_utils import basic
@@ -58,8 +56,10 @@ class XapiModule:
         # its printed form: both are refused here, naming the option, before it parses anything.
         problem = shape_problem(spec, raw) if raw is not None else None
         if problem is not None:
-            print(json.dumps({"failed": True, "changed": False, "msg": problem}))
-            sys.exit(1)
+            # Parsed loosely (every option raw, secrets still hidden) only to report the problem the usual way.
+            loose = dict((name, {"type": "raw", "aliases": option.get("aliases", []), "no_log": option.get("no_log", False)})
+                         for name, option in spec.items())
+            AnsibleModule(argument_spec=loose, supports_check_mode=True).fail_json(msg=problem)
         self.module = AnsibleModule(argument_spec=spec, **kwargs)
         # Secrets inside options that also hold ordinary values (see hide_secrets_of).
         self._option_secrets: set[str] = set()
@@ -171,9 +171,11 @@ def _scrubbed(value: t.Any, secrets: list[str]) -> t.Any:
 
 def _raw_arguments() -> t.Optional[dict[str, t.Any]]:
     """The task's arguments as sent, before AnsibleModule converts them; None if they cannot be read here."""
+    # _load_params is documented for modules that inspect their own input; if it cannot read the input,
+    # AnsibleModule reports the problem itself.
     try:
-        raw = basic._load_params()  # pylint: disable=protected-access  (documented for modules that inspect their input)
-    except Exception:  # pylint: disable=broad-exception-caught  (AnsibleModule then reports the problem itself)
+        raw = basic._load_params()  # pylint: disable=protected-access
+    except Exception:  # pylint: disable=broad-exception-caught
         return None
     return raw if isinstance(raw, dict) else None
 

@@ -37,8 +37,6 @@ def masked(config: t.Mapping[str, t.Any]) -> StrMap:
     return dict((key, SECRET_MARKER if is_secret_key(key) else str(value)) for key, value in config.items())
 
 
-
-
 def protect_secrets(module: XapiModule, option: str = "device_config") -> None:
     """Hide the secret values of a ``no_log`` map option, and only them.
 
