@@ -54,7 +54,7 @@ printf '<== %s: ok (%ss)\n' '$(1)' "$$SECONDS"
 endef
 
 .PHONY: help venv test pytest sanity ansible-lint docs-lint changelog-lint \
-	demo build lock collection-copy collection-link clean distclean
+	demo build lock collection-copy collection-link node-clients clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -100,10 +100,23 @@ collection-copy:
 		| tar -xf - -C $(COLLECTION_COPY)
 	git -C $(COLLECTION_COPY) init --quiet
 
+# XAPI clients written by others, run unchanged against the simulator by the tests: installed from their
+# package-lock.json (exact versions), again whenever it changes.
+NODE_CLIENTS := tests/clients/xen-api
+NODE_STAMP := $(NODE_CLIENTS)/node_modules/.package-lock.stamp
+
+node-clients: $(NODE_STAMP)
+
+$(NODE_STAMP): $(NODE_CLIENTS)/package.json $(NODE_CLIENTS)/package-lock.json
+	@$(call step_begin,Node.js clients ($(NODE_CLIENTS)))
+	npm ci --prefix $(NODE_CLIENTS) --no-audit --no-fund --loglevel=error
+	touch $@
+	$(call step_end,Node.js clients)
+
 # Only directories holding Python files are handed to pytest, so suites that
 # do not exist yet are skipped, while a suite that collects nothing (pytest
 # exit code 5) still fails the build.
-pytest: venv collection-link
+pytest: venv collection-link node-clients
 	@$(call step_begin,pytest)
 	$(use_venv)
 	dirs=()
@@ -183,4 +196,4 @@ clean:
 	rm -rf $(BUILD) tests/output
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(NODE_CLIENTS)/node_modules

@@ -28,6 +28,7 @@ HOTPLUG_NIC = "hotplug_nic"
 SHUTDOWN = "shutdown"
 REBOOT = "reboot"
 SUSPEND = "suspend"  # also checkpoint and live migration: the guest must suspend its devices
+VCPU_HOTPLUG = "vcpu_hotplug"
 
 READY, WAITING, REFUSED = "ready", "waiting", "refused"
 DEFAULT_GUEST_TOOLS_TIMEOUT = 180
@@ -36,9 +37,9 @@ _EVENT_WAIT_SHARE = 0.8
 
 _HOTPLUG_FIELDS = {HOTPLUG_DISK: "can_use_hotplug_vbd", HOTPLUG_NIC: "can_use_hotplug_vif"}
 _FEATURES = {SHUTDOWN: ("feature-shutdown", "feature-poweroff"), REBOOT: ("feature-shutdown", "feature-reboot"),
-             SUSPEND: ("feature-suspend",)}
+             SUSPEND: ("feature-suspend",), VCPU_HOTPLUG: ("feature-vcpu-hotplug",)}
 WHAT = {HOTPLUG_DISK: "hot-plug a disk", HOTPLUG_NIC: "hot-plug a network interface", SHUTDOWN: "shut down cleanly",
-        REBOOT: "reboot cleanly", SUSPEND: "suspend or live-migrate"}
+        REBOOT: "reboot cleanly", SUSPEND: "suspend or live-migrate", VCPU_HOTPLUG: "add vCPUs while running"}
 
 
 # What to do when a running guest's tools are missing, by what the operation needs.
@@ -48,6 +49,7 @@ ADVICE = {
     SHUTDOWN: "Install the guest tools in the VM, raise guest_tools_timeout, or give force: true to fall back to a hard shutdown.",
     REBOOT: "Install the guest tools in the VM, raise guest_tools_timeout, or give force: true to fall back to a hard reboot.",
     SUSPEND: "Install the guest tools in the VM, raise guest_tools_timeout, or stop the VM first.",
+    VCPU_HOTPLUG: "Install the guest tools in the VM, raise guest_tools_timeout, or change vcpus with the VM halted.",
 }
 ADVICE[HOTPLUG_NIC] = ADVICE[HOTPLUG_DISK]
 

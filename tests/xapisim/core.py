@@ -151,6 +151,8 @@ class Simulator:
                 self.stats.count_write()
 
     def _dispatch(self, method: str, params: list, host_index: int) -> Any:
+        if method.startswith("system."):
+            return self._system_call(method, params)
         is_async = method.startswith("Async.")
         name = method[len("Async."):] if is_async else method
         message, cls = self._lookup(name, method)
@@ -182,6 +184,18 @@ class Simulator:
             time.sleep(self.duration(name, args))
         with self.store.lock:
             return handler(ctx, *args)
+
+    def _system_call(self, method: str, params: list) -> Any:
+        """The calls outside the classes (gen_server.ml): introspection and the liveness probe, with no session.
+
+        ``system.listMethods`` lists the synchronous wire name of every message of every class, as xapi's
+        generated dispatcher does; ``system.isAlive:<anything>`` echoes its first parameter.
+        """
+        if method == "system.listMethods":
+            return [f"{cls.name}.{name}" for cls in self.schema.classes.values() for name in cls.messages]
+        if method.startswith("system.isAlive:") and params:
+            return params[0]
+        raise XapiError("MESSAGE_METHOD_UNKNOWN", method)
 
     def _check_arity(self, message: Message, method: str, params: list, expected: int) -> list:
         """Trailing optional parameters (``required_params``) may be left out; they take their zero value."""

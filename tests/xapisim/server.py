@@ -42,6 +42,7 @@ from .wire import (
     decode_xmlrpc_request,
     encode_jsonrpc_failure,
     encode_jsonrpc_success,
+    encode_xmlrpc_bare,
     encode_xmlrpc_failure,
     encode_xmlrpc_success,
 )
@@ -53,6 +54,8 @@ IDLE_TIMEOUT = 600.0  # seconds a keep-alive connection may sit idle between req
 MAX_BODY_BYTES = 64 * 1024 * 1024
 PORT_ATTEMPTS = 20  # tries to find a port free on every host address
 CONTROL_PREFIX = "/_sim"
+# The introspection call xapi answers without the usual {Status, Value} envelope over XML-RPC.
+LIST_METHODS = "system.listMethods"
 
 
 class SimulatorFront(Protocol):
@@ -215,7 +218,8 @@ class _XapiRequestHandler(BaseHTTPRequestHandler):
             self._send_html(500, "Internal Server Error", str(exc))
             return
         try:
-            payload = encode_xmlrpc_success(self._call(method, params))
+            value = self._call(method, params)
+            payload = encode_xmlrpc_bare(value) if method == LIST_METHODS else encode_xmlrpc_success(value)
         except XapiError as exc:
             payload = encode_xmlrpc_failure(exc.code, exc.params)
         self._answer(method, "text/xml", payload)

@@ -292,6 +292,15 @@ def encode_xmlrpc_success(value: Any) -> bytes:
     return "".join(out).encode("utf-8")
 
 
+def encode_xmlrpc_bare(value: Any) -> bytes:
+    """A ``methodResponse`` holding the value itself, without the Status envelope: how xapi answers
+    ``system.listMethods`` over XML-RPC (api_server.ml), as plain XML-RPC introspection clients expect."""
+    out = [_RESPONSE_HEAD]
+    _encode_into(value, out)
+    out.append(_RESPONSE_TAIL)
+    return "".join(out).encode("utf-8")
+
+
 def encode_xmlrpc_failure(code: str, params: list[str]) -> bytes:
     """Encode ``{Status: Failure, ErrorDescription: [code, *params]}``."""
     description = [str(code), *(str(param) for param in params)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import VCPU_HOTPLUG
 from ansible_collections.xen.xapi.plugins.module_utils._units import format_size
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change, once, sets
 from ansible_collections.xen.xapi.plugins.module_utils.vm.options import memory_target
@@ -47,6 +48,7 @@ def _vcpus(ctx: PlanContext) -> t.List[VmChange]:
 
         def set_count() -> None:
             if ctx.tracker.running:
+                ctx.ensure_tools(VCPU_HOTPLUG, "vcpus")
                 ctx.call("VM.set_VCPUs_number_live", ctx.vm_ref, wanted)
             else:
                 ctx.call("VM.set_VCPUs_at_startup", ctx.vm_ref, wanted)

@@ -128,8 +128,10 @@ def _control_domain_error(op: str) -> XapiError | None:
     return operation_not_allowed("This operation is not allowed on a control domain")
 
 
-def operation_error(record: dict[str, Any], op: str, ref: str) -> XapiError | None:
-    """The error xapi raises for ``op`` on this VM record, or None when the operation is valid."""
+def operation_error(record: dict[str, Any], op: str, ref: str, guest: dict[str, Any] | None = None,
+                    vm_metrics: dict[str, Any] | None = None, strict: bool = False) -> XapiError | None:
+    """The error xapi raises for ``op`` on this VM record, or None when the operation is valid
+    (xapi_vm_lifecycle.ml, check_operation_error; ``strict`` for allowed_operations)."""
     if op in record["blocked_operations"]:
         return XapiError("OPERATION_BLOCKED", ref, record["blocked_operations"][op])
     error = power_state_error(record, op, ref)
@@ -149,14 +151,49 @@ def operation_error(record: dict[str, Any], op: str, ref: str) -> XapiError | No
     if op == "revert" and not record["is_a_snapshot"]:
         return XapiError("ONLY_REVERT_SNAPSHOT")
     if record["is_control_domain"]:
-        return _control_domain_error(op)
+        error = _control_domain_error(op)
+        if error is not None:
+            return error
+    return feature_error(record, op, ref, guest, vm_metrics, strict)
+
+
+# Guest features an HVM guest must advertise (VM_guest_metrics.other) for an operation, unless it has PV drivers.
+_FEATURES_FOR = {"clean_shutdown": ("feature-shutdown", "feature-poweroff"), "clean_reboot": ("feature-shutdown", "feature-reboot")}
+_SUSPENDING = ("suspend", "checkpoint", "pool_migrate", "migrate_send")
+
+
+def feature_error(record: dict[str, Any], op: str, ref: str, guest: dict[str, Any] | None, vm_metrics: dict[str, Any] | None,
+                  strict: bool) -> XapiError | None:
+    """xapi_vm_lifecycle.ml, check_op_for_feature: what an HVM guest without PV drivers cannot do.
+
+    ``strict`` is how allowed_operations is computed (advisory); a call is checked leniently, since the guest
+    may still react (an ACPI power button). Only hot-plugging vCPUs is refused either way.
+    """
+    live = record["power_state"] in (RUNNING, PAUSED)
+    other = (guest or {}).get("other") or {}
+    booted_pv = (vm_metrics or {}).get("current_domain_type") in ("pv", "pv_in_pvh", "pvh")
+    implicit = not live or booted_pv or bool(((guest or {}).get("PV_drivers_version") or {}).get("major"))
+    lacks = lambda feature: other.get(feature) != "1"  # noqa: E731
+    if op in _SUSPENDING and live:
+        if other.get("data-cant-suspend-reason"):
+            return XapiError("VM_NON_SUSPENDABLE", ref, other["data-cant-suspend-reason"])
+        if not implicit and strict and lacks("feature-suspend"):
+            return XapiError("VM_LACKS_FEATURE", ref)
+        return None
+    if implicit:
+        return None
+    if op in _FEATURES_FOR and strict and all(lacks(feature) for feature in _FEATURES_FOR[op]):
+        return XapiError("VM_LACKS_FEATURE", ref)
+    if op == "changing_VCPUs_live" and lacks("feature-vcpu-hotplug"):
+        return XapiError("VM_LACKS_FEATURE", ref)
     return None
 
 
 def assert_operation_valid(store: "Store", vm: str, op: str) -> dict[str, Any]:
     """Raise the error for ``op`` on ``vm`` if there is one; return the VM's record."""
     record = store.get("VM", vm)
-    error = operation_error(record, op, vm)
+    error = operation_error(record, op, vm, store.records("VM_guest_metrics").get(record["guest_metrics"]),
+                            store.records("VM_metrics").get(record["metrics"]))
     if error is not None:
         raise error
     return record
@@ -164,7 +201,10 @@ def assert_operation_valid(store: "Store", vm: str, op: str) -> dict[str, Any]:
 
 @derives("VM")
 def derive_allowed_operations(store: "Store", record: dict[str, Any]) -> dict[str, Any]:
-    allowed = [op for op in _ADVERTISED if operation_error(record, op, "") is None]
+    """xapi_vm_lifecycle.ml, update_allowed_operations: every advertised operation checked strictly."""
+    guest = store.records("VM_guest_metrics").get(record["guest_metrics"])
+    vm_metrics = store.records("VM_metrics").get(record["metrics"])
+    allowed = [op for op in _ADVERTISED if operation_error(record, op, "", guest, vm_metrics, strict=True) is None]
     return {"allowed_operations": allowed[::-1]}
 
 
