@@ -36,3 +36,20 @@ def test_xen_orchestra_connector_runs_a_session(sim: SimProcess) -> None:
     assert findings["error"] == "VM_BAD_POWER_STATE" and findings["errorParams"][1:] == ["halted", "running"]
     calls = sim.control_get("stats")["calls"]
     assert calls.get("system.listMethods", 0) >= 1 and calls.get("Async.VM.start", 0) >= 1
+
+
+def test_introspection_answers_as_xapi_does(sim_http: SimProcess) -> None:
+    import urllib.request  # pylint: disable=import-outside-toplevel
+    import xmlrpc.client  # pylint: disable=import-outside-toplevel
+
+    # Over XML-RPC the list comes bare, without xapi's {Status, Value} envelope, as any introspection client expects.
+    methods = xmlrpc.client.ServerProxy(sim_http.url).system.listMethods()
+    assert {"VM.get_all_records", "VM.start", "session.login_with_password", "host.get_all_records"} <= set(methods)
+    assert not [method for method in methods if method.startswith("Async.")]
+    request = urllib.request.Request(sim_http.url + "/jsonrpc", headers={"Content-Type": "application/json"},
+                                     data=json.dumps({"jsonrpc": "2.0", "method": "system.listMethods", "params": [], "id": 1}).encode())
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310  (a loopback test server)
+        assert json.loads(answer.read())["result"] == methods
+    # system.isAlive:<anything> echoes its first parameter; other system calls are unknown.
+    assert xmlrpc.client.ServerProxy(sim_http.url).__getattr__("system.isAlive:probe")("hello") == {"Status": "Success", "Value": "hello"}
+    assert xmlrpc.client.ServerProxy(sim_http.url).system.nothing()["ErrorDescription"] == ["MESSAGE_METHOD_UNKNOWN", "system.nothing"]

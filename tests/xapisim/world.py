@@ -26,6 +26,10 @@ def build_simulator(scenario: str | None = None, hosts: int | None = None, vms: 
         from .scenario.demo import build_demo
 
         build_demo(sim)
+    elif scenario == "catalog":
+        from .scenario.catalog import build_catalog
+
+        build_catalog(sim)
     else:
         from .scenario.yaml_file import build_from_file
 
