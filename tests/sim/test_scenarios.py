@@ -178,3 +178,31 @@ def test_state_file_survives_a_restart(tmp_path: Path, sim_factory: Callable[...
     assert (api.VM.get_name_label(restored), api.VM.get_name_description(restored)) == \
         ("survivor", "made before the restart")
     assert len(api.VM.get_by_name_label("web01")) == 1
+
+
+# ---- what pools hold: data a real pool would ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("build", [dict(), dict(hosts=3, vms=40), dict(scenario=str(SCENARIOS / "small.yml"))],
+                         ids=["demo", "generated", "small.yml"])
+def test_guests_look_like_a_real_pools(build: dict[str, Any]) -> None:
+    from xapisim.semantics.vm_guest import addresses_for  # pylint: disable=import-outside-toplevel
+
+    sim = build_simulator(**build)
+    store = sim.store
+    for ref, vm in guests(store.records("VM")).items():
+        where = vm["name_label"]
+        running = vm["power_state"] in ("Running", "Paused")
+        metrics = store.records("VM_guest_metrics").get(vm["guest_metrics"])
+        # Guest tools report only while the guest runs; what they report follows the template it came from.
+        assert (metrics is not None) == running, where
+        if metrics is not None:
+            assert metrics["os_version"]["name"] == vm["other_config"]["base_template_name"], where
+            macs = {store.get("VIF", vif)["device"]: store.get("VIF", vif)["MAC"] for vif in vm["VIFs"]}
+            # The addresses are those the agent reports after any later start: they follow from the MACs.
+            assert metrics["networks"] == addresses_for(macs), where
+        assert store.exists("VM_metrics", vm["metrics"]), where
+        allowed = set(vm["allowed_operations"])
+        assert allowed, where
+        assert ("start" in allowed) == (vm["power_state"] == "Halted"), where
+        assert ("clean_shutdown" in allowed) == (vm["power_state"] == "Running"), where

@@ -58,6 +58,14 @@ CONTROL_PREFIX = "/_sim"
 LIST_METHODS = "system.listMethods"
 
 
+def control_client_allowed(address: str) -> bool:
+    """The control API answers clients on this machine only: it can take hosts down and inject faults."""
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
 class SimulatorFront(Protocol):
     """What the HTTP front needs from the simulator core."""
 
@@ -256,7 +264,7 @@ class _XapiRequestHandler(BaseHTTPRequestHandler):
     # ---- control API ---------------------------------------------------------
 
     def _control(self, path: str, body: bytes) -> None:
-        if not ipaddress.ip_address(self.client_address[0]).is_loopback:
+        if not control_client_allowed(self.client_address[0]):
             self._send_json(403, {"error": "the control API only answers loopback clients"})
             return
         document: dict[str, Any] | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..semantics.vm_guest import agent_report
 from ..store import EPOCH, NULL_REF, new_ref, utcnow
 
 if TYPE_CHECKING:
@@ -211,9 +212,11 @@ class PoolBuilder:
 
     def vm(self, name: str, memory: int = 2 * GiB, vcpus: int = 2, power_state: str = "Halted",
            host: str | None = None, disks: list[tuple[Any, ...]] | None = None,
-           networks: list[str] | None = None, os_name: str = "Debian GNU/Linux 12", tags: list[str] | None = None,
+           networks: list[str] | None = None, tags: list[str] | None = None,
            sr: str | None = None, base_template: str = "Debian Bookworm 12") -> str:
-        """A guest with disks on ``sr`` and VIFs on ``networks``; running ones get guest metrics.
+        """A guest with disks on ``sr`` and VIFs on ``networks``; running ones get guest metrics, as their agent
+        reports them (the OS of ``base_template``, the template the VM was installed from, and addresses that
+        follow from the MACs, as after any later start).
 
         ``disks`` are ``(name, size)``, or ``(name, size, sr)`` for a disk on another SR.
 
@@ -224,12 +227,13 @@ class PoolBuilder:
         # A suspended VM keeps its devices attached: its memory image refers to them.
         attached = running or power_state == "Suspended"
         vm, metrics = new_ref(), new_ref()
-        addresses = self._guest_addresses(len(networks or [])) if running else {}
+        macs = {str(index): self.mac() for index in range(len(networks or []))}
         self.writer.create("VM_metrics", {
             "memory_actual": memory if running else 0, "VCPUs_number": vcpus if running else 0,
             "start_time": utcnow() if running else EPOCH, "install_time": utcnow(), "state": [],
             "current_domain_type": "hvm" if running else "unspecified"}, ref=metrics)
-        guest = self._guest_metrics(os_name, addresses) if running else NULL_REF
+        identity = {"name_label": name, "other_config": {"base_template_name": base_template}}
+        guest = self.writer.create("VM_guest_metrics", dict(agent_report(identity, macs), netbios_name={})) if running else NULL_REF
         self.writer.create("VM", {
             "name_label": name, "power_state": power_state, "user_version": 1, "memory_static_max": memory,
             "memory_dynamic_max": memory, "memory_dynamic_min": memory, "memory_static_min": 512 * MiB,
@@ -251,28 +255,10 @@ class PoolBuilder:
                                        "empty": False, "currently_attached": attached, "other_config": {},
                                        "qos_algorithm_params": {}, "qos_algorithm_type": ""})
         for index, network in enumerate(networks or []):
-            self.writer.create("VIF", {"VM": vm, "network": network, "device": str(index), "MAC": self.mac(), "MTU": 1500,
+            self.writer.create("VIF", {"VM": vm, "network": network, "device": str(index), "MAC": macs[str(index)], "MTU": 1500,
                                        "currently_attached": attached, "other_config": {}, "qos_algorithm_params": {},
                                        "qos_algorithm_type": "", "locking_mode": "network_default"})
         return vm
-
-    def _guest_addresses(self, devices: int) -> dict[str, str]:
-        """What a guest agent reports in ``VM_guest_metrics.networks`` for VIF devices 0..devices-1."""
-        addresses: dict[str, str] = {}
-        for index in range(devices):
-            bits = self.random.getrandbits(32)
-            address = f"10.0.{1 + (bits & 0xFF) % 254}.{2 + (bits >> 8 & 0xFF) % 253}"
-            addresses.update({f"{index}/ip": address, f"{index}/ipv4/0": address,
-                              f"{index}/ipv6/0": f"fe80::{1 + (bits >> 16) % 0xFFFF:x}"})
-        return addresses
-
-    def _guest_metrics(self, os_name: str, addresses: dict[str, str]) -> str:
-        return self.writer.create("VM_guest_metrics", {
-            "os_version": {"name": os_name, "distro": os_name.split()[0].lower(), "major": "12", "minor": "0"},
-            "networks": addresses, "PV_drivers_version": {"major": "9", "minor": "0", "micro": "0"},
-            "PV_drivers_detected": True, "PV_drivers_up_to_date": True, "live": True, "last_updated": utcnow(),
-            "other": {"feature-shutdown": "1"}, "netbios_name": {}, "can_use_hotplug_vbd": "yes", "can_use_hotplug_vif": "yes",
-        })
 
     # ---- values ------------------------------------------------------------------------------
     # One random draw per value: generated pools make tens of thousands of them at start-up.

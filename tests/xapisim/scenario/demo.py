@@ -43,5 +43,5 @@ def build_demo(sim: "Simulator", hosts: int = 3) -> None:
          disks=[("db01 root", 20 * GiB), ("db01 data", 100 * GiB)], networks=[management, storage_net], tags=["db"])
     b.vm("build01", power_state="Halted", disks=[("build01 root", 30 * GiB)], sr=nfs, networks=[management])
     b.vm("legacy01", host=host_refs[2], power_state="Suspended", disks=[("legacy01 root", 16 * GiB)], sr=nfs,
-         networks=[management], os_name="CentOS Linux 7")
+         networks=[management], base_template="CentOS 7")
     sim.users["root"] = DEMO_PASSWORD

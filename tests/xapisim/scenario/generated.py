@@ -36,7 +36,8 @@ POWER_STATE_WEIGHTS = (("Running", 82), ("Halted", 10), ("Suspended", 5), ("Paus
 MEMORY_CHOICES = (1 * GiB, 2 * GiB, 2 * GiB, 4 * GiB, 8 * GiB)
 VCPU_CHOICES = (1, 2, 2, 4)
 TAG_CHOICES = ((), (), (), ("web",), ("web", "production"), ("db",), ("db", "production"), ("batch",))
-OS_CHOICES = ("Debian GNU/Linux 12", "Ubuntu 24.04 LTS", "CentOS Linux 7", "Microsoft Windows Server 2022")
+# The templates generated VMs were installed from (the default ones, and one long removed); their agents report that OS.
+OS_CHOICES = ("Debian Bookworm 12", "Ubuntu Noble Numbat 24.04", "CentOS 7", "Windows Server 2022 (64-bit)")
 DOM0_MEMORY = 4 * GiB
 MIN_HOST_MEMORY = 256 * GiB
 
@@ -251,7 +252,7 @@ def _add_guests(sim: "Simulator", plan: PoolPlan, host_refs: list[str], networks
     guests = PoolBuilder(sim, seed=SEED + 1, writer=writer)
     for guest in plan.guests:
         guests.vm(guest.name, memory=guest.memory, vcpus=guest.vcpus, power_state=guest.power_state,
-                  host=host_refs[guest.host_index], disks=guest.disks, sr=sr, os_name=guest.os_name,
+                  host=host_refs[guest.host_index], disks=guest.disks, sr=sr, base_template=guest.os_name,
                   networks=[networks[index] for index in guest.network_indexes], tags=guest.tags)
     writer.commit()
     guests.settle_space()

@@ -40,7 +40,7 @@ bytes, or a number with a binary suffix: ``512M``, ``20G``, ``2T`` (also ``K``, 
         disks: [{name: web01 root, size: 20G, sr: NFS storage}]   # sr default: the default SR
         networks: [Pool-wide network associated with eth0]
         tags: [web]
-        os: Debian GNU/Linux 12        # what the guest agent reports
+        template: Debian Bookworm 12   # the template it was installed from; its guest agent reports that OS
     durations:                     # seconds an operation takes ("*": every other one)
       "*": 0.05
       VM.start: 1.0
@@ -250,5 +250,4 @@ class FileScenario:
                 str(item["name"]), memory=memory, vcpus=int(item.get("vcpus", template["vcpus"] if template else 2)),
                 power_state=state, host=host, disks=self._disks(item, template, where),
                 networks=[self._lookup(self.networks, "network", name, where) for name in item.get("networks") or []],
-                os_name=str(item.get("os", base)), tags=[str(tag) for tag in item.get("tags") or []],
-                base_template=base)
+                tags=[str(tag) for tag in item.get("tags") or []], base_template=base)

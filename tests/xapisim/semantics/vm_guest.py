@@ -40,15 +40,25 @@ def _report_if_still_running(store: Store, vm: str, domid: int) -> None:
         report_guest_metrics(store, vm)
 
 
-def report_guest_metrics(store: Store, vm: str) -> str:
-    """Create or refresh the VM's guest metrics, as its agent reports them; returns their ref."""
-    record = store.get("VM", vm)
-    fields = {
-        "os_version": os_version(record), "networks": guest_networks(store, record),
+def agent_report(record: dict[str, Any], macs: dict[str, str]) -> dict[str, Any]:
+    """The VM_guest_metrics fields an agent reports for a VM record and its VIFs' MACs (device -> MAC).
+
+    Scenarios build running VMs with the same report, so a VM's OS and addresses are the same before
+    and after the simulator restarts it.
+    """
+    return {
+        "os_version": os_version(record), "networks": addresses_for(macs),
         "PV_drivers_version": dict(PV_DRIVERS_VERSION), "PV_drivers_detected": True, "PV_drivers_up_to_date": True,
         "other": dict(AGENT_FEATURES), "live": True, "last_updated": utcnow(),
         "can_use_hotplug_vbd": "yes", "can_use_hotplug_vif": "yes",
     }
+
+
+def report_guest_metrics(store: Store, vm: str) -> str:
+    """Create or refresh the VM's guest metrics, as its agent reports them; returns their ref."""
+    record = store.get("VM", vm)
+    vifs = [store.get("VIF", vif) for vif in record["VIFs"]]
+    fields = agent_report(record, {vif["device"]: vif["MAC"] for vif in vifs})
     metrics = record["guest_metrics"]
     if metrics != NULL_REF and store.exists("VM_guest_metrics", metrics):
         store.update("VM_guest_metrics", metrics, **fields)
@@ -79,13 +89,16 @@ def os_version(record: dict[str, Any]) -> dict[str, str]:
 
 def guest_networks(store: Store, record: dict[str, Any]) -> dict[str, str]:
     """``{"0/ip": ..., "0/ipv4/0": ..., "0/ipv6/0": ...}`` for every VIF, keyed by its device."""
+    return addresses_for({store.get("VIF", vif)["device"]: store.get("VIF", vif)["MAC"] for vif in record["VIFs"]})
+
+
+def addresses_for(macs: dict[str, str]) -> dict[str, str]:
+    """The addresses a guest reports for its interfaces (device -> MAC), derived from the MACs as DHCP would."""
     networks: dict[str, str] = {}
-    for vif in record["VIFs"]:
-        vif_record = store.get("VIF", vif)
-        octets = _mac_octets(vif_record["MAC"])
+    for device, mac in sorted(macs.items()):
+        octets = _mac_octets(mac)
         ipv4 = f"10.0.{octets[4]}.{2 + octets[5] % 253}"
         ipv6 = "fe80::" + ":".join(f"{octets[i] << 8 | octets[i + 1]:x}" for i in (0, 2, 4))
-        device = vif_record["device"]
         networks.update({f"{device}/ip": ipv4, f"{device}/ipv4/0": ipv4, f"{device}/ipv6/0": ipv6})
     return networks
 
