@@ -33,11 +33,17 @@ def quote(value: t.Any) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# The filter language names fields by database column: a field in a datamodel namespace is stored as
+# "<namespace>__<field>". The name fields are the ones filters use; xapi fails on "name_label" (missing field).
+_DB_COLUMNS = {"name_label": "name__label", "name_description": "name__description"}
+
+
 def field_equals(name: str, value: t.Any) -> str:
-    """`field "name" = "value"`; the field name must be a plain identifier."""
+    """`field "name" = "value"`; the field name must be a plain identifier (API spellings of the name fields are
+    turned into their database columns)."""
     if not _FIELD_NAME.match(name):
         raise ValueError("{0!r} is not a valid XAPI field name.".format(name))
-    return "field {0} = {1}".format(quote(name), quote(value))
+    return "field {0} = {1}".format(quote(_DB_COLUMNS.get(name, name)), quote(value))
 
 
 def where(**field_values: t.Any) -> str:

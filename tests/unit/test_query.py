@@ -43,13 +43,14 @@ def test_quote_renders_bools_and_numbers_like_xapi() -> None:
 
 
 def test_where_builds_and_joined_comparisons() -> None:
-    assert where(name_label="web01", is_a_template=False) == 'field "name_label" = "web01" and field "is_a_template" = "false"'
+    # The API's name_label is the database column name__label, which the filter language names.
+    assert where(name_label="web01", is_a_template=False) == 'field "name__label" = "web01" and field "is_a_template" = "false"'
 
 
 def test_where_keeps_injection_attempts_literal() -> None:
     expr = where(name_label='" or true or "')
-    assert expr == 'field "name_label" = "\\" or true or \\""'
-    assert _unquote(expr[len('field "name_label" = '):]) == '" or true or "'
+    assert expr == 'field "name__label" = "\\" or true or \\""'
+    assert _unquote(expr[len('field "name__label" = '):]) == '" or true or "'
 
 
 def test_where_without_conditions_matches_everything() -> None:
@@ -64,8 +65,8 @@ def test_field_names_must_be_identifiers() -> None:
 def test_where_all_and_where_any_parenthesise_clauses() -> None:
     first = where(power_state="Running")
     second = where_any(where(name_label="a"), where(name_label="b"))
-    assert second == '(field "name_label" = "a") or (field "name_label" = "b")'
-    assert where_all(first, second) == '(field "power_state" = "Running") and ((field "name_label" = "a") or (field "name_label" = "b"))'
+    assert second == '(field "name__label" = "a") or (field "name__label" = "b")'
+    assert where_all(first, second) == '(field "power_state" = "Running") and ((field "name__label" = "a") or (field "name__label" = "b"))'
 
 
 def test_event_class_names() -> None:

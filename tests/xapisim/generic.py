@@ -13,7 +13,7 @@ from .errors import XapiError
 from .schema import Message, Schema, parse_type
 from .store import NULL_REF
 from .coercion import coerce_record
-from .where import WhereSyntaxError, compile_where
+from .where import WhereSyntaxError, compile_where, where_fields
 
 if TYPE_CHECKING:
     from .core import CallContext
@@ -116,6 +116,13 @@ def _where(cls: str, records: bool) -> Callable[..., Any]:
         except WhereSyntaxError as exc:
             raise XapiError("INTERNAL_ERROR", f"Db_filter.Expression_error: {exc}") from None
         table = ctx.store.records(cls)
+        # Fields are named by database column (name__label, memory__static_max): xapi's filter looks each one up in
+        # the rows it scans (db_cache_impl.ml, find_refs_with_filter) and fails on a column it lacks
+        # (DBCache_NotFound "missing field", which exnHelper.ml turns into INTERNAL_ERROR); an empty table never looks.
+        columns = ctx.sim.schema.db_columns(cls)
+        missing = sorted(name for name in where_fields(expr) if name not in columns)
+        if missing and table:
+            raise XapiError("INTERNAL_ERROR", "missing field", missing[0], "")
         if records:
             return {ref: rec for ref, rec in table.items() if predicate(rec)}
         return [ref for ref, rec in table.items() if predicate(rec)]

@@ -123,6 +123,25 @@ class ClassDef:
         return [name for name, field in self.fields.items() if field.qualifier == "RW"]
 
 
+# Namespaces of xapi's datamodel (ocaml/idl/datamodel.ml, datamodel_vm.ml, datamodel_host.ml: `namespace ~name:`).
+# A field in one travels as "<namespace>_<field>" (memory_static_max) but is stored, and filtered on, as the
+# database column "<namespace>__<field>" (memory__static_max). Every class with name_label has the "name" namespace.
+NAMESPACES: dict[str, tuple[str, ...]] = {
+    "VM": ("memory", "VCPUs", "actions", "PV", "HVM"), "VM_metrics": ("memory", "VCPUs"), "host": ("memory", "API_version"),
+    "host_metrics": ("memory",), "VIF": ("qos",), "VBD": ("qos",), "VIF_metrics": ("io",), "VBD_metrics": ("io",),
+    "PIF_metrics": ("io",),
+}
+
+
+def db_column(cls: str, field: str, fields: Any) -> str:
+    """The database column of a wire field of ``cls``."""
+    namespaces = NAMESPACES.get(cls, ()) + (("name",) if "name_label" in fields else ())
+    for namespace in namespaces:
+        if field.startswith(namespace + "_"):
+            return namespace + "__" + field[len(namespace) + 1:]
+    return field
+
+
 @dataclass(frozen=True)
 class Relation:
     """Two fields xapi keeps consistent: setting ``a_class.a_field`` updates ``b_class.b_field``."""
@@ -154,6 +173,7 @@ class Schema:
             self._add_relation_end(rel.b_class, rel.b_field, rel.a_class, rel.a_field)
         # Per class: every field's default, and the names whose defaults are lists or dicts.
         self._templates: dict[str, tuple[dict[str, Any], list[str]]] = {}
+        self._columns: dict[str, dict[str, str]] = {}
 
     def _add_relation_end(self, cls: str, field: str, other: str, other_field: str) -> None:
         kind = "set" if self.classes[cls].fields[field].type.kind == "set" else "ref"
@@ -162,6 +182,15 @@ class Schema:
     def cls(self, name: str) -> ClassDef:
         """The class with exactly this name; KeyError if there is none."""
         return self.classes[name]
+
+    def db_columns(self, cls: str) -> dict[str, str]:
+        """Database column -> wire field, for the fields of ``cls`` (and the object's ``ref``)."""
+        cached = self._columns.get(cls)
+        if cached is None:
+            fields = self.classes[cls].fields
+            cached = self._columns[cls] = {db_column(cls, name, fields): name for name in fields}
+            cached["ref"] = "ref"
+        return cached
 
     def by_lower(self, lower: str) -> ClassDef | None:
         """Look a class up by its lower-case name, as event subscriptions spell it ("vm", "vbd")."""

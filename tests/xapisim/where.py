@@ -83,6 +83,14 @@ class _Token:
         self.kind, self.text, self.position = kind, text, position  # kind: string|symbol|word|end
 
 
+@lru_cache(maxsize=512)
+def where_fields(expr: str) -> frozenset[str]:
+    """The field names an expression reads (as written, database column names such as ``name__label``)."""
+    tokens = _tokenize(expr)
+    return frozenset(_unescape(after.text) for token, after in zip(tokens, tokens[1:])
+                     if token.kind == "word" and token.text == "field" and after.kind == "string")
+
+
 def _tokenize(expr: str) -> list[_Token]:
     tokens: list[_Token] = []
     position = 0
