@@ -38,7 +38,9 @@ class PbdWatcher:
     def __enter__(self) -> PbdWatcher:
         self.client.login()
         self.host_names = dict((ref, record["name_label"]) for ref, record in self.client.call("host.get_all_records").items())
-        self._token = self.client.call("event.from", ["pbd"], "", 0.0)["token"]
+        first = self.client.call("event.from", ["pbd"], "", 0.0)
+        self._token = first["token"]
+        self._known = dict((event["ref"], event["snapshot"]) for event in first.get("events") or [])
         self._thread.start()
         return self
 
@@ -53,13 +55,24 @@ class PbdWatcher:
             self._token = answer["token"]
             for event in answer.get("events") or []:
                 snapshot = event.get("snapshot") or {}
+                if event["operation"] == "del":
+                    # Unplugged, then destroyed (xapi refuses to destroy a plugged PBD): when the watcher was slower than
+                    # both, event.from merges them into this one deletion, which still says where and in which order.
+                    snapshot = dict(self._known.get(event["ref"], {}), currently_attached=False)
+                else:
+                    self._known[event["ref"]] = snapshot
                 self.events.append({"operation": event["operation"], "ref": event["ref"], "host": self.host_names.get(snapshot.get("host"), ""),
                                     "attached": snapshot.get("currently_attached"), "server": (snapshot.get("device_config") or {}).get("server")})
 
     def hosts_where(self, server: str, attached: bool) -> List[str]:
-        """Hosts, in event order, whose PBD for ``server`` reached the given attachment state."""
-        return [event["host"] for event in self.events
-                if event["operation"] != "del" and event["server"] == server and event["attached"] is attached]
+        """Hosts, in event order, whose PBD for ``server`` reached the given attachment state (once per PBD)."""
+        seen: set = set()
+        hosts = []
+        for event in self.events:
+            if event["server"] == server and event["attached"] is attached and event["ref"] not in seen:
+                seen.add(event["ref"])
+                hosts.append(event["host"])
+        return hosts
 
 
 @pytest.fixture

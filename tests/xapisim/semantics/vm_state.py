@@ -173,7 +173,9 @@ def feature_error(record: dict[str, Any], op: str, ref: str, guest: dict[str, An
     other = (guest or {}).get("other") or {}
     booted_pv = (vm_metrics or {}).get("current_domain_type") in ("pv", "pv_in_pvh", "pvh")
     implicit = not live or booted_pv or bool(((guest or {}).get("PV_drivers_version") or {}).get("major"))
-    lacks = lambda feature: other.get(feature) != "1"  # noqa: E731
+
+    def lacks(feature: str) -> bool:
+        return other.get(feature) != "1"
     if op in _SUSPENDING and live:
         if other.get("data-cant-suspend-reason"):
             return XapiError("VM_NON_SUSPENDABLE", ref, other["data-cant-suspend-reason"])
