@@ -18,13 +18,13 @@ import dataclasses
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._errors import ResourceError, XapiBaseError, XapiConnectionError, XapiError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError, XapiBaseError, XapiConnectionError, XapiError
 from ansible_collections.xen.xapi.plugins.module_utils._journal import CREATED, Journal, describe
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils._naming import named
-from ansible_collections.xen.xapi.plugins.module_utils._query import Snapshot, snapshot
-from ansible_collections.xen.xapi.plugins.module_utils._tasks import DEFAULT_TASK_TIMEOUT, run_async
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.naming import named
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Snapshot, snapshot
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import DEFAULT_TASK_TIMEOUT, run_async
 
 Record = t.Dict[str, t.Any]
 Found = t.Optional[t.Tuple[str, Record]]

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._datamodel import REF_FIELDS
-from ansible_collections.xen.xapi.plugins.module_utils._datamodel_fields import FIELDS
-from ansible_collections.xen.xapi.plugins.module_utils._query import quote, where_all
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.device_config import SECRET_MARKER, masked
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.datamodel import REF_FIELDS
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.datamodel_fields import FIELDS
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import quote, where_all
+from ansible_collections.xen.xapi.plugins.module_utils.storage.device_config import SECRET_MARKER, masked
 
 NULL_REF = "OpaqueRef:NULL"
 Record = t.Dict[str, t.Any]

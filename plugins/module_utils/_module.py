@@ -10,15 +10,15 @@ import typing as t
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import PLAIN_HTTP_WARNING, ConnectionParams, XapiClient, plain_http_urls
-from ansible_collections.xen.xapi.plugins.module_utils._errors import (
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import PLAIN_HTTP_WARNING, ConnectionParams, XapiClient, plain_http_urls
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import (
     XapiBaseError,
     XapiConnectionError,
     XapiError,
     XapiTimeoutError,
     redact,
 )
-from ansible_collections.xen.xapi.plugins.module_utils._transport import PROTOCOLS, build_base_url
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import PROTOCOLS, build_base_url
 
 # Keep in step with plugins/doc_fragments/connection.py.
 CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._errors import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
 
 INT64_MAX = 2 ** 63 - 1
 # Control characters: none belongs in a name; those XML 1.0 cannot carry do not belong in any text.

@@ -148,7 +148,7 @@ diff:
 """
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
-from ansible_collections.xen.xapi.plugins.module_utils._host import HostResource
+from ansible_collections.xen.xapi.plugins.module_utils.pool.host_resource import HostResource
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
 
 

@@ -123,8 +123,8 @@ count:
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, api_class_name
-from ansible_collections.xen.xapi.plugins.module_utils._datamodel import CLASSES
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, api_class_name
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.datamodel import CLASSES
 from ansible_collections.xen.xapi.plugins.module_utils._info import (
     InfoError,
     check_filters,
@@ -135,7 +135,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._info import (
     without_secrets,
 )
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils._query import get_all_records_where, snapshot
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import get_all_records_where, snapshot
 
 Record = t.Dict[str, t.Any]
 

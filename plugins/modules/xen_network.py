@@ -253,7 +253,7 @@ network:
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
 from ansible_collections.xen.xapi.plugins.module_utils._module import METADATA_ARGUMENT_SPEC, XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.network_resource import NetworkResource
+from ansible_collections.xen.xapi.plugins.module_utils.network.resource import NetworkResource
 
 
 def main() -> None:

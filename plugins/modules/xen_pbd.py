@@ -202,8 +202,8 @@ pbds:
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.device_config import protect_secrets
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.pbd_resource import PbdResource
+from ansible_collections.xen.xapi.plugins.module_utils.storage.device_config import protect_secrets
+from ansible_collections.xen.xapi.plugins.module_utils.storage.pbd_resource import PbdResource
 
 
 def main() -> None:

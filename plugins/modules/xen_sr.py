@@ -283,8 +283,8 @@ sr:
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
 from ansible_collections.xen.xapi.plugins.module_utils._module import METADATA_ARGUMENT_SPEC, XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.device_config import protect_secrets
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.sr_resource import SrResource
+from ansible_collections.xen.xapi.plugins.module_utils.storage.device_config import protect_secrets
+from ansible_collections.xen.xapi.plugins.module_utils.storage.sr_resource import SrResource
 
 
 def main() -> None:

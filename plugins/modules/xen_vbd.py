@@ -253,7 +253,7 @@ vbd:
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.storage.vbd_resource import VbdResource
+from ansible_collections.xen.xapi.plugins.module_utils.disks.vbd_resource import VbdResource
 
 
 def main() -> None:

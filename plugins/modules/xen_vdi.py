@@ -283,8 +283,8 @@ vdi:
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
 from ansible_collections.xen.xapi.plugins.module_utils._module import METADATA_ARGUMENT_SPEC, XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.storage.vdi_plan import VDI_TYPES
-from ansible_collections.xen.xapi.plugins.module_utils.storage.vdi_resource import VdiResource
+from ansible_collections.xen.xapi.plugins.module_utils.disks.vdi_plan import VDI_TYPES
+from ansible_collections.xen.xapi.plugins.module_utils.disks.vdi_resource import VdiResource
 
 
 def main() -> None:

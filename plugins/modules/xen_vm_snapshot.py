@@ -265,8 +265,8 @@ vm:
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils._snapshot import POWER_CHOICES
-from ansible_collections.xen.xapi.plugins.module_utils._snapshot_resource import SnapshotResource
+from ansible_collections.xen.xapi.plugins.module_utils.vm.snapshots import POWER_CHOICES
+from ansible_collections.xen.xapi.plugins.module_utils.vm.snapshot_resource import SnapshotResource
 
 
 def main() -> None:

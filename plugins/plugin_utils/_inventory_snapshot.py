@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, normalize_record
-from ansible_collections.xen.xapi.plugins.module_utils._query import event_class_name
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, normalize_record
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import event_class_name
 
 # class -> ref -> trimmed record
 PoolData = t.Dict[str, t.Dict[str, t.Dict[str, t.Any]]]

@@ -11,9 +11,9 @@ import pytest
 from harness import run_playbook
 from simprocess import start_simulator
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import ConnectionParams, XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiConnectionError, XapiTimeoutError
-from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams, XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiTimeoutError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import run_async
 
 
 def client_for(sim, **overrides) -> XapiClient:

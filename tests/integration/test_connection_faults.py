@@ -13,9 +13,9 @@ import pytest
 from harness import run_playbook
 from simprocess import SimProcess
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import ORIGINATOR, ConnectionParams, XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiConnectionError, XapiTlsError
-from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ORIGINATOR, ConnectionParams, XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiTlsError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import run_async
 
 TEMPLATE = "Debian Bookworm 12"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from harness import TARGETS, ansible_env, run_playbook
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import ConnectionParams, XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams, XapiClient
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INVENTORIES = TARGETS / "inventory"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from harness import run_playbook
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import ConnectionParams, XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._query import get_all_records_where, where
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams, XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import get_all_records_where, where
 
 
 def test_attach_plug_recreate_cd_and_errors(sim) -> None:

@@ -8,15 +8,15 @@ import pathlib
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import (
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import (
     COLLECTION_VERSION,
     ORIGINATOR,
     ConnectionParams,
     XapiClient,
     is_read_only,
 )
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiConnectionError
-from ansible_collections.xen.xapi.plugins.module_utils._tasks import has_async
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import has_async
 
 
 @pytest.mark.parametrize("method", [

@@ -9,9 +9,9 @@ import xmlrpc.client
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiError
-from ansible_collections.xen.xapi.plugins.module_utils._tasks import decode_task_result, task_outcome
-from ansible_collections.xen.xapi.plugins.module_utils._transport import (
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import decode_task_result, task_outcome
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import (
     decode_jsonrpc_response,
     decode_xmlrpc_response,
     encode_jsonrpc_request,

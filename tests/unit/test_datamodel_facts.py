@@ -10,7 +10,8 @@ import pathlib
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils import _datamodel, _datamodel_fields
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import datamodel as _datamodel
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import datamodel_fields as _datamodel_fields
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 REFERENCE_DIR = pathlib.Path(os.environ.get("XAPI_REFERENCE_DIR", REPO_ROOT.parent / "shared" / "xapi"))
@@ -59,7 +60,7 @@ def test_committed_facts_are_up_to_date(tmp_path: pathlib.Path) -> None:
     output, fields = tmp_path / "_datamodel.py", tmp_path / "_datamodel_fields.py"
     assert _generator().main(["--datamodel", str(DATAMODEL), "--output", str(output), "--fields-output", str(fields)]) == 0
     for generated in (output, fields):
-        committed = REPO_ROOT / "plugins" / "module_utils" / generated.name
+        committed = REPO_ROOT / "plugins" / "module_utils" / "_xapi" / generated.name.lstrip("_")
         assert generated.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._errors import (
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import (
     XapiConnectionError,
     XapiError,
     XapiProtocolError,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import (
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import (
     HOTPLUG_DISK,
     HOTPLUG_NIC,
     READY,

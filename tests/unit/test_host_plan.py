@@ -8,7 +8,7 @@ import typing as t
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._host import enabled_method, host_view
+from ansible_collections.xen.xapi.plugins.module_utils.pool.host_resource import enabled_method, host_view
 
 DOM0 = "OpaqueRef:dom0"
 

@@ -12,7 +12,7 @@ import pytest
 from ansible.module_utils import testing  # noqa: E402
 
 # pylint: disable=wrong-import-position
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiConnectionError, XapiError, XapiTimeoutError  # noqa: E402
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiError, XapiTimeoutError  # noqa: E402
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule  # noqa: E402
 
 

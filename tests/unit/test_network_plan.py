@@ -9,7 +9,7 @@ import typing as t
 import pytest
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.network_plan import (
+from ansible_collections.xen.xapi.plugins.module_utils.network.plan import (
     VlanSpec,
     check_create,
     check_params,
@@ -22,7 +22,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.network_plan
     vlan_spec,
     vlan_steps,
 )
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.network_removal import (
+from ansible_collections.xen.xapi.plugins.module_utils.network.removal import (
     check_no_physical_interfaces,
     vif_steps,
     vif_uses,

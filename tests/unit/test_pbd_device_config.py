@@ -12,7 +12,7 @@ import pytest
 from ansible.module_utils import testing
 
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.device_config import (
+from ansible_collections.xen.xapi.plugins.module_utils.storage.device_config import (
     SECRET_MARKER,
     is_secret_key,
     masked,

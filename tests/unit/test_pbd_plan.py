@@ -12,8 +12,8 @@ import typing as t
 import pytest
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.hosts import master_first, master_last, order_by_host, pool_master, resolve_hosts
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.pbd_plan import (
+from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import master_first, master_last, order_by_host, pool_master, resolve_hosts
+from ansible_collections.xen.xapi.plugins.module_utils.storage.pbd_plan import (
     CREATE,
     DESTROY,
     PLUG,

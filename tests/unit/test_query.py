@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._query import (
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import (
     event_class_name,
     field_equals,
     find_by_name,

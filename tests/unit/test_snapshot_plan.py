@@ -10,7 +10,7 @@ import typing as t
 import pytest
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._snapshot import (
+from ansible_collections.xen.xapi.plugins.module_utils.vm.snapshots import (
     HALTED,
     NULL_REF,
     PAUSED,

@@ -9,8 +9,8 @@ import typing as t
 import pytest
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.disk_users import DiskUser, SrDisks
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.sr_plan import (
+from ansible_collections.xen.xapi.plugins.module_utils.storage.disk_users import DiskUser, SrDisks
+from ansible_collections.xen.xapi.plugins.module_utils.storage.sr_plan import (
     check_destroyable,
     check_not_in_use,
     check_type,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._units import format_size, parse_size
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.units import format_size, parse_size
 
 GIB = 1024 ** 3
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._transport import Transport, build_base_url
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import Transport, build_base_url
 
 
 @pytest.mark.parametrize("host, expected", [

@@ -9,8 +9,8 @@ import typing as t
 import pytest
 
 from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
-from ansible_collections.xen.xapi.plugins.module_utils._errors import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._units import parse_size
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.units import parse_size
 
 
 @pytest.mark.parametrize("value, message", [

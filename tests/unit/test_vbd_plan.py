@@ -10,9 +10,9 @@ import typing as t
 import pytest
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import applied_together
-from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import NULL_REF
-from ansible_collections.xen.xapi.plugins.module_utils.storage.vbd_plan import (
+from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import applied_together
+from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import NULL_REF
+from ansible_collections.xen.xapi.plugins.module_utils.disks.vbd_plan import (
     Wanted,
     create_record,
     device_position,

@@ -9,9 +9,9 @@ import typing as t
 import pytest
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import map_setter, tags_setter
-from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import pool_default_sr, resolve_sr, resolve_vdi, vdi_candidates
-from ansible_collections.xen.xapi.plugins.module_utils.storage.vdi_plan import (
+from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import map_setter, tags_setter
+from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import pool_default_sr, resolve_sr, resolve_vdi, vdi_candidates
+from ansible_collections.xen.xapi.plugins.module_utils.disks.vdi_plan import (
     SIZE_ROUNDING_SLACK,
     Attachment,
     attachments,

@@ -7,9 +7,9 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change
-from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import (
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import (
     DEFAULT_GUEST_TOOLS_TIMEOUT,
     HOTPLUG_DISK,
     HOTPLUG_NIC,
@@ -18,7 +18,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import (
     tools_state,
 )
 from ansible_collections.xen.xapi.plugins.module_utils._journal import Journal
-from ansible_collections.xen.xapi.plugins.module_utils._tasks import DEFAULT_TASK_TIMEOUT, run_async
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import DEFAULT_TASK_TIMEOUT, run_async
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PAUSED, RUNNING, PoolObjects, Record, VmView
 
 Params = t.Mapping[str, t.Any]

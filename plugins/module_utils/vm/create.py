@@ -13,9 +13,9 @@ import dataclasses
 import typing as t
 from xml.etree import ElementTree
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import run_async
 from ansible_collections.xen.xapi.plugins.module_utils.vm.options import Params
 from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_source, read_view
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import HALTED, NULL_REF, Record, VmView

@@ -13,9 +13,9 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiError
-from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import HOTPLUG_DISK
-from ansible_collections.xen.xapi.plugins.module_utils._units import format_size
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import HOTPLUG_DISK
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.units import format_size
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, appends, change, in_list, removes
 from ansible_collections.xen.xapi.plugins.module_utils.vm.options import DiskSpec, disk_specs
 from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_vdi

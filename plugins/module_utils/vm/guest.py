@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import watch_guest
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import watch_guest
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import RUNNING, Record
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import VCPU_HOTPLUG
-from ansible_collections.xen.xapi.plugins.module_utils._units import format_size
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import VCPU_HOTPLUG
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.units import format_size
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change, once, sets
 from ansible_collections.xen.xapi.plugins.module_utils.vm.options import memory_target
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiError
-from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import HOTPLUG_NIC
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import HOTPLUG_NIC
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, appends, change, in_list, once, removes
 from ansible_collections.xen.xapi.plugins.module_utils.vm.options import NetworkSpec, network_specs
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import Record

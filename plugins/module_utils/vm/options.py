@@ -13,7 +13,7 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._units import parse_size
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.units import parse_size
 
 Params = t.Mapping[str, t.Any]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import SUSPEND
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import SUSPEND
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
 from ansible_collections.xen.xapi.plugins.module_utils.vm.power import BOOT_OPERATIONS, PowerPlan
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PAUSED, RUNNING

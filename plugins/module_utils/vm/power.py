@@ -13,8 +13,8 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiError, XapiTimeoutError
-from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import REBOOT, SHUTDOWN, SUSPEND
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiError, XapiTimeoutError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import REBOOT, SHUTDOWN, SUSPEND
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change, sets
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import HALTED, PAUSED, RUNNING, STATE_NAMES, SUSPENDED
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, normalize_record
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, normalize_record
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._query import field_equals, get_all_records_where, snapshot, where_all, where_any
-from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import resolve_iso
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import field_equals, get_all_records_where, snapshot, where_all, where_any
+from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import resolve_iso
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PoolObjects, Record, Records, VmView
 
 # The pool-wide classes read with every VM: few objects each, and names users refer to.

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, normalize_record
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, normalize_record
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._journal import Journal
-from ansible_collections.xen.xapi.plugins.module_utils._tasks import DEFAULT_TASK_TIMEOUT
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import DEFAULT_TASK_TIMEOUT
 from ansible_collections.xen.xapi.plugins.module_utils.vm import boot, cdrom, create, disks, hardware, metadata, networks, placement, power
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
 from ansible_collections.xen.xapi.plugins.module_utils.vm.guest import has_addresses, wait_for_ip

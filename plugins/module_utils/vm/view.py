@@ -12,7 +12,7 @@ import dataclasses
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._query import find_by_ref_or_uuid_or_name
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import find_by_ref_or_uuid_or_name
 
 Record = t.Dict[str, t.Any]
 Records = t.Dict[str, Record]

@@ -9,10 +9,10 @@ import dataclasses
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError, string_map
-from ansible_collections.xen.xapi.plugins.module_utils._query import Records
-from ansible_collections.xen.xapi.plugins.module_utils._units import format_size, parse_size
-from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter, map_setter, setter_if_changed, tags_setter
-from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import is_live
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.units import format_size, parse_size
+from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import Setter, map_setter, setter_if_changed, tags_setter
+from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import is_live
 
 # The values of the datamodel's vdi_type enum.
 VDI_TYPES = ("system", "user", "ephemeral", "suspend", "crashdump", "ha_statefile", "metadata", "redo_log", "rrd", "pvs_cache", "cbt_metadata")

@@ -13,12 +13,12 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError, XapiError, XapiTimeoutError
-from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import HOTPLUG_DISK, ensure_tools
-from ansible_collections.xen.xapi.plugins.module_utils._query import Records, find_by_uuid, get_all_records_where, snapshot, where
-from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
-from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import applied_together, setter_changes
-from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import (
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiBaseError, XapiError, XapiTimeoutError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import HOTPLUG_DISK, ensure_tools
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records, find_by_uuid, get_all_records_where, snapshot, where
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import applied_together, setter_changes
+from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import (
     NULL_REF,
     find_vms,
     is_live,
@@ -28,7 +28,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import (
     resolve_vdi,
     vdi_candidates,
 )
-from ansible_collections.xen.xapi.plugins.module_utils.storage.vbd_plan import DrivePlan, Wanted, create_record, find_drive, plan_drive, vbd_view
+from ansible_collections.xen.xapi.plugins.module_utils.disks.vbd_plan import DrivePlan, Wanted, create_record, find_drive, plan_drive, vbd_view
 
 
 # Device positions of disk and CD drives (userdevice), as XAPI allows them.

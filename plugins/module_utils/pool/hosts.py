@@ -11,8 +11,8 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._query import Records
-from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import NULL_REF, find_by_uuid_or_name
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records
+from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import NULL_REF, find_by_uuid_or_name
 
 ALL_HOSTS = "all"
 

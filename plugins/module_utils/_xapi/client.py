@@ -10,9 +10,9 @@ import time
 import typing as t
 import xmlrpc.client
 
-from ansible_collections.xen.xapi.plugins.module_utils._datamodel import CLASSES, TYPED_FIELDS
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError, XapiConnectionError, XapiError
-from ansible_collections.xen.xapi.plugins.module_utils._transport import Transport, build_base_url
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.datamodel import CLASSES, TYPED_FIELDS
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiBaseError, XapiConnectionError, XapiError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import Transport, build_base_url
 
 # The collection's version, announced to the server as the session originator and user agent.
 COLLECTION_VERSION = "0.1.0"

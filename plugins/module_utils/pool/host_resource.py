@@ -12,7 +12,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.hosts import pool_master, resolve_host
+from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import pool_master, resolve_host
 
 
 def enabled_method(record: Record, wanted: t.Optional[bool]) -> t.Optional[str]:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError, XapiError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiBaseError, XapiError
 
 Record = t.Dict[str, t.Any]
 _REF = re.compile(r"^OpaqueRef:[0-9a-fA-F-]{36}$")

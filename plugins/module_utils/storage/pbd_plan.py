@@ -15,9 +15,9 @@ import dataclasses
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._query import Records
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.device_config import StrMap, masked, new_config, target_config
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.hosts import host_name, master_first, master_last
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records
+from ansible_collections.xen.xapi.plugins.module_utils.storage.device_config import StrMap, masked, new_config, target_config
+from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import host_name, master_first, master_last
 
 # The operations on PBDs, in the order they run: everything is taken down before anything is brought up.
 UNPLUG, DESTROY, CREATE, PLUG = "unplug", "destroy", "create", "plug"

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Found, Record, ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._query import (
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import (
     Records,
     find_by_name,
     find_by_uuid,

@@ -11,9 +11,9 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Record
-from ansible_collections.xen.xapi.plugins.module_utils._query import Records, get_all_records_where, snapshot, where
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records, get_all_records_where, snapshot, where
 
 # A suspended VM keeps its drives attached: its memory image refers to them.
 HOLDING_POWER_STATES = ("Running", "Paused", "Suspended")

@@ -16,8 +16,8 @@ from __future__ import annotations
 import time
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, normalize_record
-from ansible_collections.xen.xapi.plugins.module_utils._errors import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, normalize_record
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
 
 Record = t.Dict[str, t.Any]
 NULL_REF = "OpaqueRef:NULL"

@@ -15,10 +15,10 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._query import find_by_uuid
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.disk_users import describe_users, read_sr_disks
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.hosts import ALL_HOSTS, host_name, pool_master, resolve_hosts
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.pbd_plan import (
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import find_by_uuid
+from ansible_collections.xen.xapi.plugins.module_utils.storage.disk_users import describe_users, read_sr_disks
+from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import ALL_HOSTS, host_name, pool_master, resolve_hosts
+from ansible_collections.xen.xapi.plugins.module_utils.storage.pbd_plan import (
     CREATE,
     DESTROY,
     UNPLUG,
@@ -31,8 +31,8 @@ from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.pbd_plan imp
     plan_removal,
     predicted_view,
 )
-from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import applied_together
-from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import resolve_sr
+from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import applied_together
+from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import resolve_sr
 
 READ_CLASSES = ("SR", "PBD", "host", "pool")
 Pbd = t.Tuple[str, Record]

@@ -13,9 +13,9 @@ import dataclasses
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._query import Records
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.hosts import host_name
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.network_plan import UNTAGGED
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records
+from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import host_name
+from ansible_collections.xen.xapi.plugins.module_utils.network.plan import UNTAGGED
 
 
 @dataclasses.dataclass(frozen=True)

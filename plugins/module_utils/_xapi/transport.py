@@ -15,7 +15,7 @@ import xml.parsers.expat
 import xmlrpc.client
 from urllib.parse import urlsplit
 
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiConnectionError, XapiError, XapiProtocolError, XapiTlsError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiError, XapiProtocolError, XapiTlsError
 
 PROTOCOLS = ("jsonrpc", "xmlrpc")
 _PATHS = {"jsonrpc": "/jsonrpc", "xmlrpc": "/"}

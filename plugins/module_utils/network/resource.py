@@ -12,8 +12,8 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._query import find_by_name, find_by_uuid, snapshot
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.network_plan import (
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import find_by_name, find_by_uuid, snapshot
+from ansible_collections.xen.xapi.plugins.module_utils.network.plan import (
     VlanSpec,
     VlanStep,
     check_create,
@@ -29,7 +29,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.network_plan
     vlan_spec,
     vlan_steps,
 )
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.network_removal import (
+from ansible_collections.xen.xapi.plugins.module_utils.network.removal import (
     VifStep,
     VifUse,
     check_no_physical_interfaces,
@@ -37,8 +37,8 @@ from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.network_remo
     vif_uses,
     vlan_interfaces,
 )
-from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import applied_together, setter_changes
-from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import is_null
+from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import applied_together, setter_changes
+from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import is_null
 
 READ_CLASSES = ("network", "PIF", "host")
 

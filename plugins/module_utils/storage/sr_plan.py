@@ -8,12 +8,12 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError, string_map
-from ansible_collections.xen.xapi.plugins.module_utils._query import Records
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.device_config import masked, target_config
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.disk_users import DiskUser, describe_users
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.hosts import by_name, host_name
-from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter, map_setter, setter_if_changed, tags_setter
-from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import NULL_REF
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records
+from ansible_collections.xen.xapi.plugins.module_utils.storage.device_config import masked, target_config
+from ansible_collections.xen.xapi.plugins.module_utils.storage.disk_users import DiskUser, describe_users
+from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import by_name, host_name
+from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import Setter, map_setter, setter_if_changed, tags_setter
+from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import NULL_REF
 
 # SR types whose repositories hold ISO images rather than VM disks.
 ISO_TYPES = ("iso",)

@@ -124,7 +124,7 @@ class XapiError(XapiBaseError):
     def __init__(self, code: str, params: t.Optional[t.Sequence[t.Any]] = None) -> None:
         self.code = str(code)
         self.params: list[str] = [str(param) for param in (params or ())]
-        # The parameters in words (objects by name and uuid instead of references), once looked up; see _naming.
+        # The parameters in words (objects by name and uuid instead of references), once looked up; see naming.py.
         self.display: t.Optional[list[str]] = None
         # The call that failed, when known.
         self.method = ""

@@ -13,10 +13,10 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError, one_or_none, string_map
-from ansible_collections.xen.xapi.plugins.module_utils._query import find_by_name, find_by_uuid
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.disk_users import read_sr_disks
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.hosts import order_by_host, pool_master, resolve_host
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.sr_plan import (
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import find_by_name, find_by_uuid
+from ansible_collections.xen.xapi.plugins.module_utils.storage.disk_users import read_sr_disks
+from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import order_by_host, pool_master, resolve_host
+from ansible_collections.xen.xapi.plugins.module_utils.storage.sr_plan import (
     attached_to,
     check_destroyable,
     check_not_in_use,
@@ -31,7 +31,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.sr_plan impo
     sr_pbds,
     sr_view,
 )
-from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import applied_together, setter_changes
+from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import applied_together, setter_changes
 
 READ_CLASSES = ("SR", "PBD", "host", "pool", "SM")
 REMOVED_STATES = ("absent", "forgotten")

@@ -10,9 +10,9 @@ import re
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Found, Record, ResourceError, one_or_none, string_map
-from ansible_collections.xen.xapi.plugins.module_utils._query import Records
-from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter, map_setter, setter_if_changed
-from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import NULL_REF, is_live, is_null
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records
+from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import Setter, map_setter, setter_if_changed
+from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import NULL_REF, is_live, is_null
 
 AUTODETECT = "autodetect"
 _NAMED_DEVICE = re.compile(r"^(?:xvd|hd|sd)([a-z]+)$")

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, api_class_name, normalize_record
-from ansible_collections.xen.xapi.plugins.module_utils._datamodel import CLASSES, CLASSES_WITHOUT_EVENTS
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, api_class_name, normalize_record
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.datamodel import CLASSES, CLASSES_WITHOUT_EVENTS
 
 # ref -> record, and class -> (ref -> record)
 NULL_REF = "OpaqueRef:NULL"

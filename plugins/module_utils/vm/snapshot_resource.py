@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError, field_change, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiError
-from ansible_collections.xen.xapi.plugins.module_utils._guest_tools import SUSPEND, ensure_tools
-from ansible_collections.xen.xapi.plugins.module_utils._query import field_equals, get_all_records_where, snapshot, where, where_all, where_any
-from ansible_collections.xen.xapi.plugins.module_utils._snapshot import (
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import SUSPEND, ensure_tools
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import field_equals, get_all_records_where, snapshot, where, where_all, where_any
+from ansible_collections.xen.xapi.plugins.module_utils.vm.snapshots import (
     POWER_NAMES,
     RUNNING,
     Disk,
@@ -33,7 +33,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._snapshot import (
     retention_victims,
     target_power,
 )
-from ansible_collections.xen.xapi.plugins.module_utils._tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import run_async
 
 # A plain VM: not a template (snapshots are templates too) and not a control domain.
 _PLAIN_VM = where(is_a_template=False, is_control_domain=False)

@@ -14,9 +14,9 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError, string_map
-from ansible_collections.xen.xapi.plugins.module_utils._query import Records
-from ansible_collections.xen.xapi.plugins.module_utils.pool_objects.hosts import by_name, host_name
-from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import Setter, map_setter, setter_if_changed, tags_setter
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records
+from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import by_name, host_name
+from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import Setter, map_setter, setter_if_changed, tags_setter
 
 MAX_VLAN_TAG = 4094  # 4095 is reserved by 802.1Q
 DEFAULT_MTU = 1500

@@ -12,10 +12,10 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
 from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._query import find_by_name, find_by_uuid, snapshot
-from ansible_collections.xen.xapi.plugins.module_utils.storage.changes import setter_changes
-from ansible_collections.xen.xapi.plugins.module_utils.storage.lookup import NULL_REF, pool_default_sr, resolve_sr, resolve_vdi
-from ansible_collections.xen.xapi.plugins.module_utils.storage.vdi_plan import (
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import find_by_name, find_by_uuid, snapshot
+from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import setter_changes
+from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import NULL_REF, pool_default_sr, resolve_sr, resolve_vdi
+from ansible_collections.xen.xapi.plugins.module_utils.disks.vdi_plan import (
     Attachment,
     RemovalStep,
     attachments,

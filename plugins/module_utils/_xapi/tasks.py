@@ -10,10 +10,10 @@ import typing as t
 import xml.parsers.expat
 import xmlrpc.client
 
-from ansible_collections.xen.xapi.plugins.module_utils._client import XapiClient, normalize_record
-from ansible_collections.xen.xapi.plugins.module_utils._datamodel import ASYNC_MESSAGES
-from ansible_collections.xen.xapi.plugins.module_utils._errors import XapiBaseError, XapiConnectionError, XapiError, XapiTimeoutError
-from ansible_collections.xen.xapi.plugins.module_utils._transport import plain_values
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, normalize_record
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.datamodel import ASYNC_MESSAGES
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiBaseError, XapiConnectionError, XapiError, XapiTimeoutError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import plain_values
 
 DEFAULT_TASK_TIMEOUT = 600.0
 # Share of the HTTP timeout one blocking event.from may use, so the server always answers
