@@ -19,3 +19,16 @@ def test_every_test_named_in_the_fidelity_notes_exists() -> None:
             missing.append(f"{current}::{match.group(2)}")
     assert missing == []
     assert len(re.findall(r"`xapi/[a-z_]+\.ml`", text)) >= 40
+
+
+def test_every_simulator_file_named_in_the_fidelity_notes_exists() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    named = set(re.findall(r"`((?:[a-z_]+/)*[a-z_]+\.(?:py|json))`", text))
+    assert "semantics/vm/state.py" in named
+    def where(name: str) -> Path:
+        if name.startswith("tests/"):
+            return SIM_TESTS.parents[1] / name
+        return (SIM_TESTS if name.startswith("test_") else DOC.parent) / name
+
+    missing = sorted(name for name in named if not where(name).exists())
+    assert missing == []

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from xapisim.server import control_client_allowed
+from xapisim.http_handler import control_client_allowed
 import XenAPI
 from xapi_helpers import failure
 

@@ -186,7 +186,7 @@ def test_state_file_survives_a_restart(tmp_path: Path, sim_factory: Callable[...
 @pytest.mark.parametrize("build", [dict(), dict(hosts=3, vms=40), dict(scenario=str(SCENARIOS / "small.yml"))],
                          ids=["demo", "generated", "small.yml"])
 def test_guests_look_like_a_real_pools(build: dict[str, Any]) -> None:
-    from xapisim.semantics.vm_guest import addresses_for  # pylint: disable=import-outside-toplevel
+    from xapisim.semantics.vm.guest import addresses_for  # pylint: disable=import-outside-toplevel
 
     sim = build_simulator(**build)
     store = sim.store

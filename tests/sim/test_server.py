@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import http.client
-import importlib.util
 import json
 import signal
 import socket
@@ -385,14 +384,8 @@ def test_fixed_port_in_use_is_an_error(http_server: RunningServer, fake: FakeSim
         serve(fake, http_server.port, use_tls=False, tls=None)
 
 
-# ---- the command line, once the pool builder is present --------------------
+# ---- the command line ---------------------------------------------------------
 
-needs_world = pytest.mark.skipif(
-    importlib.util.find_spec("xapisim.world") is None, reason="the pool builder (xapisim.world) is not available"
-)
-
-
-@needs_world
 def test_cli_ready_line_and_control_api(sim: Any) -> None:
     info = sim.info
     assert set(info) == {"url", "hosts", "master", "username", "password", "ca_cert", "control"}
@@ -405,7 +398,6 @@ def test_cli_ready_line_and_control_api(sim: Any) -> None:
     assert isinstance(sim.control_get("stats"), dict)
 
 
-@needs_world
 def test_cli_http_and_clean_exit(sim_factory: Callable[..., Any]) -> None:
     process = sim_factory("--http")
     assert process.info["ca_cert"] is None

@@ -17,8 +17,11 @@ from types import FrameType
 from typing import Any
 
 from .certs import generate_tls
+from .control import ServedSimulator
+from .core import Simulator
 from .pace import DEFAULT_REALISTIC_SCALE, PROFILES
 from .server import RunningServer, serve
+from .world import build_simulator, save_state
 
 
 SPARE_HOSTS = 8
@@ -43,7 +46,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def ready_line(sim: Any, server: RunningServer, ca_cert: str | None) -> dict[str, Any]:
+def ready_line(sim: Simulator, server: RunningServer, ca_cert: str | None) -> dict[str, Any]:
     """The document printed once the simulator answers on every address."""
     urls = server.urls
     master_name = sim.hosts[sim.master_index][0]
@@ -72,22 +75,20 @@ def _wait_for_stop_signal() -> None:
         pass
 
 
-def spare_addresses(sim: Any) -> list[str]:
+def spare_addresses(sim: Simulator) -> list[str]:
     """Addresses for hosts that may join at run time: the certificate covers them from the start."""
     last = len(sim.hosts)
     return [f"127.0.0.{index}" for index in range(last + 1, last + 1 + SPARE_HOSTS)]
 
 
-def _start(arguments: argparse.Namespace, tls_directory: str) -> tuple[Any, RunningServer, str | None]:
+def _start(arguments: argparse.Namespace, tls_directory: str) -> tuple[Simulator, RunningServer, str | None]:
     """Build the pool, make TLS material for its addresses and start listening."""
-    from .world import build_simulator
-
     sim = build_simulator(arguments.scenario, arguments.hosts, arguments.vms, arguments.state_file)
     sim.pace.set_profile(arguments.pace, arguments.pace_scale)
     tls = None
     if not arguments.http:
         tls = generate_tls(tls_directory, [address for _name, address in sim.hosts] + spare_addresses(sim))
-    server = serve(sim, arguments.port, not arguments.http, tls, verbose=arguments.verbose)
+    server = serve(ServedSimulator(sim), arguments.port, not arguments.http, tls, verbose=arguments.verbose)
     sim.host_joined = server.add_host
     return sim, server, tls.ca_cert_path if tls else None
 
@@ -107,8 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         ready_stream.flush()
         _wait_for_stop_signal()
         try:
-            if arguments.state_file and hasattr(sim, "save_state"):
-                sim.save_state()
+            if arguments.state_file:
+                save_state(sim, arguments.state_file)
         finally:
             server.shutdown()
     return 0

@@ -2,7 +2,7 @@
 
 GET  /_sim/stats        calls per method, total calls, write calls, live sessions
 POST /_sim/reset_stats  zero the counters
-POST /_sim/faults       inject faults (see ``Faults.apply``); ``{"clear": true}`` removes them
+POST /_sim/faults       inject faults (see ``faults.Faults.apply``); ``{"clear": true}`` removes them
 POST /_sim/durations    seconds per operation, e.g. ``{"VM.start": 0.5, "*": 0.01}``
 GET  /_sim/pace         the pace profile, its scale and the explicit durations
 POST /_sim/pace         ``{"profile": "realistic", "scale": 0.1}`` (``instant`` is the default pace)
@@ -11,166 +11,14 @@ POST /_sim/hosts        a host joins the pool: ``{"name": "host4", "devices": ["
 """
 from __future__ import annotations
 
-import random
-import threading
-import time
-from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import XapiError
-
-if TYPE_CHECKING:
-    from .core import Simulator
+from .core import Simulator
+from .scenario.joining import join_host
+from .semantics.pool.master import make_master
 
 
-class Stats:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.calls: Counter[str] = Counter()
-        self.writes = 0
-        self.faults: Counter[str] = Counter()  # injected wire faults that fired: "reset", "lost_reply", ...
-
-    def count_call(self, method: str) -> None:
-        with self._lock:
-            self.calls[method] += 1
-
-    def count_write(self) -> None:
-        with self._lock:
-            self.writes += 1
-
-    def count_fault(self, kind: str) -> None:
-        with self._lock:
-            self.faults[kind] += 1
-
-    def reset(self) -> None:
-        with self._lock:
-            self.calls.clear()
-            self.faults.clear()
-            self.writes = 0
-
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            return {"calls": dict(self.calls), "total_calls": sum(self.calls.values()), "write_calls": self.writes,
-                    "faults_fired": dict(self.faults)}
-
-
-class Faults:
-    """Faults injected through the control API. All are off by default."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.clear()
-
-    def clear(self) -> None:
-        self.latency_ms = 0.0
-        self.failures: dict[str, list[Any]] = {}  # method -> [remaining count, [code, params...]]
-        self.reset_fraction = 0.0
-        self.resets_left = 0
-        self.slow_tasks = 0.0
-        self.down_hosts: set[int] = set()
-        self.hung_hosts: set[int] = set()
-        self.lost_fraction = 0.0
-        self.lost_left = 0
-        self.lost_methods: set[str] = set()
-        self.kept_methods: set[str] = set()
-        self.task_failures: dict[str, list[Any]] = {}  # method -> [remaining count, [code, params...]]
-        self._random = random.Random(4242)
-
-    def apply(self, sim: "Simulator", body: dict[str, Any]) -> None:
-        with self._lock:
-            if body.get("clear"):
-                self.clear()
-            if "seed" in body:
-                self._random = random.Random(int(body["seed"]))
-            if "latency_ms" in body:
-                self.latency_ms = float(body["latency_ms"])
-            if "fail" in body:
-                spec = body["fail"]
-                self.failures[spec["method"]] = [int(spec.get("times", 1)), list(spec["error"])]
-            if "reset_connections" in body:
-                spec = body["reset_connections"]
-                self.reset_fraction = float(spec.get("fraction", 1.0))
-                self.resets_left = int(spec.get("max", 1))
-            if "lose_replies" in body:
-                spec = body["lose_replies"]
-                self.lost_fraction = float(spec.get("fraction", 1.0))
-                self.lost_left = int(spec.get("max", 1))
-                self.lost_methods = set(spec.get("methods") or ())
-                self.kept_methods = set(spec.get("except_methods") or ())
-            if "fail_in_task" in body:
-                spec = body["fail_in_task"]
-                self.task_failures[spec["method"]] = [int(spec.get("times", 1)), list(spec["error"])]
-            if "slow_tasks" in body:
-                self.slow_tasks = float(body["slow_tasks"])
-            for name in body.get("down_hosts", []):
-                self.down_hosts.add(_host_index(sim, name))
-            for name in body.get("hung_hosts", []):
-                self.hung_hosts.add(_host_index(sim, name))
-            for name in body.get("up_hosts", []):
-                self.down_hosts.discard(_host_index(sim, name))
-                self.hung_hosts.discard(_host_index(sim, name))
-        if body.get("evict_sessions"):
-            sim.sessions.evict_all()
-        if "master" in body:
-            from .semantics.pool import make_master
-
-            with sim.store.lock:
-                make_master(sim, sim.host_refs[_host_index(sim, body["master"])])
-
-    def wire_action(self, host_index: int) -> str:
-        with self._lock:
-            if host_index in self.down_hosts:
-                return "down"
-            if host_index in self.hung_hosts:
-                return "hang"
-            if self.resets_left > 0 and self._random.random() < self.reset_fraction:
-                self.resets_left -= 1
-                return "reset"
-        return "ok"
-
-    def is_hung(self, host_index: int) -> bool:
-        with self._lock:
-            return host_index in self.hung_hosts
-
-    def lose_reply(self, method: str) -> bool:
-        """Whether the answer to a call that was just served is lost on its way back."""
-        with self._lock:
-            if self.lost_left <= 0 or (self.lost_methods and method not in self.lost_methods) or method in self.kept_methods:
-                return False
-            if self._random.random() >= self.lost_fraction:
-                return False
-            self.lost_left -= 1
-            return True
-
-    def task_failure(self, method: str) -> list[Any] | None:
-        """The error an operation run as a task fails with instead of taking effect, if one was injected."""
-        with self._lock:
-            failure = self.task_failures.get(method)
-            if failure and failure[0] > 0:
-                failure[0] -= 1
-                return list(failure[1])
-        return None
-
-    def before_call(self, method: str) -> None:
-        if self.latency_ms:
-            time.sleep(self.latency_ms / 1000.0)
-        with self._lock:
-            failure = self.failures.get(method)
-            if failure and failure[0] > 0:
-                failure[0] -= 1
-                raise XapiError(*failure[1])
-
-
-def _host_index(sim: "Simulator", name: Any) -> int:
-    if isinstance(name, int):
-        return name
-    for index, (label, address) in enumerate(sim.hosts):
-        if name in (label, address):
-            return index
-    raise ValueError(f"no host {name!r}")
-
-
-def handle_control(sim: "Simulator", verb: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+def handle_control(sim: Simulator, verb: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
     path = path.strip("/")
     try:
         if verb == "GET" and path == "stats":
@@ -180,7 +28,7 @@ def handle_control(sim: "Simulator", verb: str, path: str, body: dict[str, Any])
             sim.stats.reset()
             return 200, {"ok": True}
         if verb == "POST" and path == "faults":
-            sim.faults.apply(sim, body)
+            _apply_faults(sim, body)
             return 200, {"ok": True}
         if verb == "POST" and path == "durations":
             sim.durations.update({k: float(v) for k, v in body.items()})
@@ -195,11 +43,55 @@ def handle_control(sim: "Simulator", verb: str, path: str, body: dict[str, Any])
         if verb == "GET" and path == "hosts":
             return 200, {"hosts": sim.hosts, "master_index": sim.master_index}
         if verb == "POST" and path == "hosts":
-            from .semantics.pool import join_host
-
             index, address = join_host(sim, str(body["name"]), list(body.get("devices", ["eth0", "eth1"])),
                                        bool(body.get("join_shared_srs", True)))
             return 200, {"index": index, "address": address}
     except (KeyError, ValueError, TypeError) as exc:
         return 400, {"error": f"bad control request: {exc}"}
     return 404, {"error": f"unknown control endpoint {verb} /_sim/{path}"}
+
+
+def _apply_faults(sim: Simulator, body: dict[str, Any]) -> None:
+    """Wire and task faults go to ``sim.faults``; evicting sessions and moving the master act on the pool at once."""
+    sim.faults.apply(body, lambda name: host_index(sim, name))
+    if body.get("evict_sessions"):
+        sim.sessions.evict_all()
+    if "master" in body:
+        with sim.store.lock:
+            make_master(sim, sim.host_refs[host_index(sim, body["master"])])
+
+
+def host_index(sim: Simulator, name: Any) -> int:
+    """The index of the host named by its index, name label or address."""
+    if isinstance(name, int):
+        return name
+    for index, (label, address) in enumerate(sim.hosts):
+        if name in (label, address):
+            return index
+    raise ValueError(f"no host {name!r}")
+
+
+class ServedSimulator:
+    """The simulator as the HTTP front serves it: the pool's API on every host address, plus the control API."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+
+    @property
+    def hosts(self) -> list[tuple[str, str]]:
+        return self.sim.hosts
+
+    def call(self, method: str, params: list[Any], host_index: int) -> Any:
+        return self.sim.call(method, params, host_index)
+
+    def wire_action(self, host_index: int) -> str:
+        return self.sim.wire_action(host_index)
+
+    def lose_reply(self, method: str) -> bool:
+        return self.sim.lose_reply(method)
+
+    def is_hung(self, host_index: int) -> bool:
+        return self.sim.is_hung(host_index)
+
+    def control(self, verb: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]:
+        return handle_control(self.sim, verb, path, body or {})

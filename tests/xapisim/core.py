@@ -3,22 +3,29 @@
 The path of a call: statistics and faults, method lookup in the generated schema, arity,
 master check, session check, parameter types, then either a hand-written handler from the
 semantic layer (``semantics/``) or the generic layer (``generic.py``). ``Async.*`` calls run
-the same handler inside a task (``semantics/tasks.py``).
+the same handler inside a task (``task_table.py``) on a thread of their own.
+
+The core imports what it dispatches to and the tables it keeps; the control API (``control.py``),
+the scenarios and the persistence (``world.py``) are built on it and are never imported here.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
-from . import generic
-from .control import Faults, Stats
+from . import generic, semantics
+from .coercion import coerce
+from .context import CallContext
 from .errors import XapiError
+from .faults import Faults, Stats
 from .pace import Pace
 from .registry import DERIVED, HANDLERS
 from .schema import Message, Schema
+from .session_table import SessionTable
 from .store import NULL_REF, Store
-from .coercion import coerce
+from .task_table import TaskTable
 
 # Login-type calls take no session; login_with_password accepts 2 to 4 parameters.
 NO_SESSION_METHODS = frozenset({"session.login_with_password", "session.slave_local_login_with_password"})
@@ -32,42 +39,24 @@ INSTANT_CLASSES = frozenset({"task", "event", "session"})
 
 
 @dataclass
-class CallContext:
-    """What a handler knows about the call it serves."""
-
-    sim: "Simulator"
-    method: str
-    session: str = NULL_REF
-    host: str = NULL_REF
-    task: str | None = None
-    # Seconds the operation takes at the pool's pace; set by the task runner for Async calls.
-    duration: float = 0.0
-
-    @property
-    def store(self) -> Store:
-        return self.sim.store
-
-
-@dataclass
 class Simulator:
+    """One simulated pool: satisfies ``context.SimulatorView`` for the handlers it dispatches to."""
+
     schema: Schema
     store: Store
     users: dict[str, str] = field(default_factory=lambda: {"root": "xapisim"})
     pace: Pace = field(default_factory=Pace)
-    state_file: str | None = None
     # Set by the HTTP front: starts a listener for a host that joins at run time.
-    host_joined: Callable[[int, str], None] | None = None
+    host_joined: Optional[Callable[[int, str], None]] = None
 
     def __post_init__(self) -> None:
+        semantics.register_all()
         self.stats = Stats()
         self.faults = Faults()
-        # Imported here: the semantic modules register their handlers on import.
-        from .semantics import sessions, tasks
-        from . import semantics  # noqa: F401  (registers every handler module)
-
         self.store.derived.update(DERIVED)
-        self.sessions = sessions.SessionTable(self)
-        self.tasks = tasks.TaskRunner(self)
+        # The master moves (designate_new_master): the tables read it when they need it.
+        self.sessions = SessionTable(self.store, self._current_master)
+        self.tasks = TaskTable(self.store, self._current_master)
 
     # ---- pool topology seen by the HTTP front ------------------------------------------------
     @property
@@ -84,6 +73,9 @@ class Simulator:
     def master_ref(self) -> str:
         pool = next(iter(self.store.records("pool").values()))
         return pool["master"]
+
+    def _current_master(self) -> str:
+        return self.master_ref
 
     @property
     def master_index(self) -> int:
@@ -135,11 +127,6 @@ class Simulator:
     def is_hung(self, host_index: int) -> bool:
         return self.faults.is_hung(host_index)
 
-    def control(self, verb: str, path: str, body: dict | None) -> tuple[int, Any]:
-        from .control import handle_control
-
-        return handle_control(self, verb, path, body or {})
-
     def call(self, method: str, params: list, host_index: int = 0) -> Any:
         self.stats.count_call(method)
         writes_before = self.store.writes_by_this_thread()
@@ -177,13 +164,24 @@ class Simulator:
         if is_async:
             if not message.is_async:
                 raise XapiError("MESSAGE_METHOD_UNKNOWN", method)
-            return self.tasks.spawn(ctx, handler, args)
+            return self._spawn_task(ctx, handler, args)
         if name in UNLOCKED_METHODS:
             return handler(ctx, *args)
         if message.is_async and not message.implicit and cls not in INSTANT_CLASSES:
             time.sleep(self.duration(name, args))
         with self.store.lock:
             return handler(ctx, *args)
+
+    def _spawn_task(self, ctx: CallContext, handler: Callable[..., Any], args: list[Any]) -> str:
+        """Answer an ``Async.*`` call with a pending task at once; the operation runs on the task's thread."""
+        with self.store.lock:
+            task = self.tasks.create(f"Async.{ctx.method}", session=ctx.session)
+        ctx.task = task
+        ctx.duration = self.duration(ctx.method, args)
+        threading.Thread(target=self.tasks.run, name=f"task {task}", daemon=True,
+                         args=(task, ctx.duration, lambda: handler(ctx, *args),
+                               lambda: self.faults.task_failure(ctx.method))).start()
+        return task
 
     def _system_call(self, method: str, params: list) -> Any:
         """The calls outside the classes (gen_server.ml): introspection and the liveness probe, with no session.
@@ -222,13 +220,6 @@ class Simulator:
         if message.implicit or message.name in generic.GENERIC_READS:
             return generic.implicit_handler(cls, message)
         return _not_implemented(name)
-
-    # ---- persistence ------------------------------------------------------------------------
-    def save_state(self) -> None:
-        if self.state_file:
-            from .world import save_state
-
-            save_state(self, self.state_file)
 
 
 def _not_implemented(name: str) -> Callable[..., Any]:

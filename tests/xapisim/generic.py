@@ -16,7 +16,7 @@ from .coercion import coerce_record
 from .where import WhereSyntaxError, compile_where, where_fields
 
 if TYPE_CHECKING:
-    from .core import CallContext
+    from .context import CallContext
 
 WHERE_MESSAGES = ("get_all_where", "get_all_records_where")
 # Reads some classes (e.g. ``message``) declare explicitly but which behave exactly as the implicit ones.

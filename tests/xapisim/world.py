@@ -1,4 +1,8 @@
-"""Build a simulator from a scenario, and save/restore its state (``--state-file``)."""
+"""Build a simulator from a scenario, and save/restore its state (``--state-file``).
+
+The top of the simulator's layers: it knows every scenario and the core, and nothing imports it
+but the command line.
+"""
 from __future__ import annotations
 
 import json
@@ -7,32 +11,30 @@ from datetime import datetime
 from typing import Any
 
 from . import schema
-from .core import Simulator
-from .store import Store
 from .coercion import parse_datetime
+from .core import Simulator
+from .scenario.catalog import build_catalog
+from .scenario.demo import build_demo
+from .scenario.generated import build_generated
+from .scenario.yaml_file import build_from_file
+from .semantics.vm.placement import refresh_host_memory
+from .store import Store
 
 
 def build_simulator(scenario: str | None = None, hosts: int | None = None, vms: int | None = None,
                     state_file: str | None = None) -> Simulator:
-    sim = Simulator(schema.load(), Store(schema.load()), state_file=state_file)
+    """The demo pool, a generated one (``hosts``/``vms``), the catalog or a scenario file; a saved state wins."""
+    sim = Simulator(schema.load(), Store(schema.load()))
     if state_file and os.path.exists(state_file):
         load_state(sim, state_file)
         return sim
     if hosts or vms:
-        from .scenario.generated import build_generated
-
         build_generated(sim, hosts or 1, vms or 0)
     elif scenario in (None, "demo"):
-        from .scenario.demo import build_demo
-
         build_demo(sim)
     elif scenario == "catalog":
-        from .scenario.catalog import build_catalog
-
         build_catalog(sim)
     else:
-        from .scenario.yaml_file import build_from_file
-
         build_from_file(sim, scenario)
     refresh_derived_fields(sim)
     return sim
@@ -40,8 +42,6 @@ def build_simulator(scenario: str | None = None, hosts: int | None = None, vms: 
 
 def refresh_derived_fields(sim: Simulator) -> None:
     """Hosts' free memory depends on every VM resident on them: computed once the pool is built."""
-    from .semantics.vm_placement import refresh_host_memory
-
     with sim.store.lock:
         for host in sim.store.records("host"):
             refresh_host_memory(sim.store, host)

@@ -8,11 +8,11 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..semantics.vm_guest import agent_report
+from ..semantics.vm.guest import agent_report
 from ..store import EPOCH, NULL_REF, new_ref, utcnow
 
 if TYPE_CHECKING:
-    from ..core import Simulator
+    from ..context import SimulatorView
 
 GiB = 1024 ** 3
 MiB = 1024 ** 2
@@ -62,7 +62,7 @@ class PoolBuilder:
     and networks always go straight to the store, so guests can refer to them.
     """
 
-    def __init__(self, sim: "Simulator", seed: int = 7, writer: RecordWriter | None = None) -> None:
+    def __init__(self, sim: "SimulatorView", seed: int = 7, writer: RecordWriter | None = None) -> None:
         self.sim = sim
         self.store = sim.store
         self.writer: RecordWriter = writer or sim.store

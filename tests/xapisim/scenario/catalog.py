@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 from .demo import build_demo
 
 if TYPE_CHECKING:
-    from ..core import Simulator
+    from ..context import SimulatorView
 
 # Made first: others point at them.
 _FIRST = ("PGPU", "GPU_group", "VGPU_type", "PVS_site", "USB_group", "PUSB", "Cluster", "Repository", "Host_driver")
 
 
-def build_catalog(sim: "Simulator") -> None:
+def build_catalog(sim: "SimulatorView") -> None:
     build_demo(sim)
     store, schema = sim.store, sim.schema
     stored = [name for name, cdef in schema.classes.items() if "get_record" in cdef.messages and name != "session"]

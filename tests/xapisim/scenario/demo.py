@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 from .builder import GiB, MiB, PoolBuilder
 
 if TYPE_CHECKING:
-    from ..core import Simulator
+    from ..context import SimulatorView
 
 DEMO_PASSWORD = "demo-Secr3t-pw"
 ISO_NAMES = ("debian-12.7.0-amd64-netinst.iso", "ubuntu-24.04.1-live-server-amd64.iso",
              "Win2022_EN-US.iso", "xcp-ng-guest-tools.iso")
 
 
-def build_demo(sim: "Simulator", hosts: int = 3) -> None:
+def build_demo(sim: "SimulatorView", hosts: int = 3) -> None:
     b = PoolBuilder(sim)
     b.pool("demo-pool")
     host_refs = [b.host(f"host{i + 1}", f"127.0.0.{i + 1}") for i in range(hosts)]

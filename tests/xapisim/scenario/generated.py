@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import XapiError
-from ..semantics.vm_placement import refresh_host_memory
+from ..semantics.vm.placement import refresh_host_memory
 from ..store import NULL_REF, Store
 from .builder import GiB, MiB, PoolBuilder, format_uuid4
 from .demo import DEMO_PASSWORD, ISO_NAMES
 
 if TYPE_CHECKING:
-    from ..core import Simulator
+    from ..context import SimulatorView
 
 SEED = 2024
 # Power states and how often each occurs, out of 100 VMs.
@@ -206,7 +206,7 @@ def host_address(index: int) -> str:
     return f"127.0.{index // 254}.{index % 254 + 1}"
 
 
-def build_generated(sim: "Simulator", hosts: int, vms: int) -> None:
+def build_generated(sim: "SimulatorView", hosts: int, vms: int) -> None:
     # Building allocates hundreds of thousands of long-lived dicts and lists: the cyclic garbage
     # collector would rescan them all many times over (nearly half the start-up time) and find
     # nothing to free. It is paused while building, and what was built is frozen out of its
@@ -221,7 +221,7 @@ def build_generated(sim: "Simulator", hosts: int, vms: int) -> None:
             gc.enable()
 
 
-def _build(sim: "Simulator", hosts: int, vms: int) -> None:
+def _build(sim: "SimulatorView", hosts: int, vms: int) -> None:
     plan = plan_pool(max(1, hosts), max(0, vms))
     b = PoolBuilder(sim, seed=SEED)
     b.pool("generated-pool")
@@ -247,7 +247,7 @@ def _build(sim: "Simulator", hosts: int, vms: int) -> None:
     sim.users["root"] = DEMO_PASSWORD
 
 
-def _add_guests(sim: "Simulator", plan: PoolPlan, host_refs: list[str], networks: list[str], sr: str) -> None:
+def _add_guests(sim: "SimulatorView", plan: PoolPlan, host_refs: list[str], networks: list[str], sr: str) -> None:
     writer = BulkWriter(sim.store)
     guests = PoolBuilder(sim, seed=SEED + 1, writer=writer)
     for guest in plan.guests:

@@ -60,7 +60,7 @@ from .demo import DEMO_PASSWORD
 from .generated import host_address
 
 if TYPE_CHECKING:
-    from ..core import Simulator
+    from ..context import SimulatorView
 
 _UNITS = {"": 1, "K": 1024, "M": MiB, "G": GiB, "T": 1024 * GiB}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*$", re.IGNORECASE)
@@ -115,14 +115,14 @@ def load_document(path: str | Path) -> dict[str, Any]:
     return document
 
 
-def build_from_file(sim: "Simulator", path: str | Path) -> None:
+def build_from_file(sim: "SimulatorView", path: str | Path) -> None:
     """Build the pool that the scenario file at ``path`` describes."""
     FileScenario(sim, load_document(path)).build()
 
 
 @dataclass
 class FileScenario:
-    sim: "Simulator"
+    sim: "SimulatorView"
     document: dict[str, Any]
     hosts: dict[str, str] = field(default_factory=dict)
     srs: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,67 @@
+"""What a handler sees: the call it serves (``CallContext``) and the pool it acts on (``SimulatorView``).
+
+The semantic layer, the generic layer and the scenarios type against these two names only, so
+none of them imports the core that dispatches to them (``core.Simulator`` satisfies the view).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
+
+from .store import NULL_REF, Store
+
+if TYPE_CHECKING:
+    from .faults import Faults, Stats
+    from .pace import Pace
+    from .schema import Schema
+    from .session_table import SessionTable
+    from .task_table import TaskTable
+
+
+class SimulatorView(Protocol):
+    """The simulated pool as handlers use it: its store and schema, its tables, its hosts and its pace."""
+
+    schema: Schema
+    store: Store
+    users: dict[str, str]
+    pace: Pace
+    stats: Stats
+    faults: Faults
+    sessions: SessionTable
+    tasks: TaskTable
+    # Set by the HTTP front: starts a listener for a host that joins at run time.
+    host_joined: Optional[Callable[[int, str], None]]
+
+    @property
+    def hosts(self) -> list[tuple[str, str]]: ...
+
+    @property
+    def host_refs(self) -> list[str]: ...
+
+    @property
+    def master_ref(self) -> str: ...
+
+    @property
+    def master_index(self) -> int: ...
+
+    @property
+    def durations(self) -> dict[str, float]: ...
+
+    def duration(self, method: str, args: list[Any] | None = None) -> float: ...
+
+
+@dataclass
+class CallContext:
+    """What a handler knows about the call it serves."""
+
+    sim: SimulatorView
+    method: str
+    session: str = NULL_REF
+    host: str = NULL_REF
+    task: str | None = None
+    # Seconds the operation takes at the pool's pace; set for Async calls before the task starts.
+    duration: float = 0.0
+
+    @property
+    def store(self) -> Store:
+        return self.sim.store

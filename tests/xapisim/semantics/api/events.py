@@ -1,0 +1,169 @@
+"""event.*: ``event.from`` with tokens and class filters, and the legacy register/next/unregister.
+
+Tokens are the store's change generation, zero-padded. An empty token returns every matching
+object as an ``add`` event (a consistent snapshot); later calls block until something matching
+changed or the timeout passed, and merge several changes to one object into one event.
+"""
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from ...errors import XapiError
+from ...registry import handles
+from ...store import Change, utcnow
+
+if TYPE_CHECKING:
+    from ...context import CallContext
+    from ...store import Store
+
+NEXT_TIMEOUT = 30.0
+QUEUE_LIMIT = 10_000
+
+
+class Subscription:
+    """Parsed ``["vm", "task/OpaqueRef:..", "*"]``: which classes, and which single objects."""
+
+    def __init__(self, ctx: "CallContext", classes: list[str]) -> None:
+        self.everything = False
+        self.classes: set[str] = set()
+        self.objects: set[tuple[str, str]] = set()
+        for item in classes:
+            name, _slash, ref = item.partition("/")
+            if name == "*":
+                self.everything = True
+                continue
+            cdef = ctx.sim.schema.by_lower(name.lower())
+            if cdef is None:
+                raise XapiError("EVENT_SUBSCRIPTION_PARSE_FAILURE", item)
+            if ref:
+                self.objects.add((cdef.name, ref))
+            else:
+                self.classes.add(cdef.name)
+
+    def wants(self, cls: str, ref: str) -> bool:
+        return self.everything or cls in self.classes or (cls, ref) in self.objects
+
+    def snapshot_classes(self, ctx: "CallContext") -> list[str]:
+        if self.everything:
+            return [name for name, c in ctx.sim.schema.classes.items() if c.gen_events]
+        return sorted(self.classes)
+
+
+def _token(generation: int) -> str:
+    return f"{generation:020d},{0:020d}"
+
+
+def _parse_token(token: str) -> int:
+    head = token.split(",", 1)[0]
+    if not all(part.isdigit() for part in token.split(",")):
+        raise XapiError("EVENT_FROM_TOKEN_PARSE_FAILURE", token)
+    return int(head)
+
+
+def _event(store: "Store", change: Change | None, cls: str, ref: str, op: str) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "id": change.gen if change else store.generation,
+        "timestamp": change.time if change else utcnow(),
+        "class": cls.lower(), "operation": op, "ref": ref,
+    }
+    record = store.tables[cls].get(ref)
+    if op != "del" and record is not None:
+        event["snapshot"] = record
+        event["obj_uuid"] = record.get("uuid", "")
+    return event
+
+
+def _collect(store: "Store", since: int, sub: Subscription) -> list[dict[str, Any]]:
+    """Changes after ``since`` that the subscription wants, one event per object (the latest)."""
+    latest: dict[tuple[str, str], tuple[Change, str]] = {}
+    for change in store.changes_since(since):
+        if not sub.wants(change.cls, change.ref):
+            continue
+        key = (change.cls, change.ref)
+        first_op = latest[key][1] if key in latest else change.op
+        op = "del" if change.op == "del" else ("add" if first_op == "add" else "mod")
+        latest[key] = (change, op)
+    return [_event(store, change, cls, ref, op) for (cls, ref), (change, op) in latest.items()]
+
+
+@handles("event.from")
+def event_from(ctx: "CallContext", classes: list[str], token: str, timeout: float) -> dict[str, Any]:
+    store = ctx.store
+    sub = Subscription(ctx, classes)
+    deadline = time.monotonic() + max(0.0, timeout)
+    with store.changed:
+        if token == "":
+            events = []
+            for cls in sub.snapshot_classes(ctx):
+                events.extend(_event(store, None, cls, ref, "add") for ref in store.records(cls))
+            for cls, ref in sorted(sub.objects):
+                if store.exists(cls, ref):
+                    events.append(_event(store, None, cls, ref, "add"))
+            return _batch(ctx, sub, events, store.generation)
+        since = _parse_token(token)
+        while True:
+            events = _collect(store, since, sub)
+            remaining = deadline - time.monotonic()
+            if events or remaining <= 0:
+                return _batch(ctx, sub, events, store.generation)
+            store.changed.wait(remaining)
+
+
+def _batch(ctx: "CallContext", sub: Subscription, events: list[dict[str, Any]], generation: int) -> dict[str, Any]:
+    counts = {cls.lower(): len(ctx.store.records(cls)) for cls in sub.snapshot_classes(ctx)}
+    return {"events": events, "valid_ref_counts": counts, "token": _token(generation)}
+
+
+@handles("event.register")
+def register(ctx: "CallContext", classes: list[str]) -> str:
+    state = ctx.sim.sessions.state(ctx.session)
+    Subscription(ctx, classes)  # validates the names
+    if state.registered is None:
+        state.registered = set()
+        state.cursor = ctx.store.generation
+    state.registered.update(classes)
+    return ""
+
+
+@handles("event.unregister")
+def unregister(ctx: "CallContext", classes: list[str]) -> str:
+    state = ctx.sim.sessions.state(ctx.session)
+    if state.registered is not None:
+        state.registered.difference_update(classes)
+    return ""
+
+
+@handles("event.next")
+def event_next(ctx: "CallContext") -> list[dict[str, Any]]:
+    store = ctx.store
+    state = ctx.sim.sessions.state(ctx.session)
+    if state.registered is None:
+        raise XapiError("SESSION_NOT_REGISTERED", ctx.session)
+    sub = Subscription(ctx, sorted(state.registered))
+    deadline = time.monotonic() + NEXT_TIMEOUT
+    with store.changed:
+        while True:
+            if state.cursor < store.oldest_generation() or store.generation - state.cursor > QUEUE_LIMIT:
+                state.cursor = store.generation
+                raise XapiError("EVENTS_LOST")
+            events = _collect(store, state.cursor, sub)
+            state.cursor = store.generation
+            remaining = deadline - time.monotonic()
+            if events or remaining <= 0:
+                return events
+            store.changed.wait(remaining)
+
+
+@handles("event.get_current_id")
+def get_current_id(ctx: "CallContext") -> int:
+    return ctx.store.generation
+
+
+@handles("event.inject")
+def inject(ctx: "CallContext", cls: str, ref: str) -> str:
+    cdef = ctx.sim.schema.by_lower(cls.lower()) or ctx.sim.schema.classes.get(cls)
+    if cdef is None:
+        raise XapiError("EVENT_SUBSCRIPTION_PARSE_FAILURE", cls)
+    ctx.store.touch(cdef.name, ref)
+    return _token(ctx.store.generation)

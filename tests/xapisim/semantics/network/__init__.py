@@ -1,0 +1,1 @@
+"""Networks: networks, physical and VLAN PIFs, VIFs and their locking and IP configuration."""

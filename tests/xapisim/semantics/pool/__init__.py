@@ -1,0 +1,1 @@
+"""The pool and its hosts: the master and moving it, enabling and disabling hosts."""
