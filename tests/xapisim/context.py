@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
 from .store import NULL_REF, Store
 
 if TYPE_CHECKING:
+    from .disk_contents import DiskContents
     from .faults import Faults, Stats
     from .pace import Pace
     from .schema import Schema
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 
 class SimulatorView(Protocol):
-    """The simulated pool as handlers use it: its store and schema, its tables, its hosts and its pace."""
+    """The simulated pool as handlers use it: its store and schema, its tables (sessions, tasks, disk contents), its hosts and its pace."""
 
     schema: Schema
     store: Store
@@ -29,6 +30,7 @@ class SimulatorView(Protocol):
     faults: Faults
     sessions: SessionTable
     tasks: TaskTable
+    disks: DiskContents
     # Set by the HTTP front: starts a listener for a host that joins at run time.
     host_joined: Optional[Callable[[int, str], None]]
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from .core import Simulator
+from .http_handler import DataExchange
 from .scenario.joining import join_host
 from .semantics.pool.master import make_master
+from .transfer import serve_transfer
 
 
 def handle_control(sim: Simulator, verb: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
@@ -72,7 +74,7 @@ def host_index(sim: Simulator, name: Any) -> int:
 
 
 class ServedSimulator:
-    """The simulator as the HTTP front serves it: the pool's API on every host address, plus the control API."""
+    """The simulator as the HTTP front serves it: the pool's API on every host address, the transfers and the control API."""
 
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
@@ -95,3 +97,6 @@ class ServedSimulator:
 
     def control(self, verb: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]:
         return handle_control(self.sim, verb, path, body or {})
+
+    def transfer(self, exchange: DataExchange) -> None:
+        serve_transfer(self.sim, exchange)

@@ -18,6 +18,7 @@ from typing import Any, Callable, Optional
 from . import generic, semantics
 from .coercion import coerce
 from .context import CallContext
+from .disk_contents import DiskContents
 from .errors import XapiError
 from .faults import Faults, Stats
 from .pace import Pace
@@ -57,6 +58,7 @@ class Simulator:
         # The master moves (designate_new_master): the tables read it when they need it.
         self.sessions = SessionTable(self.store, self._current_master)
         self.tasks = TaskTable(self.store, self._current_master)
+        self.disks = DiskContents()
 
     # ---- pool topology seen by the HTTP front ------------------------------------------------
     @property

@@ -6,6 +6,8 @@ Routes:
                       ``xmlrpc.client`` (and so the XenAPI SDK) posts by default
 * ``POST /jsonrpc``   JSON-RPC 1.0 / 2.0 (``application/json``)
 * ``GET|POST /_sim/<path>``  the control API, JSON in and out, loopback clients only
+* ``GET /export``, ``PUT /import``, ``GET /export_raw_vdi``, ``PUT /import_raw_vdi``  disk and VM
+                      transfers, streamed both ways (``transfer/``)
 * anything else       404
 
 A request is served by ``SimulatorFront.call`` with the index of the host it arrived on, which
@@ -21,6 +23,7 @@ import struct
 import sys
 import time
 import traceback
+import urllib.parse
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable, Protocol
 
@@ -39,6 +42,8 @@ from .wire import (
 IDLE_TIMEOUT = 600.0  # seconds a keep-alive connection may sit idle between requests
 MAX_BODY_BYTES = 64 * 1024 * 1024
 CONTROL_PREFIX = "/_sim"
+# xapi's HTTP handlers that move VMs and disks; their bodies are streamed, not read up front.
+TRANSFER_PATHS = frozenset({"/export", "/import", "/export_raw_vdi", "/import_raw_vdi"})
 # The introspection call xapi answers without the usual {Status, Value} envelope over XML-RPC.
 LIST_METHODS = "system.listMethods"
 
@@ -67,6 +72,69 @@ class SimulatorFront(Protocol):
 
     def is_hung(self, host_index: int) -> bool: ...
 
+    def transfer(self, exchange: DataExchange) -> None: ...
+
+
+class DataExchange:
+    """One transfer request as the simulator's handlers see it: query, headers, a streamed body and answer.
+
+    xapi closes these connections once the transfer ends (``req.close <- true``); so does the answer here.
+    """
+
+    def __init__(self, handler: XapiRequestHandler) -> None:
+        self._handler = handler
+        self.method = handler.command
+        path, _mark, query = handler.path.partition("?")
+        self.path = path
+        self.query = {key: values[0] for key, values in urllib.parse.parse_qs(query, keep_blank_values=True).items()}
+        self.headers = {key.lower(): value for key, value in handler.headers.items()}
+        self.host_index = handler.server.host_index
+        self.client_address = handler.client_address[0]
+        self.chunked = "chunked" in self.headers.get("transfer-encoding", "").lower()
+        try:
+            self.content_length: int | None = int(self.headers["content-length"])
+        except (KeyError, ValueError):
+            self.content_length = None
+        self._left = self.content_length
+        self.started = False
+
+    def read(self, size: int) -> bytes:
+        """Up to ``size`` bytes of the body (fewer only at its end); never past its Content-Length."""
+        if self._left is not None:
+            size = min(size, self._left)
+        if size <= 0:
+            return b""
+        data = self._handler.rfile.read(size)
+        if self._left is not None:
+            self._left -= len(data)
+        return data
+
+    def start(self, status: int, headers: dict[str, str]) -> None:
+        """Send the status line and headers; the body follows with ``write``."""
+        handler = self._handler
+        handler.close_connection = True
+        handler.send_response(status)
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        self.started = True
+
+    def write(self, data: bytes) -> None:
+        self._handler.wfile.write(data)
+
+    def redirect(self, address: str) -> None:
+        """302 to the same request on another host of the pool, as xapi sends a transfer where the disks are."""
+        scheme = "https" if getattr(self._handler.server, "tls_context", None) is not None else "http"
+        port = self._handler.server.server_port
+        self.start(302, {"Location": f"{scheme}://{address}:{port}{self._handler.path}", "Content-Length": "0"})
+
+    def answer(self, status: int, title: str, detail: str = "") -> None:
+        """A short HTML answer (errors, redirects' bodies), as xapi's HTTP server gives them."""
+        page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><p>{detail}</p></body></html>\n".encode()
+        self.start(status, {"Content-Type": "text/html", "Content-Length": str(len(page))})
+        self.write(page)
+
 
 class HostListener(Protocol):
     """The listener a request arrived on: which host it is, and the simulator behind it."""
@@ -75,6 +143,7 @@ class HostListener(Protocol):
     host_index: int
     verbose: bool
     server_name: str
+    server_port: int
 
     @property
     def closing(self) -> bool: ...
@@ -114,7 +183,8 @@ class XapiRequestHandler(BaseHTTPRequestHandler):
             # A host that is down does not even read what was sent.
             self._drop_connection()
             return
-        body = self._read_body()
+        # A transfer's body is streamed by its handler, so faults strike before any of it is read.
+        body = b"" if path in TRANSFER_PATHS else self._read_body()
         if body is None:
             return
         if action == "reset":
@@ -126,6 +196,9 @@ class XapiRequestHandler(BaseHTTPRequestHandler):
             while self.server.sim.is_hung(self.server.host_index) and not self.server.closing and time.monotonic() < deadline:
                 time.sleep(0.05)
             self._drop_connection()
+            return
+        if path in TRANSFER_PATHS:
+            self._transfer()
             return
         if is_control:
             self._control(path[len(CONTROL_PREFIX):].lstrip("/"), body)
@@ -179,6 +252,18 @@ class XapiRequestHandler(BaseHTTPRequestHandler):
         except Exception as exc:  # noqa: BLE001 (the client must get an answer)
             sys.stderr.write(f"xapisim: {method} crashed:\n{traceback.format_exc()}")
             raise XapiError("INTERNAL_ERROR", f"{type(exc).__name__}: {exc}") from exc
+
+    def _transfer(self) -> None:
+        exchange = DataExchange(self)
+        try:
+            self.server.sim.transfer(exchange)
+        except OSError:
+            self.close_connection = True  # the client went away mid-transfer
+        except Exception as exc:  # noqa: BLE001 (the client must get an answer)
+            sys.stderr.write(f"xapisim: {exchange.path} crashed:\n{traceback.format_exc()}")
+            if not exchange.started:
+                exchange.answer(500, "Internal Server Error", f"{type(exc).__name__}")
+        self.close_connection = True
 
     # ---- control API ---------------------------------------------------------
 

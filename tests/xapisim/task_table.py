@@ -79,6 +79,18 @@ class TaskTable:
                 return
             self._finish(task, "success", result=encode_task_result(value))
 
+    def set_progress(self, task: str, fraction: float) -> None:
+        with self.store.lock:
+            if self.store.exists("task", task) and self.store.get("task", task)["status"] == "pending":
+                self.store.update("task", task, progress=round(min(max(fraction, 0.0), 0.99), 2))
+
+    def complete(self, task: str, result: str = "") -> None:
+        """End a task that an HTTP handler ran (xapi's ``TaskHelper.complete``)."""
+        self._finish(task, "success", result=result)
+
+    def fail(self, task: str, error: list[str]) -> None:
+        self._finish(task, "failure", error=[str(part) for part in error])
+
     def _cancelling(self, task: str) -> bool:
         record = self.store.records("task").get(task)
         return record is None or record["status"] == "cancelling"

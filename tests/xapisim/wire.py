@@ -106,6 +106,17 @@ def decode_xmlrpc_request(body: bytes) -> tuple[str, list[Any]]:
     return name_element.text.strip(), params
 
 
+def decode_xmlrpc_value(text: bytes) -> Any:
+    """Decode one bare ``<value>`` document, as xapi writes ``ova.xml`` and task results."""
+    if b"<!DOCTYPE" in text or b"<!ENTITY" in text:
+        raise MalformedRequest("DTDs are not allowed in XML-RPC values")
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        raise MalformedRequest(f"XML parse error: {exc}") from exc
+    return _decode_value_element(_expect(root, "value"))
+
+
 def _only_child(element: ElementTree.Element, tag: str) -> ElementTree.Element:
     children = list(element)
     if len(children) != 1 or children[0].tag != tag:

@@ -239,6 +239,17 @@ def vm_operation(ctx: "CallContext", vm: str, op: str) -> Iterator[None]:
             _set_current_operations(store, vm, {k: v for k, v in current.items() if k != task})
 
 
+def begin_operation(store: "Store", vm: str, task: str, op: str) -> None:
+    """Show ``op`` in the VM's ``current_operations`` under ``task`` (HTTP handlers: export, import)."""
+    _set_current_operations(store, vm, {**store.get("VM", vm)["current_operations"], task: op})
+
+
+def end_operation(store: "Store", vm: str, task: str) -> None:
+    if store.exists("VM", vm):
+        current = store.get("VM", vm)["current_operations"]
+        _set_current_operations(store, vm, {k: v for k, v in current.items() if k != task})
+
+
 def _set_current_operations(store: "Store", vm: str, operations: dict[str, str]) -> None:
     store.update("VM", vm, current_operations=operations)
     refresh_device_operations(store, vm)
