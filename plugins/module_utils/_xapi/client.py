@@ -195,6 +195,11 @@ class XapiClient:
         return self._session
 
     @property
+    def params(self) -> ConnectionParams:
+        """The connection options (TLS settings and timeout for other HTTP requests to the pool, e.g. transfers)."""
+        return self._params
+
+    @property
     def http_timeout(self) -> float:
         return float(self._params.timeout)
 
