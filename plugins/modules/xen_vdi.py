@@ -94,6 +94,27 @@ options:
         the source). The copy is then named O(name) and given the other options.
       - Only used when the disk does not exist yet. The source must not be in use by a running VM.
     type: str
+  import_from:
+    description:
+      - Fill a new disk with this image, a file on the machine that runs the module or an C(http://) or C(https://)
+        URL (downloaded first, with certificate verification), streamed through XAPI's C(/import_raw_vdi).
+      - Raw images (ISO files included), VHD and qcow2 are recognised by their content; the disk is created at the
+        image's virtual size, or at O(size) when that is larger. Whether VHD and qcow2 are accepted depends on the
+        server's storage.
+      - Only used when the disk does not exist yet; an existing disk is never overwritten. If the upload fails, the
+        disk made for it is removed again.
+    type: str
+  checksum:
+    description:
+      - The image's checksum as V(<algorithm>:<hex digest>), for example V(sha256:9f86...). It is checked before
+        anything is created; a mismatch fails the module.
+    type: str
+  export_to:
+    description:
+      - Write the disk's content (raw) to this file on the machine that runs the module, through XAPI's
+        C(/export_raw_vdi), when the file does not exist yet. The file is written under a temporary name and
+        moved into place once complete.
+    type: path
   force:
     description:
       - With O(state=absent), unplug the disk from running VMs before detaching and removing it.
@@ -148,6 +169,13 @@ EXAMPLES = r"""
     name: build01 root (copy)
     sr: Local storage on host1
     state: absent
+
+- name: Upload a cloud image into the pool's default SR, checked against its published checksum
+  xen.xapi.xen_vdi:
+    name: noble cloud image
+    import_from: https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img
+    checksum: "sha256:{{ noble_image_sha256 }}"
+  when: noble_image_sha256 is defined
 
 - name: Remove the data disk, unplugging it first if a running VM uses it
   xen.xapi.xen_vdi:
@@ -302,10 +330,15 @@ def main() -> None:
             read_only=dict(type="bool"),
             sm_config=dict(type="dict"),
             source=dict(type="str"),
+            import_from=dict(type="str"),
+            checksum=dict(type="str"),
+            export_to=dict(type="path"),
             force=dict(type="bool", default=False),
             task_timeout=dict(type="int", default=1800),
         ),
         required_one_of=[["uuid", "name"]],
+        mutually_exclusive=[["source", "import_from"]],
+        required_by={"checksum": "import_from"},
         supports_check_mode=True,
     )
     reconcile(module, VdiResource)

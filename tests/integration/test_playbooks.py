@@ -137,3 +137,23 @@ def test_pool_report(sim: SimProcess, tmp_path: Path) -> None:
 def test_pool_report_needs_the_inventory(sim: SimProcess) -> None:
     refused = run_playbook(sim, playbook("pool_report"), expect_rc=None)
     assert refused.returncode != 0 and "No pool host in the inventory" in refused.stdout
+
+
+def test_vm_backup_exports_and_keeps_the_newest(sim_factory: StartSim, tmp_path: Path) -> None:
+    sim = sim_factory()
+    backup = (playbook("vm_backup"), "-e", f"vm_backup_dir={tmp_path}", "-e", "vm_backup_tag=web", "-e", "vm_backup_keep=1")
+    run_playbook(sim, *backup)
+    folders = sorted(path for path in tmp_path.iterdir())
+    assert len(folders) == 2, "web01 and web02, one folder per VM uuid"
+    older = folders[0] / "2000-01-01.xva.gz"
+    older.write_bytes(b"an old archive")
+    unrelated = folders[0] / "notes.txt"
+    unrelated.write_text("kept: the playbook only removes the archives it names")
+    again, _writes = writes_of(sim, *backup)
+    assert not older.exists() and unrelated.exists()
+    archives = sorted(path.name for path in tmp_path.glob("*/*.xva.gz"))
+    assert len(archives) == 2 and len(set(archives)) == 1
+    assert "xen_vm_export" in again.stdout or "Export each VM" in again.stdout
+
+    refused = run_playbook(sim, playbook("vm_backup"), "-e", f"vm_backup_dir={tmp_path}", expect_rc=None)
+    assert refused.returncode != 0 and "select the VMs" in refused.stdout

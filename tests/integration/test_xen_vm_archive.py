@@ -53,9 +53,8 @@ class Pool:
 
     def first_disk(self, vm_name: str) -> str:
         vm = self.xen.VM.get_by_name_label(vm_name)[0]
-        return next(self.xen.VBD.get_VDI(vbd) for vbd in sorted(self.xen.VM.get_VBDs(vm),
-                                                                  key=self.xen.VBD.get_userdevice)
-                    if self.xen.VBD.get_type(vbd) == "Disk")
+        vbds = sorted(self.xen.VM.get_VBDs(vm), key=self.xen.VBD.get_userdevice)
+        return next(self.xen.VBD.get_VDI(vbd) for vbd in vbds if self.xen.VBD.get_type(vbd) == "Disk")
 
     def macs(self, vm_name: str) -> list[str]:
         vm = self.xen.VM.get_by_name_label(vm_name)[0]

@@ -25,6 +25,7 @@ def test_every_simulator_file_named_in_the_fidelity_notes_exists() -> None:
     text = DOC.read_text(encoding="utf-8")
     named = set(re.findall(r"`((?:[a-z_]+/)*[a-z_]+\.(?:py|json))`", text))
     assert "semantics/vm/state.py" in named
+
     def where(name: str) -> Path:
         if name.startswith("tests/"):
             return SIM_TESTS.parents[1] / name

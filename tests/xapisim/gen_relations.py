@@ -79,6 +79,7 @@ RelationEnds = tuple[str, str, str, str]  # (class_a, field_a, class_b, field_b)
 # class -> field name -> raw datamodel field
 Fields = dict[str, dict[str, dict[str, Any]]]
 
+
 def _target(fields: Fields, cls: str, field: str) -> tuple[str, str] | None:
     """(target class, "ref" or "set") when ``cls.field`` is a reference or a set of references."""
     raw = fields.get(cls, {}).get(field)

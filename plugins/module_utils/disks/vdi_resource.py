@@ -8,12 +8,15 @@ one more for the VMs behind them; so a run that changes nothing costs four calls
 
 from __future__ import annotations
 
+import os
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
 from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError, one_or_none
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import find_by_name, find_by_uuid, snapshot
 from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import setter_changes
+from ansible_collections.xen.xapi.plugins.module_utils.disks.disk_images import inspect
+from ansible_collections.xen.xapi.plugins.module_utils.disks.vdi_transfer import check_source, export_disk, fetched, local_image_info, upload_image
 from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import NULL_REF, pool_default_sr, resolve_sr, resolve_vdi
 from ansible_collections.xen.xapi.plugins.module_utils.disks.vdi_plan import (
     Attachment,
@@ -34,6 +37,8 @@ from ansible_collections.xen.xapi.plugins.module_utils.disks.vdi_plan import (
 READ_CLASSES = ("VDI", "SR", "pool", "VBD", "SM")
 # Journal key of a copy made by this run, still carrying its source's name until it is renamed.
 COPY = "vdi/copy"
+# Journal key of a disk made by this run for import_from, until its image is in.
+IMPORT_PENDING = "vdi/import"
 
 
 class VdiResource(BatchedResource):
@@ -83,6 +88,10 @@ class VdiResource(BatchedResource):
     @classmethod
     def check_params(cls, params: t.Mapping[str, t.Any]) -> None:
         validate.size(parse_size_option(params.get("size")), "size")
+        check_source(params.get("import_from"), params.get("checksum"))
+        target = params.get("export_to")
+        if target and not os.path.isdir(os.path.dirname(os.path.abspath(target))):
+            raise ResourceError("export_to: the folder of {0} does not exist; create it first.".format(target))
 
     def locate(self) -> Found:
         vdis = self.world()["VDI"]
@@ -106,6 +115,8 @@ class VdiResource(BatchedResource):
             copy = dict(source, **create_record(self.params, sr_ref, max(size or 0, int(source["virtual_size"]))))
             self._predicted = vdi_view(dict(copy, uuid=None, physical_utilisation=0), self.world()["SR"], [])
             return lambda: self._copy(source_ref, sr_ref, size)
+        if self.params["import_from"]:
+            return self._plan_import(sr_ref, size)
         if size is None:
             raise ResourceError("size: required to create disk {0!r}; give it in bytes or with a unit, such as 10GiB.".format(self.params["name"]))
         record = create_record(self.params, sr_ref, size)
@@ -114,6 +125,52 @@ class VdiResource(BatchedResource):
 
     def predict_created(self) -> Record:
         return dict(self._predicted)
+
+    def _plan_import(self, sr_ref: str, size: t.Optional[int]) -> t.Callable[[], str]:
+        """A new disk the size of the image (or ``size``, if larger), filled with it, or nothing left at all."""
+        image = local_image_info(self.params["import_from"], self.params["checksum"])
+        if image is not None and size is not None and size < image.virtual_size:
+            raise ResourceError("size: {0} bytes is smaller than the image {1} ({2} bytes).".format(
+                size, self.params["import_from"], image.virtual_size))
+        planned = max(size or 0, image.virtual_size if image else 0)
+        self._predicted = vdi_view(dict(create_record(self.params, sr_ref, planned), uuid=None, physical_utilisation=0),
+                                   self.world()["SR"], [])
+
+        def make() -> str:
+            with fetched(self.params["import_from"], self.params["checksum"], self.timeout) as path:
+                found = inspect(path)
+                if size is not None and size < found.virtual_size:
+                    raise ResourceError("size: {0} bytes is smaller than the image ({1} bytes).".format(size, found.virtual_size))
+                ref = str(self.run_task("VDI.create", create_record(self.params, sr_ref, max(size or 0, found.virtual_size))))
+                self.journal.remember(IMPORT_PENDING, ref)
+                self._fill(ref, path, found.format)
+            self._export_if_asked(ref)
+            return ref
+        return make
+
+    def _fill(self, ref: str, path: str, image_format: str) -> None:
+        """Upload the image; a disk made for it that XAPI refused to fill goes again, so none is left empty."""
+        self.journal.begin("import_from", None, self.params["import_from"])
+        try:
+            upload_image(self.client, ref, path, image_format, self.timeout)
+        except ResourceError:
+            raise
+        except Exception:
+            if self.journal.recall(IMPORT_PENDING) == ref:
+                try:
+                    self.run_task("VDI.destroy", ref)
+                    self.journal.forget(IMPORT_PENDING)
+                except Exception:  # pylint: disable=broad-exception-caught
+                    pass  # the connection is gone: the next round finds the disk and fills it
+            raise
+        self.journal.forget(IMPORT_PENDING)
+        self.forget_reads()
+
+    def _export_if_asked(self, ref: str) -> None:
+        target = self.params["export_to"]
+        if target and not os.path.exists(target):
+            self.journal.begin("export_to", None, target)
+            export_disk(self.client, ref, target, self.timeout)
 
     def _copy(self, source_ref: str, sr_ref: str, size: t.Optional[int]) -> str:
         """Copy the source into the target SR, then give the copy the requested name, size and metadata."""
@@ -136,13 +193,24 @@ class VdiResource(BatchedResource):
         sr_ref = self._target_sr()[0] if self.params["sr"] is not None else None
         check_unchangeable(record, self.params, sr_ref)
         changes = setter_changes(ref, metadata_setters(record, self.params), self.call)
+        if self.journal.recall(IMPORT_PENDING) == ref:
+            # An earlier round made the disk and lost its connection while filling it: fill it now.
+            changes.append(Change("import_from", None, self.params["import_from"], lambda: self._refill(ref)))
         new_size = size_target(record["virtual_size"], parse_size_option(self.params["size"]))
         if new_size is not None:
             world = self.world()
             capabilities = driver_capabilities(world["SR"].get(record["SR"], {}), world["SM"])
             method = resize_method(record["name_label"], self._users(record), capabilities)
             changes.append(Change("size", record["virtual_size"], new_size, lambda: self.run_task(method, ref, new_size)))
+        target = self.params["export_to"]
+        if target and not os.path.exists(target):
+            changes.append(Change("export_to", None, target, lambda: export_disk(self.client, ref, target, self.timeout) and None,
+                                  predict=lambda after: None))
         return changes
+
+    def _refill(self, ref: str) -> None:
+        with fetched(self.params["import_from"], self.params["checksum"], self.timeout) as path:
+            self._fill(ref, path, inspect(path).format)
 
     def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
         steps = removal_steps(record["name_label"], self._users(record), bool(self.params["force"]))

@@ -14,7 +14,7 @@ from ...errors import XapiError
 from ...registry import derives, handles
 from ...store import NULL_REF, Store
 from .common import (assert_sr_plugged, attached_pbds, backend_failure, constructor_fields, driver_capabilities, plain_setter, refresh,
-                             sr_type_of_vdi)
+                     sr_type_of_vdi)
 from .drivers import is_physical_device_sr
 from .space import allocate_vdi, charge, release_vdi, resize_vdi
 
