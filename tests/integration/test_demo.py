@@ -17,7 +17,8 @@ def test_the_guided_tour_runs_end_to_end() -> None:
     assert result.returncode == 0, output
     assert "failed=0" in result.stdout
     for part in ("inventory plugin read pool demo-pool", "Network 'VLAN 42 (demo)'", "SR 'NFS (demo)'", "Created demo-web",
-                 "web01 sees the disk", "Took snapshot 'demo before upgrade'", "Tour complete"):
+                 "web01 sees the disk", "Took snapshot 'demo before upgrade'", "Imported build01-restored",
+                 "chunk(s) checked against their checksums", "Tour complete"):
         assert part in result.stdout, part
     # The tour leaves the pool as it found it: five guests, as the demo pool starts with.
     assert "The pool is back to 5 guests" in result.stdout
