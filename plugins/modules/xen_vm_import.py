@@ -81,24 +81,13 @@ changes:
   type: list
   elements: dict
 vm:
-  description: The VM after the run (in check mode, as it was before); empty when there is none.
+  description:
+    - The VM after the run (in check mode, as it was before); empty when there is none.
+    - The same keys as RV(xen.xapi.xen_vm#module:vm), for example C(uuid), C(name), C(power_state), C(disks) and
+      C(networks) (each with its C(mac)).
   returned: always
   type: dict
-  contains:
-    uuid:
-      description: The VM's uuid.
-      type: str
-    name:
-      description: The VM's name.
-      type: str
-    power_state:
-      description: The VM's power state.
-      type: str
-      sample: Halted
-    macs:
-      description: The MAC addresses of the VM's network interfaces, sorted.
-      type: list
-      elements: str
+  sample: {uuid: 0c6f1a5e-6c53-4b8e-9d6e-1a2b3c4d5e6f, name: build01-restored, power_state: halted}
 duration:
   description: Seconds the upload and import took.
   returned: when a VM was imported

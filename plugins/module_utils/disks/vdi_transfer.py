@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import ssl
 import tempfile
 import typing as t
 import urllib.error
-import urllib.request
 from urllib.parse import urlsplit
+
+from ansible.module_utils.urls import ConnectionError as UrlConnectionError
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
@@ -82,11 +83,12 @@ def _shown(source: str) -> str:
 
 
 def _download_url(url: str, path: str, timeout: float) -> None:
-    context = ssl.create_default_context()
+    """Certificates verified, proxies from the environment honoured (Ansible's open_url)."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout, context=context) as response, open(path, "wb") as handle:  # nosec B310 - http(s) only
+        response = open_url(url, timeout=timeout, validate_certs=True)
+        with open(path, "wb") as handle:
             shutil.copyfileobj(response, handle, _PIECE)
-    except (urllib.error.URLError, OSError, ValueError) as err:
+    except (urllib.error.URLError, UrlConnectionError, OSError, ValueError) as err:
         reason = getattr(err, "reason", None) or err
         raise ResourceError("import_from: cannot download {0}: {1}.".format(_shown(url), reason))
 

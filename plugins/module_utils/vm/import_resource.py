@@ -17,12 +17,18 @@ from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Fo
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import field_equals, get_all_records_where, where, where_all, where_any
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import DEFAULT_TASK_TIMEOUT, run_async
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.transfer import upload
+from ansible_collections.xen.xapi.plugins.module_utils.vm.present import present
+from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import reread
 from ansible_collections.xen.xapi.plugins.module_utils.vm.xva_file import XvaProblem, archive_macs, compression_of, read_metadata, vm_record
 
 _PLAIN_VM = where(is_a_template=False, is_control_domain=False, is_a_snapshot=False)
 _VIF_FIELDS = ("device", "network", "MTU", "other_config", "qos_algorithm_type", "qos_algorithm_params", "locking_mode",
                "ipv4_allowed", "ipv6_allowed")
 CREATED_VM = "imported VM"
+# What xen_vm returns of a VM (vm/present.py), for the predicted VM of check mode.
+PRESENTED_KEYS = ("uuid", "name", "description", "power_state", "is_a_template", "host", "affinity", "vcpus", "vcpus_max",
+                  "cores_per_socket", "memory", "memory_dynamic_min", "memory_dynamic_max", "firmware", "boot_order", "platform",
+                  "disks", "cdrom", "networks", "tags", "other_config", "xenstore_data", "ha_restart_priority")
 
 
 class VmImportResource(Resource):
@@ -33,6 +39,7 @@ class VmImportResource(Resource):
         self.path = os.path.abspath(self.params["path"])
         self.timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
         self.report: Record = {}
+        self._archived: Record = {}
 
     @classmethod
     def check_params(cls, params: t.Mapping[str, t.Any]) -> None:
@@ -50,17 +57,16 @@ class VmImportResource(Resource):
         return one_or_none(sorted(records.items()), "name: the VM name", name)
 
     def present(self, ref: t.Optional[str]) -> Record:
+        """The VM as xen_vm returns it."""
         if ref is None:
             return {}
-        record = self.client.call("VM.get_record", ref)
-        return {"uuid": record["uuid"], "name": record["name_label"], "power_state": record["power_state"],
-                "macs": sorted(self.client.call("VIF.get_MAC", vif) for vif in record["VIFs"])}
+        return present(reread(self.client, ref))
 
     def predict_created(self) -> Record:
-        return {"uuid": None, "name": self.params["name"], "power_state": self._wanted_power(), "macs": None}
-
-    def _wanted_power(self) -> str:
-        return "Running" if self.params["state"] == "running" else "Halted"
+        """The keys xen_vm returns; what the archive says where it says it, None where only the import will tell."""
+        predicted: Record = dict.fromkeys(PRESENTED_KEYS)
+        predicted.update(self._archived, name=self.params["name"], power_state=self.params["state"])
+        return predicted
 
     def _target_sr(self) -> t.Optional[str]:
         key = self.params.get("sr")
@@ -82,10 +88,12 @@ class VmImportResource(Resource):
         if compression != "zstd":
             try:
                 metadata = read_metadata(self.path)
-                vm_record(metadata)
+                archived = vm_record(metadata)
             except XvaProblem as err:
                 raise ResourceError("path: {0} is not an XVA archive: {1}.".format(self.path, err))
             macs = archive_macs(metadata)
+            self._archived = {"description": archived.get("name_description"), "tags": sorted(archived.get("tags") or []),
+                              "is_a_template": bool(archived.get("is_a_template"))}
         elif self.params["preserve_macs"]:
             raise ResourceError("preserve_macs: the MAC addresses of a zstd archive cannot be read here; "
                                 "import a plain or gzip archive, or set preserve_macs: false.")
@@ -113,7 +121,7 @@ class VmImportResource(Resource):
         if self.params["preserve_macs"]:
             steps.append(Change("preserve_macs", False, True, lambda: None))
         if self.params["state"] == "running":
-            steps.append(Change("power_state", "Halted", "Running", lambda: None))
+            steps.append(Change("power_state", "halted", "running", lambda: None))
         return steps
 
     def _after_import(self, ref: str, macs: t.Mapping[str, str]) -> t.List[Change]:
@@ -122,7 +130,7 @@ class VmImportResource(Resource):
         if self.params["preserve_macs"]:
             steps.extend(self._mac_steps(ref, macs))
         if self.params["state"] == "running":
-            steps.append(Change("power_state", "Halted", "Running",
+            steps.append(Change("power_state", "halted", "running",
                                 lambda: run_async(self.client, "VM.start", ref, False, False, timeout=self.timeout)))
         return [step for step in steps if step.before != step.after]
 
