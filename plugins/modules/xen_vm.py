@@ -24,6 +24,7 @@ extends_documentation_fragment:
   - xen.xapi.attributes
   - xen.xapi.attributes.RESOURCE
   - xen.xapi.guest_tools
+  - xen.xapi.cloud_init
 options:
   name:
     description:
@@ -303,6 +304,14 @@ options:
       - Seconds O(wait_for_ip) waits before failing.
     type: int
     default: 300
+  wait_for_ip_networks:
+    description:
+      - Networks (CIDR, such as V(192.0.2.0/24)) the address O(wait_for_ip) waits for must be in. An address outside
+        them, such as the one a guest may report while DHCP or cloud-init is still configuring it, does not end the wait.
+      - Link-local addresses (169.254.0.0/16, fe80::/10) never end the wait, with or without this option.
+    type: list
+    elements: str
+    default: []
 notes:
   - Changes are applied in this order - power steps that stop the VM, then vCPUs and memory, boot settings, metadata,
     disks, CD drive and network interfaces, then power steps that start it, then live migration, then the wait for
@@ -600,6 +609,20 @@ NETWORK_OPTIONS = dict(
     device=dict(type="str"),
     mtu=dict(type="int"),
 )
+# Keep in step with plugins/doc_fragments/cloud_init.py.
+CLOUD_INIT_OPTIONS = dict(
+    user_data=dict(type="str"),
+    meta_data=dict(type="dict"),
+    network_config=dict(type="raw"),
+    network=dict(type="list", elements="dict", options=dict(
+        device=dict(type="int", default=0),
+        address=dict(type="str"),
+        gateway=dict(type="str"),
+        dns=dict(type="list", elements="str"),
+    )),
+    vendor_data=dict(type="str"),
+    sr=dict(type="str"),
+)
 ARGUMENT_SPEC = dict(
     name=dict(type="str", aliases=["name_label"]),
     uuid=dict(type="str"),
@@ -641,6 +664,8 @@ ARGUMENT_SPEC = dict(
     wait_for_ip=dict(type="bool", default=False),
     wait_for_ip_families=dict(type="list", elements="str", choices=list(IP_FAMILIES), default=["ipv4"]),
     wait_for_ip_timeout=dict(type="int", default=300),
+    wait_for_ip_networks=dict(type="list", elements="str", default=[]),
+    cloud_init=dict(type="dict", options=CLOUD_INIT_OPTIONS),
 )
 
 

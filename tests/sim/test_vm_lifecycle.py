@@ -244,6 +244,7 @@ def test_guest_metrics_with_addresses_appear_after_start(api: Any) -> None:
     record = api.VM_guest_metrics.get_record(metrics)
     assert record["networks"]["0/ip"] == record["networks"]["0/ipv4/0"]
     assert record["networks"]["0/ip"].startswith("10.0.") and record["networks"]["0/ipv6/0"].startswith("fe80::")
+    assert record["networks"]["0/ipv6/1"].startswith("2001:db8::")
     assert record["os_version"]["distro"] == "debian" and record["PV_drivers_version"]["major"]
     api.VM.clean_shutdown(vm)
     assert api.VM.get_guest_metrics(vm) == NULL

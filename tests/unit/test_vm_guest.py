@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
-from ansible_collections.xen.xapi.plugins.module_utils.vm.guest import addresses_by_device, has_addresses
+import pytest
+
+from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils.vm.guest import addresses_by_device, check_networks, has_addresses
 
 METRICS = {"networks": {"0/ip": "10.0.0.5", "0/ipv4/0": "10.0.0.5", "0/ipv6/0": "fe80::1", "0/ipv6/1": "2001:db8::5",
                         "1/ipv4/0": "192.0.2.7", "2/ip": "2001:db8::9", "0/other": "ignored"}}
@@ -24,3 +27,19 @@ def test_every_family_asked_for_must_be_reported() -> None:
     assert not has_addresses(only_v4, ["ipv4", "ipv6"])
     assert has_addresses(METRICS, ["ipv4", "ipv6"])
     assert not has_addresses({}, ["ipv4"])
+
+
+def test_link_local_and_out_of_network_addresses_do_not_count() -> None:
+    booting = {"networks": {"0/ipv4/0": "169.254.10.20", "0/ipv6/0": "fe80::1"}}
+    assert not has_addresses(booting, ["ipv4"]) and not has_addresses(booting, ["ipv6"])
+    configured = {"networks": {"0/ipv4/0": "169.254.10.20", "0/ipv4/1": "192.0.2.10", "1/ipv4/0": "10.0.0.5"}}
+    assert has_addresses(configured, ["ipv4"])
+    assert has_addresses(configured, ["ipv4"], ["192.0.2.0/24"])
+    assert not has_addresses({"networks": {"1/ipv4/0": "10.0.0.5"}}, ["ipv4"], ["192.0.2.0/24"])
+    assert not has_addresses({"networks": {"0/ipv4/0": "192.0.2.10"}}, ["ipv6"], ["192.0.2.0/24"])
+
+
+def test_networks_must_be_networks() -> None:
+    check_networks(["192.0.2.0/24", "2001:db8::/32", "10.1.2.3/8"])
+    with pytest.raises(ResourceError, match="wait_for_ip_networks"):
+        check_networks(["not a network"])

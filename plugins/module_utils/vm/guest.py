@@ -9,6 +9,7 @@ event.from, so the module notices a new address as soon as XAPI records it, with
 
 from __future__ import annotations
 
+import ipaddress
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
@@ -34,23 +35,45 @@ def addresses_by_device(metrics: t.Mapping[str, t.Any]) -> t.Dict[str, t.Dict[st
     return result
 
 
-def has_addresses(metrics: t.Mapping[str, t.Any], families: t.Sequence[str]) -> bool:
-    """Whether the agent reported at least one address of every family asked for."""
+def usable(address: str, networks: t.Sequence[str] = ()) -> bool:
+    """An address a user can reach the guest on: not link-local (what a guest holds while DHCP or cloud-init is still
+    configuring it), and inside one of ``networks`` when they are given."""
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return False
+    if ip.is_link_local:
+        return False
+    wanted = [ipaddress.ip_network(network, strict=False) for network in networks]
+    return not wanted or any(ip.version == network.version and ip in network for network in wanted)
+
+
+def has_addresses(metrics: t.Mapping[str, t.Any], families: t.Sequence[str], networks: t.Sequence[str] = ()) -> bool:
+    """Whether the agent reported at least one usable address of every family asked for."""
     devices = addresses_by_device(metrics).values()
-    return all(any(device[family] for device in devices) for family in families)
+    return all(any(usable(address, networks) for device in devices for address in device[family]) for family in families)
 
 
-def wait_for_ip(client: XapiClient, vm_ref: str, families: t.Sequence[str], timeout: float) -> Record:
+def check_networks(networks: t.Sequence[str]) -> None:
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ResourceError("wait_for_ip_networks: {0!r} is not a network; write it as an address and prefix length, "
+                                "such as 192.0.2.0/24.".format(network))
+
+
+def wait_for_ip(client: XapiClient, vm_ref: str, families: t.Sequence[str], timeout: float, networks: t.Sequence[str] = ()) -> Record:
     """Block until the guest reports the addresses; returns its guest metrics record."""
     seen: t.Dict[str, Record] = {}
 
     def reported(vm: Record, metrics: Record) -> bool:
         seen.update(vm=vm, metrics=metrics)
-        return vm.get("power_state") != RUNNING or has_addresses(metrics, families)
+        return vm.get("power_state") != RUNNING or has_addresses(metrics, families, networks)
 
     watch_guest(client, vm_ref, timeout, reported)
     metrics, power_state = seen.get("metrics") or {}, (seen.get("vm") or {}).get("power_state", RUNNING)
-    if metrics and has_addresses(metrics, families):
+    if metrics and has_addresses(metrics, families, networks):
         return metrics
     if power_state != RUNNING:
         raise ResourceError("wait_for_ip: the VM is {0}, so its guest agent cannot report addresses.".format(str(power_state).lower()))

@@ -28,7 +28,8 @@ CREATED_VM = "imported VM"
 # What xen_vm returns of a VM (vm/present.py), for the predicted VM of check mode.
 PRESENTED_KEYS = ("uuid", "name", "description", "power_state", "is_a_template", "host", "affinity", "vcpus", "vcpus_max",
                   "cores_per_socket", "memory", "memory_dynamic_min", "memory_dynamic_max", "firmware", "boot_order", "platform",
-                  "disks", "cdrom", "networks", "tags", "other_config", "xenstore_data", "ha_restart_priority")
+                  "disks", "cdrom", "networks", "tags", "other_config", "xenstore_data", "ha_restart_priority",
+                  "cloud_init")
 
 
 class VmImportResource(Resource):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible_collections.xen.xapi.plugins.module_utils.vm import cloud_init
 from ansible_collections.xen.xapi.plugins.module_utils.vm.boot import boot_order, firmware
 from ansible_collections.xen.xapi.plugins.module_utils.vm.guest import addresses_by_device
 from ansible_collections.xen.xapi.plugins.module_utils.vm.hardware import cores_per_socket, current_memory
@@ -39,6 +40,7 @@ def present(view: VmView) -> Record:
         "other_config": dict(record.get("other_config") or {}),
         "xenstore_data": dict(record.get("xenstore_data") or {}),
         "ha_restart_priority": record.get("ha_restart_priority", ""),
+        "cloud_init": cloud_init.presented(cloud_init.drive_of(view)),
     }
 
 

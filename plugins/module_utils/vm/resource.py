@@ -17,15 +17,15 @@ from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiC
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._journal import Journal
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import DEFAULT_TASK_TIMEOUT
-from ansible_collections.xen.xapi.plugins.module_utils.vm import boot, cdrom, create, disks, hardware, metadata, networks, placement, power
+from ansible_collections.xen.xapi.plugins.module_utils.vm import boot, cdrom, cloud_init, create, disks, hardware, metadata, networks, placement, power
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
-from ansible_collections.xen.xapi.plugins.module_utils.vm.guest import has_addresses, wait_for_ip
+from ansible_collections.xen.xapi.plugins.module_utils.vm.guest import check_networks, has_addresses, wait_for_ip
 from ansible_collections.xen.xapi.plugins.module_utils.vm.options import Params, check_top_level
 from ansible_collections.xen.xapi.plugins.module_utils.vm.present import present
 from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_vm, read_view, reread
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PAUSED, RUNNING, STATE_NAMES, VmView
 
-CONFIG_FAMILIES = (hardware, boot, metadata, disks, cdrom, networks)
+CONFIG_FAMILIES = (hardware, boot, metadata, disks, cdrom, networks, cloud_init)
 # Journal keys: the VM this run made, and whether making it (provisioning) is still under way.
 CREATED_VM, CREATION_PENDING = "vm", "vm/creation-pending"
 
@@ -64,6 +64,7 @@ class VmResource(Resource):
     @classmethod
     def check_params(cls, params: t.Mapping[str, t.Any]) -> None:
         check_top_level(params)
+        check_networks(params.get("wait_for_ip_networks") or ())
 
     def locate(self) -> Found:
         found = self._made_by_this_run() or find_vm(self.client, self.params.get("name"), self.params.get("uuid"))
@@ -192,7 +193,8 @@ class VmResource(Resource):
             raise ResourceError("wait_for_ip: the VM will be {0}; only a running VM reports addresses. Give state: running."
                                 .format(STATE_NAMES.get(final_state, final_state.lower())))
         # Addresses a running VM reports already do; after any change they are waited for again.
-        return not (view.power_state == RUNNING and has_addresses(view.guest_metrics, self.params["wait_for_ip_families"]))
+        return not (view.power_state == RUNNING and has_addresses(view.guest_metrics, self.params["wait_for_ip_families"],
+                                                                  self.params.get("wait_for_ip_networks") or ()))
 
     def _then_wait(self, last: VmChange, ref: str) -> VmChange:
         apply = last.apply
@@ -204,5 +206,6 @@ class VmResource(Resource):
         return last
 
     def wait(self, ref: str) -> None:
-        wait_for_ip(self.client, ref, self.params["wait_for_ip_families"], float(self.params["wait_for_ip_timeout"]))
+        wait_for_ip(self.client, ref, self.params["wait_for_ip_families"], float(self.params["wait_for_ip_timeout"]),
+                    self.params.get("wait_for_ip_networks") or ())
         self.stale = True

@@ -20,6 +20,8 @@ NULL_REF = "OpaqueRef:NULL"
 
 # XAPI power states and the names the module uses for them (its `state` choices).
 RUNNING, HALTED, SUSPENDED, PAUSED = "Running", "Halted", "Suspended", "Paused"
+# Set in other_config of the VDI that holds a VM's cloud-init config drive (see cloud_init.py).
+CONFIG_DRIVE_MARKER = "xen.xapi:cloud-init"
 STATE_NAMES = {RUNNING: "running", HALTED: "halted", SUSPENDED: "suspended", PAUSED: "paused"}
 
 
@@ -97,7 +99,12 @@ class VmView:
         return sorted(found, key=lambda item: userdevice_order(item[1]))
 
     def disks(self) -> t.List[t.Tuple[str, Record]]:
-        return self.vbds_of_type("Disk")
+        """The VM's disks, without the cloud-init config drive (the cloud_init family's, not the disks option's)."""
+        return [(ref, vbd) for ref, vbd in self.vbds_of_type("Disk") if not self.is_config_drive(vbd)]
+
+    def is_config_drive(self, vbd: Record) -> bool:
+        vdi = self.vdi_of(vbd)
+        return vdi is not None and CONFIG_DRIVE_MARKER in (vdi.get("other_config") or {})
 
     def cd_drives(self) -> t.List[t.Tuple[str, Record]]:
         return self.vbds_of_type("CD")

@@ -98,8 +98,10 @@ def addresses_for(macs: dict[str, str]) -> dict[str, str]:
     for device, mac in sorted(macs.items()):
         octets = _mac_octets(mac)
         ipv4 = f"10.0.{octets[4]}.{2 + octets[5] % 253}"
-        ipv6 = "fe80::" + ":".join(f"{octets[i] << 8 | octets[i + 1]:x}" for i in (0, 2, 4))
-        networks.update({f"{device}/ip": ipv4, f"{device}/ipv4/0": ipv4, f"{device}/ipv6/0": ipv6})
+        suffix = ":".join(f"{octets[i] << 8 | octets[i + 1]:x}" for i in (0, 2, 4))
+        # A link-local address, then the one the network's router advertisement gives (SLAAC), as dual-stack guests report.
+        networks.update({f"{device}/ip": ipv4, f"{device}/ipv4/0": ipv4, f"{device}/ipv6/0": f"fe80::{suffix}",
+                         f"{device}/ipv6/1": f"2001:db8::{suffix}"})
     return networks
 
 
