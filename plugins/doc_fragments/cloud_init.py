@@ -73,4 +73,12 @@ options:
           - The SR (name or uuid) of the drive's disk. Defaults to the SR of the VM's first disk, else the pool's
             default SR.
         type: str
+      remove_after_boot:
+        description:
+          - Remove the drive once the guest has booted with it (its agent has reported), at the first run that finds
+            it so; the VM's C(other_config) then records the content delivered (key C(xen.xapi:cloud-init-delivered),
+            kept by O(purge_other_config)), so that later runs with the same content do not write the drive again.
+          - Run with O(wait_for_ip=true) to let the guest boot in the same run; the drive then goes at the next run.
+        type: bool
+        default: false
 """

@@ -622,6 +622,7 @@ CLOUD_INIT_OPTIONS = dict(
     )),
     vendor_data=dict(type="str"),
     sr=dict(type="str"),
+    remove_after_boot=dict(type="bool", default=False),
 )
 ARGUMENT_SPEC = dict(
     name=dict(type="str", aliases=["name_label"]),

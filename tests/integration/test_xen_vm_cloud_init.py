@@ -82,3 +82,8 @@ def test_the_drive_holds_what_cloud_init_reads_and_check_mode_writes_nothing(sim
         assert _drives(xen, vm) == [drive]
     finally:
         session.xenapi.session.logout()
+
+
+def test_a_drive_removed_after_boot_is_not_written_again(sim_factory: Any) -> None:
+    sim = sim_factory()
+    run_playbook(sim, "xen_vm_cloud_init_once.yml")

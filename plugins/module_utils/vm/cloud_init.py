@@ -19,6 +19,7 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiBaseError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import HOTPLUG_DISK
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.transfer import upload
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change, sets
 from ansible_collections.xen.xapi.plugins.module_utils.vm.config_drive import fat16_volume
@@ -33,13 +34,15 @@ except ImportError:  # validation of #cloud-config is skipped, with a warning, w
 
 MARKER = CONFIG_DRIVE_MARKER
 CONTENT_KEYS = ("user_data", "meta_data", "network_config", "vendor_data", "network")
+# Set in the VM's other_config to the content of a drive removed after the guest booted with it.
+DELIVERED = "xen.xapi:cloud-init-delivered"
 NOTICE = ("cloud_init: the VM is running, so the new config drive is attached for its next boot; cloud-init reads a "
           "config drive at first boot, or again when the instance-id changes.")
 
 
 # ---- what goes on the drive (pure) -------------------------------------------------------------
 def wants_drive(option: t.Mapping[str, t.Any]) -> bool:
-    """``cloud_init: {}`` (or only where-options) means no drive."""
+    """``cloud_init: {}`` (or only sr and remove_after_boot) means no drive."""
     return any(option.get(key) not in (None, "", {}, []) for key in CONTENT_KEYS)
 
 
@@ -184,7 +187,12 @@ def plan(ctx: PlanContext) -> t.List[VmChange]:
     name = ctx.record.get("name_label") or ctx.params.get("name") or ""
     digest = content_hash(drive_files(option, ctx.view.uuid or "pending", name, _macs(ctx.view)))
     if current is not None and current.content == digest:
+        if option.get("remove_after_boot") and _booted(ctx.view):
+            return [change("cloud_init", digest, None, lambda: _remove(ctx, current, delivered=digest),
+                           predict=sets("cloud_init", None))]
         return []
+    if current is None and option.get("remove_after_boot") and (ctx.record.get("other_config") or {}).get(DELIVERED) == digest:
+        return []  # the guest booted with this content and the drive was removed, as asked
     if ctx.view.power_state == RUNNING:
         ctx.warnings.append(NOTICE)
     predicted = {"uuid": None, "userdevice": None, "content_hash": digest}
@@ -234,12 +242,27 @@ def _target_sr(ctx: PlanContext, option: t.Mapping[str, t.Any]) -> str:
     return ctx.pool.default_sr("cloud_init.sr")[0]
 
 
-def _remove(ctx: PlanContext, drive: Drive) -> None:
+def _booted(view: VmView) -> bool:
+    """The guest runs and its agent has reported, so it has read its config drive."""
+    metrics = view.guest_metrics or {}
+    return view.power_state == RUNNING and bool(metrics.get("os_version") or metrics.get("PV_drivers_detected"))
+
+
+def _remove(ctx: PlanContext, drive: Drive, delivered: t.Optional[str] = None) -> None:
     attached = ctx.call("VBD.get_currently_attached", drive.vbd_ref)
     if attached:
+        ctx.ensure_tools(HOTPLUG_DISK, "cloud_init")
         ctx.run("VBD.unplug", drive.vbd_ref)
     ctx.call("VBD.destroy", drive.vbd_ref)
     ctx.run("VDI.destroy", drive.vdi_ref)
+    other = dict(ctx.call("VM.get_other_config", ctx.vm_ref))
+    if delivered is not None:
+        other[DELIVERED] = delivered
+    elif DELIVERED not in other:
+        return
+    else:
+        del other[DELIVERED]
+    ctx.call("VM.set_other_config", ctx.vm_ref, other)
 
 
 def _quietly_destroy(ctx: PlanContext, vdi: str) -> None:

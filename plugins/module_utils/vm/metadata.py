@@ -46,10 +46,16 @@ def _tags(ctx: PlanContext) -> t.List[VmChange]:
     return [change("tags", sorted(current), sorted(target), lambda: ctx.call("VM.set_tags", ctx.vm_ref, target))]
 
 
+# other_config keys the collection keeps for itself (cloud_init's delivered content): purge_other_config leaves them.
+OWNED_PREFIX = "xen.xapi:"
+
+
 def _map(ctx: PlanContext, field: str) -> t.List[VmChange]:
     current = dict(ctx.record.get(field) or {})
     target = merge_map(current, ctx.params.get(field), bool(ctx.params.get("purge_" + field)))
-    if target is None:
+    if target is not None and field == "other_config":
+        target = dict(dict((k, v) for k, v in current.items() if k.startswith(OWNED_PREFIX)), **target)
+    if target is None or target == current:
         return []
     return [change(field, current, target, lambda: ctx.call("VM.set_" + field, ctx.vm_ref, target))]
 
