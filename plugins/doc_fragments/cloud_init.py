@@ -21,6 +21,8 @@ options:
       - An empty map (V(cloud_init={})) removes the drive.
       - The files are written as JSON where cloud-init reads YAML (JSON is YAML), except O(cloud_init.user_data) and
         O(cloud_init.vendor_data), which go on the drive as given.
+      - The collection builds the volume itself, with the Python standard library, so nothing needs installing where
+        the module runs; PyYAML, which Ansible brings, is used to check C(#cloud-config) documents when present.
     type: dict
     suboptions:
       user_data:

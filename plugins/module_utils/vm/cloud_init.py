@@ -38,6 +38,8 @@ CONTENT_KEYS = ("user_data", "meta_data", "network_config", "vendor_data", "netw
 DELIVERED = "xen.xapi:cloud-init-delivered"
 NOTICE = ("cloud_init: the VM is running, so the new config drive is attached for its next boot; cloud-init reads a "
           "config drive at first boot, or again when the instance-id changes.")
+REPLACED = ("cloud_init: the config drive is replaced; a guest that has booted already reads the new one only if its "
+            "instance-id changes (cloud_init.meta_data.instance-id).")
 
 
 # ---- what goes on the drive (pure) -------------------------------------------------------------
@@ -195,6 +197,8 @@ def plan(ctx: PlanContext) -> t.List[VmChange]:
         return []  # the guest booted with this content and the drive was removed, as asked
     if ctx.view.power_state == RUNNING:
         ctx.warnings.append(NOTICE)
+    elif current is not None:
+        ctx.warnings.append(REPLACED)
     predicted = {"uuid": None, "userdevice": None, "content_hash": digest}
     return [change("cloud_init", current.content if current else None, digest, lambda: _make(ctx, option, current),
                    predict=sets("cloud_init", predicted))]
