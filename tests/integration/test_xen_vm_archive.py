@@ -42,7 +42,13 @@ class Pool:
             connection.close()
 
     def write_disk(self, vdi: str, data: bytes) -> None:
-        self._request("PUT", "/import_raw_vdi", {"vdi": vdi}, body=data)
+        """Upload, then wait for the task: xapi answers before it has written what it reads."""
+        task = self.xen.task.create("upload", "")
+        self._request("PUT", "/import_raw_vdi", {"vdi": vdi, "task_id": task}, body=data)
+        token = ""
+        while self.xen.task.get_status(task) == "pending":
+            token = getattr(self.xen, "event.from")([f"task/{task}"], token, 30.0)["token"]
+        assert self.xen.task.get_status(task) == "success"
 
     def read_disk(self, vdi: str, length: int) -> bytes:
         return self._request("GET", "/export_raw_vdi", {"vdi": vdi}, limit=length)

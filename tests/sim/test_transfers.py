@@ -71,9 +71,11 @@ def new_disk(api: Any, size: int, name: str = "transfer disk") -> str:
 
 
 def upload_raw(sim_http: Any, api: Any, vdi: str, data: bytes) -> tuple[int, str]:
+    """Upload and wait for the task: xapi answers before it has written what it reads."""
     task = api.xenapi.task.create("upload", "")
     status, _body, _headers = request(sim_http, "PUT", "/import_raw_vdi",
                                       {"session_id": api._session, "task_id": task, "vdi": vdi}, body=data)
+    task_outcome(api, task)
     return status, task
 
 
