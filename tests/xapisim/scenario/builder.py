@@ -34,6 +34,9 @@ SM_DRIVERS: dict[str, tuple[str, list[str]]] = {
     "udev": ("Removable storage", ["location"]),
 }
 
+# The SM drivers that declare VDI_GENERATE_CONFIG (their VDIs can be attached by the HA daemon: statefiles).
+VDI_GENERATE_CONFIG_DRIVERS = frozenset({"nfs", "lvm", "ext", "smb", "lvmoiscsi"})
+
 
 # The templates every pool starts with: (name, HVM, system disk size, memory, vCPUs, platform flags).
 HVM_PLATFORM = {"viridian": "false", "acpi": "1", "apic": "true", "pae": "true", "nx": "true",
@@ -74,9 +77,12 @@ class PoolBuilder:
     # ---- pool and hosts ----------------------------------------------------------------------
     def pool(self, name: str) -> str:
         for driver, (label, keys) in SM_DRIVERS.items():
+            features = ["VDI_CREATE", "VDI_RESIZE", "VDI_CLONE", "VDI_SNAPSHOT"]
+            if driver in VDI_GENERATE_CONFIG_DRIVERS:
+                features.append("VDI_GENERATE_CONFIG")
             self.store.create("SM", {"name_label": label, "type": driver, "vendor": "XCP-ng",
-                                     "configuration": {k: "" for k in keys}, "capabilities": ["VDI_CREATE", "VDI_RESIZE", "VDI_CLONE", "VDI_SNAPSHOT"],
-                                     "features": {"VDI_CREATE": 1, "VDI_RESIZE": 1, "VDI_CLONE": 1, "VDI_SNAPSHOT": 1},
+                                     "configuration": {k: "" for k in keys}, "capabilities": features,
+                                     "features": {feature: 1 for feature in features},
                                      "version": "1.0", "required_api_version": "1.0"})
         return self.store.create("pool", {"name_label": name, "master": NULL_REF, "other_config": {}})
 

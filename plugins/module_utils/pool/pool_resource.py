@@ -1,0 +1,49 @@
+# Copyright: (c) 2026, xen.xapi maintainers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""xen_pool: the pool object itself, its name, default SRs, metadata, live-migration compression and HA.
+
+A pool always exists and is never created nor removed by this module. Reads: one ``event.from`` for
+the pool, its hosts and SRs (and, when HA is on, one call per statefile for its SR).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import setter_changes
+from ansible_collections.xen.xapi.plugins.module_utils.pool.pool_plan import HaStep, ha_steps, pool_view, setters
+
+
+class PoolResource(BatchedResource):
+    result_key = "pool"
+    read_classes = ("pool", "host", "SR")
+
+    def locate(self) -> Found:
+        pools = self.world()["pool"]
+        if not pools:
+            raise ResourceError("The server lists no pool object.")
+        ref = sorted(pools)[0]
+        return ref, pools[ref]
+
+    def plan_create(self) -> t.Callable[[], str]:
+        raise ResourceError("A pool always exists; this module changes its settings.")
+
+    def plan_update(self, ref: str, record: Record) -> t.List[Change]:
+        srs = self.world()["SR"]
+        changes = setter_changes(ref, setters(record, self.params, srs), self.call)
+        changes += [self._ha_change(ref, step) for step in ha_steps(record, self.params, srs)]
+        return changes
+
+    def _ha_change(self, ref: str, step: HaStep) -> Change:
+        if step.method == "pool.set_ha_host_failures_to_tolerate":
+            return Change(step.option, step.before, step.after, lambda: self.call(step.method, ref, *step.args))
+        return Change(step.option, step.before, step.after, lambda: self.run_task(step.method, *step.args))
+
+    def present(self, ref: t.Optional[str]) -> Record:
+        if ref is None:
+            return {}
+        world = self.world()
+        record = world["pool"][ref]
+        heartbeat = [self.client.call("VDI.get_SR", vdi) for vdi in record.get("ha_statefiles") or []] if record.get("ha_enabled") else []
+        return pool_view(record, world["host"], world["SR"], heartbeat)

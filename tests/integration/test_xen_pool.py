@@ -1,0 +1,15 @@
+"""xen_pool end to end: settings changed then unchanged, HA on and off with XAPI's refusals, option errors, and
+check mode without a write call."""
+from __future__ import annotations
+
+from harness import run_playbook
+
+
+def test_settings_and_ha(sim_factory) -> None:
+    run_playbook(sim_factory(), "xen_pool.yml")
+
+
+def test_check_mode_writes_nothing(sim) -> None:
+    sim.control_post("reset_stats")
+    run_playbook(sim, "xen_pool_check.yml")
+    assert sim.control_get("stats")["write_calls"] == 0
