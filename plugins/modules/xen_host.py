@@ -6,13 +6,18 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: xen_host
-short_description: Enable and disable the hosts of a XenServer or XCP-ng pool
+short_description: Enable, disable and put into maintenance the hosts of a XenServer or XCP-ng pool
 version_added: 0.1.0
 description:
-  - Makes one host of the pool, found by O(uuid) or O(name), accept new VMs (O(enabled=true)) or not (O(enabled=false)).
-  - A disabled host keeps running the VMs it has, but no VM is started, resumed or migrated onto it. Disable a host
-    before moving its VMs away for maintenance, and enable it again afterwards.
-  - Without O(enabled), the module only returns the host.
+  - Puts one host of the pool, found by O(uuid) or O(name), in a state - V(enabled) (it accepts new VMs),
+    V(disabled) (it keeps the VMs it runs but takes no new ones) or V(maintenance) (disabled and emptied) - and
+    sets its description, C(other_config) and tags.
+  - For V(maintenance) the module first asks XAPI which VMs would prevent the evacuation
+    (C(host.get_vms_which_prevent_evacuation)); if any, it fails naming them and their reasons, and changes nothing.
+    Otherwise it disables the host and evacuates it with C(host.evacuate) - every guest is live-migrated to the other
+    hosts, in parallel, by the server. The guests it moved are recorded in the host's C(other_config)
+    (C(xen.xapi:evacuated)), so that V(enabled) with O(restore_vms=true) brings them back.
+  - Without O(state), O(enabled) or other options, the module only returns the host.
   - Hosts join and leave a pool from the hosts themselves; this module neither adds nor removes hosts.
 author:
   - xen.xapi maintainers (@xen-xapi)
@@ -20,10 +25,12 @@ extends_documentation_fragment:
   - xen.xapi.connection
   - xen.xapi.attributes
   - xen.xapi.attributes.RESOURCE
+  - xen.xapi.metadata
 options:
   name:
     description:
       - The host's name (C(name_label)). A name that several hosts share fails, listing their uuids.
+      - With O(uuid), renames the host.
       - One of O(name) and O(uuid) is required.
     type: str
     aliases: [name_label]
@@ -31,14 +38,30 @@ options:
     description:
       - The host's uuid. Takes precedence over O(name).
     type: str
+  state:
+    description:
+      - V(enabled) calls C(host.enable); V(disabled) calls C(host.disable); V(maintenance) disables the host and
+        evacuates its guests, as described above.
+      - When not set, the host's state is left as it is.
+    type: str
+    choices: [enabled, disabled, maintenance]
   enabled:
     description:
-      - Whether the host accepts new VMs. V(false) calls C(host.disable), V(true) calls C(host.enable).
-      - When not set, the host is left as it is.
+      - The older spelling of O(state) V(enabled) (V(true)) and V(disabled) (V(false)). Exclusive with O(state).
     type: bool
+  restore_vms:
+    description:
+      - With O(state=enabled), live-migrate back the running guests that the host's evacuation into maintenance
+        moved away (all at once, each waited for on events).
+    type: bool
+    default: false
+  description:
+    description:
+      - The host's description (C(name_description)).
+    type: str
   task_timeout:
     description:
-      - Seconds to wait for the host to be enabled or disabled.
+      - Seconds to wait for the host to be enabled or disabled, for its evacuation, and for each migration back.
       - When it does not finish in time, its task is cancelled and the module fails.
     type: int
     default: 300
@@ -78,13 +101,15 @@ changed:
   type: bool
   sample: true
 changes:
-  description: The change made (or, in check mode, that would be made), as C(enabled) before and after.
+  description:
+    - The changes made (or, in check mode, that would be made), in order - C(description), C(name), C(other_config),
+      C(tags), C(enabled), C(vms) (the guests moved away or back) and C(maintenance) (its record cleared).
   returned: always
   type: list
   elements: dict
   contains:
     option:
-      description: The option that changes, C(enabled).
+      description: The option that changes.
       type: str
       sample: enabled
     before:
@@ -134,6 +159,22 @@ host:
       description: How many VMs run on the host (its control domain left out).
       type: int
       sample: 2
+    state:
+      description: V(enabled), V(disabled), or V(maintenance) for a host disabled and evacuated by this module.
+      type: str
+      sample: maintenance
+    other_config:
+      description: The host's C(other_config).
+      type: dict
+    tags:
+      description: The host's tags, sorted.
+      type: list
+      elements: str
+vms_preventing_evacuation:
+  description: The VMs (name and uuid) that keep O(state=maintenance) from evacuating the host.
+  returned: when the host cannot be evacuated
+  type: list
+  elements: str
 diff:
   description: The host before and after the run (predicted in check mode), in the form of RV(host).
   returned: when diff mode is on
@@ -149,18 +190,23 @@ diff:
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
 from ansible_collections.xen.xapi.plugins.module_utils.pool.host_resource import HostResource
-from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
+from ansible_collections.xen.xapi.plugins.module_utils._module import METADATA_ARGUMENT_SPEC, XapiModule
 
 
 def main() -> None:
     module = XapiModule(
         argument_spec=dict(
+            METADATA_ARGUMENT_SPEC,  # other_config, tags, purge
             name=dict(type="str", aliases=["name_label"]),
             uuid=dict(type="str"),
+            state=dict(type="str", choices=["enabled", "disabled", "maintenance"]),
             enabled=dict(type="bool"),
+            restore_vms=dict(type="bool", default=False),
+            description=dict(type="str"),
             task_timeout=dict(type="int", default=300),
         ),
         required_one_of=[["uuid", "name"]],
+        mutually_exclusive=[["state", "enabled"]],
         supports_check_mode=True,
     )
     reconcile(module, HostResource)

@@ -8,7 +8,7 @@ import typing as t
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils.pool.host_resource import enabled_method, host_view
+from ansible_collections.xen.xapi.plugins.module_utils.pool.host_resource import enabled_method, host_view, metadata_setters, wanted_enabled
 
 DOM0 = "OpaqueRef:dom0"
 
@@ -34,11 +34,26 @@ def test_view_counts_guests_only_and_marks_the_master() -> None:
     record = host(enabled=False, resident=[DOM0, "OpaqueRef:vm1", "OpaqueRef:vm2"])
     assert host_view("OpaqueRef:h3", record, master="OpaqueRef:h3") == {
         "uuid": "host-uuid", "name": "host3", "description": "Rack 2", "hostname": "xs03", "address": "192.0.2.13",
-        "enabled": False, "is_master": True, "vm_count": 2,
+        "enabled": False, "is_master": True, "vm_count": 2, "state": "disabled", "other_config": {}, "tags": [],
     }
+    evacuated = dict(record, other_config={"xen.xapi:evacuated": "u1,u2"})
+    assert host_view("OpaqueRef:h3", evacuated, master="OpaqueRef:h1")["state"] == "maintenance"
     assert host_view("OpaqueRef:h3", host(), master="OpaqueRef:h1")["is_master"] is False
 
 
 def test_view_of_a_sparse_record() -> None:
     view = host_view("OpaqueRef:h1", {"uuid": "u"}, master="OpaqueRef:h2")
     assert view["enabled"] is False and view["vm_count"] == 0 and view["name"] == ""
+
+
+@pytest.mark.parametrize("params, wanted", [({}, None), ({"enabled": True}, True), ({"state": "disabled"}, False),
+                                            ({"state": "enabled"}, True), ({"state": "maintenance"}, False)])
+def test_state_and_the_older_enabled_option(params: t.Dict[str, t.Any], wanted: t.Optional[bool]) -> None:
+    assert wanted_enabled(params) is wanted
+
+
+def test_purge_keeps_the_evacuation_record() -> None:
+    record = dict(host(), other_config={"xen.xapi:evacuated": "u1", "old": "x"}, tags=["a"])
+    (setter,) = metadata_setters(record, {"other_config": {"new": "y"}, "purge": True})
+    assert setter.after == {"xen.xapi:evacuated": "u1", "new": "y"}
+    assert [s.option for s in metadata_setters(record, {"tags": ["b"], "description": "Rack 9"})] == ["description", "tags"]

@@ -1,18 +1,57 @@
 # Copyright: (c) 2026, xen.xapi maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""xen_host: whether a host of the pool accepts new VMs (host.enable / host.disable).
+"""xen_host: a host's state (enabled, disabled, in maintenance) and its description, other_config and tags.
 
-A disabled host keeps running the VMs it has, but XAPI starts, resumes and migrates no VM onto it,
-which is how a host is drained for maintenance. Hosts join and leave a pool by other means, so the
-module never creates nor removes one.
+A disabled host keeps running the VMs it has, but XAPI starts, resumes and migrates no VM onto it.
+Maintenance is a disabled host with no guests: before disabling anything the module asks XAPI what
+would prevent the evacuation (``host.get_vms_which_prevent_evacuation``) and fails naming those VMs,
+so a host that cannot be emptied is left as it was; otherwise ``host.evacuate`` live-migrates every
+guest to the other hosts (in parallel, on the server). The guests it moved are remembered in the host's
+``other_config``, so that ``state: enabled`` with ``restore_vms`` brings them back. Hosts join and
+leave a pool by other means, so the module never creates nor removes one.
 """
 
 from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError, merge_map
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import snapshot
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import start_task, task_outcome, wait_for_task
+from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import Setter, setter_changes, setter_if_changed
 from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import pool_master, resolve_host
+
+# other_config key of a host in maintenance: the uuids of the guests its evacuation moved away.
+EVACUATED = "xen.xapi:evacuated"
+
+
+def wanted_enabled(params: t.Mapping[str, t.Any]) -> t.Optional[bool]:
+    """What state (or the older enabled option) asks of host.enabled; None when neither is given."""
+    state = params.get("state")
+    if state is not None:
+        return state == "enabled"
+    return params.get("enabled")
+
+
+def metadata_setters(record: Record, params: t.Mapping[str, t.Any]) -> t.List[Setter]:
+    found = setter_if_changed("description", record.get("name_description"), params.get("description"), "host.set_name_description")
+    if params.get("uuid") and params.get("name"):
+        found += setter_if_changed("name", record.get("name_label"), params.get("name"), "host.set_name_label")
+    current = dict(record.get("other_config") or {})
+    target = merge_map(current, params.get("other_config"), bool(params.get("purge")))
+    if target is not None:
+        # The evacuation record is the module's own: purge leaves it.
+        target = dict(dict((k, v) for k, v in current.items() if k == EVACUATED), **target)
+        if target != current:
+            found.append(Setter("other_config", current, target, "host.set_other_config", target))
+    tags = params.get("tags")
+    if tags is not None:
+        now = list(record.get("tags") or [])
+        target_tags = list(dict.fromkeys(tags)) if params.get("purge") else now + [tag for tag in dict.fromkeys(tags) if tag not in now]
+        if sorted(target_tags) != sorted(now):
+            found.append(Setter("tags", sorted(now), sorted(target_tags), "host.set_tags", target_tags))
+    return found
 
 
 def enabled_method(record: Record, wanted: t.Optional[bool]) -> t.Optional[str]:
@@ -35,7 +74,15 @@ def host_view(ref: str, record: Record, master: str) -> Record:
         "is_master": ref == master,
         # resident_VMs lists the host's control domain too, which is no guest.
         "vm_count": len([vm for vm in record.get("resident_VMs") or [] if vm != control_domain]),
+        "state": "enabled" if record.get("enabled") else ("maintenance" if EVACUATED in (record.get("other_config") or {}) else "disabled"),
+        "other_config": dict(record.get("other_config") or {}),
+        "tags": sorted(record.get("tags") or []),
     }
+
+
+def guests(record: Record) -> t.List[str]:
+    control_domain = record.get("control_domain")
+    return [vm for vm in record.get("resident_VMs") or [] if vm != control_domain]
 
 
 class HostResource(BatchedResource):
@@ -53,10 +100,82 @@ class HostResource(BatchedResource):
         raise ResourceError("Hosts join a pool from the host itself; this module only manages the hosts of the pool.")
 
     def plan_update(self, ref: str, record: Record) -> t.List[Change]:
-        method = enabled_method(record, self.params.get("enabled"))
-        if method is None:
+        changes = setter_changes(ref, metadata_setters(record, self.params), self.call)
+        if self.params.get("state") == "maintenance":
+            return changes + self._maintenance(ref, record)
+        method = enabled_method(record, wanted_enabled(self.params))
+        if method is not None:
+            changes.append(Change("enabled", bool(record.get("enabled")), method == "host.enable", lambda: self.run_task(method, ref)))
+        evacuated = (record.get("other_config") or {}).get(EVACUATED)
+        if self.params.get("state") == "enabled" and evacuated is not None:
+            uuids = [uuid for uuid in evacuated.split(",") if uuid]
+            if self.params.get("restore_vms") and uuids:
+                changes.append(Change("vms", [], uuids, lambda: self._restore(ref, uuids), predict=lambda after: None))
+            changes.append(Change("maintenance", True, False, lambda: self._forget_evacuation(ref), predict=lambda after: None))
+        return changes
+
+    def _maintenance(self, ref: str, record: Record) -> t.List[Change]:
+        """Disable and evacuate, after checking that nothing prevents it (so a refused host stays as it was)."""
+        resident = guests(record)
+        if not record.get("enabled") and not resident:
             return []
-        return [Change("enabled", bool(record.get("enabled")), method == "host.enable", lambda: self.run_task(method, ref))]
+        preventing = self.client.call("host.get_vms_which_prevent_evacuation", ref) if resident else {}
+        if preventing:
+            raise ResourceError("state: {0} cannot be evacuated, so nothing was changed: {1}. Move or shut down these VMs "
+                                "first.".format(record.get("name_label"), self._reasons(preventing)),
+                                vms_preventing_evacuation=sorted(self._names(preventing)))
+        changes = []
+        if record.get("enabled"):
+            changes.append(Change("enabled", True, False, lambda: self.run_task("host.disable", ref)))
+        if resident:
+            vm_records = snapshot(self.client, objects={"VM": set(resident)})["VM"]
+            uuids = sorted(vm_records[vm]["uuid"] for vm in resident if vm in vm_records)
+            changes.append(Change("vms", sorted(vm_records[vm]["name_label"] for vm in resident if vm in vm_records), [],
+                                  lambda: self._evacuate(ref, uuids), predict=lambda after: after.update(vm_count=0)))
+        return changes
+
+    def _names(self, preventing: t.Mapping[str, t.Any]) -> t.List[str]:
+        records = snapshot(self.client, objects={"VM": set(preventing)})["VM"]
+        return ["{0} ({1})".format(records[vm]["name_label"], records[vm]["uuid"]) for vm in preventing if vm in records]
+
+    def _reasons(self, preventing: t.Mapping[str, t.Sequence[str]]) -> str:
+        records = snapshot(self.client, objects={"VM": set(preventing)})["VM"]
+        parts = []
+        for vm, error in sorted(preventing.items()):
+            name = records.get(vm, {}).get("name_label", vm)
+            code = error[0] if error else "UNKNOWN"
+            parts.append("{0} ({1}): {2}".format(name, records.get(vm, {}).get("uuid", "?"), code))
+        return "; ".join(parts)
+
+    def _evacuate(self, ref: str, uuids: t.List[str]) -> None:
+        other = dict(self.client.call("host.get_other_config", ref))
+        other[EVACUATED] = ",".join(uuids)
+        self.call("host.set_other_config", ref, other)
+        self.run_task("host.evacuate", ref)
+
+    def _restore(self, ref: str, uuids: t.List[str]) -> None:
+        """Bring the evacuated guests back, all migrations at once, each waited for on events."""
+        tasks = []
+        for uuid in uuids:
+            try:
+                vm = self.client.call("VM.get_by_uuid", uuid)
+            except XapiError as err:
+                if err.code == "UUID_INVALID":
+                    continue  # removed since: nothing to bring back
+                raise
+            record = self.client.call("VM.get_record", vm)
+            if record.get("power_state") == "Running" and record.get("resident_on") != ref:
+                tasks.append(start_task(self.client, "VM.pool_migrate", vm, ref, {"live": "true"}))
+        self.forget_reads()
+        for task in tasks:
+            record = wait_for_task(self.client, task, self.timeout, "VM.pool_migrate")
+            self.client.call("task.destroy", task)
+            task_outcome(record)
+
+    def _forget_evacuation(self, ref: str) -> None:
+        other = dict(self.client.call("host.get_other_config", ref))
+        other.pop(EVACUATED, None)
+        self.call("host.set_other_config", ref, other)
 
     def present(self, ref: t.Optional[str]) -> Record:
         if ref is None:
