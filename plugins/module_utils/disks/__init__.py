@@ -3,7 +3,8 @@
 """Virtual disks (VDI) and the drives that attach them to VMs (VBD), for xen_vdi and xen_vbd.
 
 - ``lookup``: batched reads and resolving the names or uuids users type (SR, VDI, VM);
-- ``changes``: small pieces shared by both resources (in-place setters, grouped changes);
+- ``vdi_transfer`` / ``disk_images``: image uploads (``import_from``) and content downloads (``export_to``);
+- in-place setters shared with the other families are in ``_setters`` beside the engine;
 - ``vdi_plan`` / ``vbd_plan``: the pure decisions (what to change, what to refuse, what to show);
 - ``vdi_resource`` / ``vbd_resource``: the ``Resource`` classes that read and write through XAPI.
 """

@@ -11,7 +11,7 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Found, Record, ResourceError, one_or_none, string_map
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records
-from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import Setter, map_setter, setter_if_changed
+from ansible_collections.xen.xapi.plugins.module_utils._setters import Setter, map_setter, setter_if_changed
 from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import NULL_REF, is_live, is_null
 
 AUTODETECT = "autodetect"

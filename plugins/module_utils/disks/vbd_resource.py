@@ -17,7 +17,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiB
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import HOTPLUG_DISK, ensure_tools
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records, find_by_uuid, get_all_records_where, snapshot, where
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import run_async
-from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import applied_together, setter_changes
+from ansible_collections.xen.xapi.plugins.module_utils._setters import applied_together, setter_changes
 from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import (
     NULL_REF,
     find_vms,

@@ -11,7 +11,7 @@ import typing as t
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError, string_map
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.units import format_size, parse_size
-from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import Setter, map_setter, setter_if_changed, tags_setter
+from ansible_collections.xen.xapi.plugins.module_utils._setters import Setter, map_setter, setter_if_changed, tags_setter
 from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import is_live
 
 # The values of the datamodel's vdi_type enum.

@@ -14,7 +14,7 @@ import typing as t
 from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
 from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError, one_or_none
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import find_by_name, find_by_uuid, snapshot
-from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import setter_changes
+from ansible_collections.xen.xapi.plugins.module_utils._setters import setter_changes
 from ansible_collections.xen.xapi.plugins.module_utils.disks.disk_images import inspect
 from ansible_collections.xen.xapi.plugins.module_utils.disks.vdi_transfer import check_source, export_disk, fetched, local_image_info, upload_image
 from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import NULL_REF, pool_default_sr, resolve_sr, resolve_vdi

@@ -16,7 +16,7 @@ from ansible_collections.xen.xapi.plugins.module_utils import _validate as valid
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError, string_map
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records
 from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import by_name, host_name
-from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import Setter, map_setter, setter_if_changed, tags_setter
+from ansible_collections.xen.xapi.plugins.module_utils._setters import Setter, map_setter, setter_if_changed, tags_setter
 
 MAX_VLAN_TAG = 4094  # 4095 is reserved by 802.1Q
 DEFAULT_MTU = 1500

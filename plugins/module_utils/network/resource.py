@@ -37,7 +37,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.network.removal import (
     vif_uses,
     vlan_interfaces,
 )
-from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import applied_together, setter_changes
+from ansible_collections.xen.xapi.plugins.module_utils._setters import applied_together, setter_changes
 from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import is_null
 
 READ_CLASSES = ("network", "PIF", "host")

@@ -19,7 +19,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedRes
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiError
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import snapshot
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import start_task, task_outcome, wait_for_task
-from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import Setter, setter_changes, setter_if_changed
+from ansible_collections.xen.xapi.plugins.module_utils._setters import Setter, setter_changes, setter_if_changed, tags_setter
 from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import pool_master, resolve_host
 
 # other_config key of a host in maintenance: the uuids of the guests its evacuation moved away.
@@ -45,13 +45,7 @@ def metadata_setters(record: Record, params: t.Mapping[str, t.Any]) -> t.List[Se
         target = dict(dict((k, v) for k, v in current.items() if k == EVACUATED), **target)
         if target != current:
             found.append(Setter("other_config", current, target, "host.set_other_config", target))
-    tags = params.get("tags")
-    if tags is not None:
-        now = list(record.get("tags") or [])
-        target_tags = list(dict.fromkeys(tags)) if params.get("purge") else now + [tag for tag in dict.fromkeys(tags) if tag not in now]
-        if sorted(target_tags) != sorted(now):
-            found.append(Setter("tags", sorted(now), sorted(target_tags), "host.set_tags", target_tags))
-    return found
+    return found + tags_setter(record.get("tags") or [], params.get("tags"), bool(params.get("purge")), "host.set_tags")
 
 
 def enabled_method(record: Record, wanted: t.Optional[bool]) -> t.Optional[str]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError, merge_map
-from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import Setter, setter_if_changed
+from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._setters import Setter, map_setter, setter_if_changed, tags_setter
 from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import resolve_sr
 
 Record = t.Dict[str, t.Any]
@@ -61,15 +61,9 @@ def setters(record: Record, params: t.Mapping[str, t.Any], srs: Records) -> t.Li
         ref = resolve_sr(srs, key, option)[0]
         if ref != record.get(field):
             found.append(Setter(option, _name(srs, record.get(field)), _name(srs, ref), method, ref))
-    other_config = merge_map(record.get("other_config") or {}, params.get("other_config"), bool(params.get("purge")))
-    if other_config is not None:
-        found.append(Setter("other_config", dict(record.get("other_config") or {}), other_config, "pool.set_other_config", other_config))
-    wanted_tags = params.get("tags")
-    if wanted_tags is not None:
-        current = list(record.get("tags") or [])
-        target = list(dict.fromkeys(wanted_tags)) if params.get("purge") else current + [tag for tag in dict.fromkeys(wanted_tags) if tag not in current]
-        if sorted(target) != sorted(current):
-            found.append(Setter("tags", sorted(current), sorted(target), "pool.set_tags", target))
+    purge = bool(params.get("purge"))
+    found += map_setter("other_config", record.get("other_config") or {}, params.get("other_config"), purge, "pool.set_other_config")
+    found += tags_setter(record.get("tags") or [], params.get("tags"), purge, "pool.set_tags")
     found += setter_if_changed("migration_compression", bool(record.get("migration_compression")), params.get("migration_compression"),
                                "pool.set_migration_compression")
     return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import setter_changes
+from ansible_collections.xen.xapi.plugins.module_utils._setters import setter_changes
 from ansible_collections.xen.xapi.plugins.module_utils.pool.pool_plan import HaStep, ha_steps, pool_view, setters
 
 

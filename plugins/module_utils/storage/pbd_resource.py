@@ -31,7 +31,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.storage.pbd_plan import (
     plan_removal,
     predicted_view,
 )
-from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import applied_together
+from ansible_collections.xen.xapi.plugins.module_utils._setters import applied_together
 from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import resolve_sr
 
 READ_CLASSES = ("SR", "PBD", "host", "pool")

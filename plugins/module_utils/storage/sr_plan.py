@@ -12,7 +12,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Record
 from ansible_collections.xen.xapi.plugins.module_utils.storage.device_config import masked, target_config
 from ansible_collections.xen.xapi.plugins.module_utils.storage.disk_users import DiskUser, describe_users
 from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import by_name, host_name
-from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import Setter, map_setter, setter_if_changed, tags_setter
+from ansible_collections.xen.xapi.plugins.module_utils._setters import Setter, map_setter, setter_if_changed, tags_setter
 from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import NULL_REF
 
 # SR types whose repositories hold ISO images rather than VM disks.

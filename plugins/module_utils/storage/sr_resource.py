@@ -31,7 +31,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.storage.sr_plan import (
     sr_pbds,
     sr_view,
 )
-from ansible_collections.xen.xapi.plugins.module_utils.disks.changes import applied_together, setter_changes
+from ansible_collections.xen.xapi.plugins.module_utils._setters import applied_together, setter_changes
 
 READ_CLASSES = ("SR", "PBD", "host", "pool", "SM")
 REMOVED_STATES = ("absent", "forgotten")

@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, xen.xapi maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Planned changes shared by the disk resources, kept as plain data so the plans can be unit-tested."""
+"""In-place changes shared by the resources (setters of names, maps and tags), kept as plain data so the plans
+can be unit-tested: one ``Setter`` per XAPI ``set_`` call, turned into the engine's changes by ``setter_changes``."""
 
 from __future__ import annotations
 
