@@ -126,3 +126,14 @@ def test_an_export_converges_through_dropped_connections(sim: Any, tmp_path: Pat
         sim.control_post("faults", {"clear": True})
     assert sim.control_get("stats")["faults_fired"].get("reset", 0) >= 1
     assert "lossy.xva" in os.listdir(tmp_path) and "ok=2" in result.stdout
+
+
+def test_a_run_that_fails_after_the_import_says_what_it_did(sim: Any, pool: Pool, tmp_path: Path) -> None:
+    pool.export("build01", tmp_path / "build01.xva")
+    sim.control_post("faults", {"fail_in_task": {"method": "VM.start", "error": ["HOST_NOT_ENOUGH_FREE_MEMORY", "1", "0"]}})
+    try:
+        run_playbook(sim, "xen_vm_import_start_fails.yml", "-e", json.dumps({"archive_dir": str(tmp_path)}))
+    finally:
+        sim.control_post("faults", {"clear": True})
+    vm = pool.xen.VM.get_by_name_label("never-started")
+    assert len(vm) == 1 and pool.xen.VM.get_power_state(vm[0]) == "Halted"

@@ -115,9 +115,9 @@ class HostResource(BatchedResource):
             return []
         preventing = self.client.call("host.get_vms_which_prevent_evacuation", ref) if resident else {}
         if preventing:
+            names, reasons = self._preventing(preventing)
             raise ResourceError("state: {0} cannot be evacuated, so nothing was changed: {1}. Move or shut down these VMs "
-                                "first.".format(record.get("name_label"), self._reasons(preventing)),
-                                vms_preventing_evacuation=sorted(self._names(preventing)))
+                                "first.".format(record.get("name_label"), reasons), vms_preventing_evacuation=names)
         changes = []
         if record.get("enabled"):
             changes.append(Change("enabled", True, False, lambda: self.run_task("host.disable", ref)))
@@ -128,18 +128,15 @@ class HostResource(BatchedResource):
                                   lambda: self._evacuate(ref, uuids), predict=lambda after: after.update(vm_count=0)))
         return changes
 
-    def _names(self, preventing: t.Mapping[str, t.Any]) -> t.List[str]:
+    def _preventing(self, preventing: t.Mapping[str, t.Sequence[str]]) -> t.Tuple[t.List[str], str]:
+        """The VMs that block the evacuation as "name (uuid)", and the same with XAPI's reason, read in one call."""
         records = snapshot(self.client, objects={"VM": set(preventing)})["VM"]
-        return ["{0} ({1})".format(records[vm]["name_label"], records[vm]["uuid"]) for vm in preventing if vm in records]
-
-    def _reasons(self, preventing: t.Mapping[str, t.Sequence[str]]) -> str:
-        records = snapshot(self.client, objects={"VM": set(preventing)})["VM"]
-        parts = []
+        names, reasons = [], []
         for vm, error in sorted(preventing.items()):
-            name = records.get(vm, {}).get("name_label", vm)
-            code = error[0] if error else "UNKNOWN"
-            parts.append("{0} ({1}): {2}".format(name, records.get(vm, {}).get("uuid", "?"), code))
-        return "; ".join(parts)
+            label = "{0} ({1})".format(records.get(vm, {}).get("name_label", vm), records.get(vm, {}).get("uuid", "?"))
+            names.append(label)
+            reasons.append("{0}: {1}".format(label, error[0] if error else "UNKNOWN"))
+        return sorted(names), "; ".join(reasons)
 
     def _evacuate(self, ref: str, uuids: t.List[str]) -> None:
         other = dict(self.client.call("host.get_other_config", ref))
