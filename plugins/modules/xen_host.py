@@ -103,7 +103,8 @@ changed:
 changes:
   description:
     - The changes made (or, in check mode, that would be made), in order - C(description), C(name), C(other_config),
-      C(tags), C(enabled), C(vms) (the guests moved away or back) and C(maintenance) (its record cleared).
+      C(tags), C(enabled), C(vms) (the guests moved away or back) and C(maintenance) (its record written for a host
+      that had no guest to move, or cleared when the host is enabled).
   returned: always
   type: list
   elements: dict

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
+import ssl
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 import yaml
@@ -64,3 +66,34 @@ def run_examples(sim: Any, directory: Path, *names: str) -> subprocess.Completed
     result = run_playbook(sim, str(playbook))
     assert "failed=0" in result.stdout, result.stdout
     return result
+
+
+@contextlib.contextmanager
+def xenapi(sim: Any, who: str = "xen.xapi tests") -> Iterator[Any]:
+    """The XenAPI SDK's proxy on the simulator, logged in, for setting up what a test needs."""
+    import XenAPI  # pylint: disable=import-outside-toplevel
+
+    context = ssl.create_default_context(cafile=sim.ca_cert)
+    session = XenAPI.Session(sim.url, transport=XenAPI.xmlrpclib.SafeTransport(context=context))
+    session.xenapi.login_with_password(sim.info["username"], sim.info["password"], "1.0", who)
+    try:
+        yield session.xenapi
+    finally:
+        session.xenapi.session.logout()
+
+
+def start_local_guest(sim: Any, host_name: str, name: str = "local guest") -> None:
+    """A running VM whose only disk is on the local SR of host_name: it cannot leave that host."""
+    with xenapi(sim) as api:
+        host = api.host.get_by_name_label(host_name)[0]
+        local = next(ref for ref, rec in api.SR.get_all_records().items()
+                     if rec["type"] == "lvm" and api.PBD.get_host(rec["PBDs"][0]) == host)
+        vm = api.VM.clone(api.VM.get_by_name_label("build01")[0], name)
+        for vbd in api.VM.get_VBDs(vm):
+            api.VBD.destroy(vbd)
+        disk = api.VDI.create({"name_label": "local", "name_description": "", "SR": local, "virtual_size": str(2 ** 30),
+                               "type": "user", "sharable": False, "read_only": False, "other_config": {}, "xenstore_data": {},
+                               "sm_config": {}, "tags": []})
+        api.VBD.create({"VM": vm, "VDI": disk, "userdevice": "0", "bootable": True, "mode": "RW", "type": "Disk",
+                        "unpluggable": True, "empty": False, "other_config": {}, "qos_algorithm_type": "", "qos_algorithm_params": {}})
+        api.VM.start_on(vm, host, False, False)

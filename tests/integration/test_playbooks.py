@@ -11,7 +11,7 @@ from typing import Callable
 import pytest
 from simprocess import SimProcess
 
-from harness import run_playbook
+from harness import run_playbook, start_local_guest, xenapi
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INVENTORY = ("-i", str(REPO_ROOT / "playbooks" / "inventory" / "demo.xapi.yml"))
@@ -62,7 +62,13 @@ def test_rolling_evacuate(sim_factory: StartSim) -> None:
     assert changed_by_host(checked)["host2"] > 0 and writes == 0
 
     moved = run_playbook(sim, playbook("rolling_evacuate"), *INVENTORY, *options, "-e", "evacuate_hosts=host2")
-    assert "host2: db01 -> host1, web02 -> host3." in moved.stdout, moved.stdout
+    # The pool chooses where each VM goes (host.evacuate); the playbook reports where they now run.
+    went = re.search(r"host2: db01 -> (host\d), web02 -> (host\d)\.", moved.stdout)
+    assert went and "host2" not in went.groups(), moved.stdout
+    with xenapi(sim) as api:
+        for vm, host in zip(("db01", "web02"), went.groups()):
+            assert api.host.get_name_label(api.VM.get_resident_on(api.VM.get_by_name_label(vm)[0])) == host
+        assert api.host.get_enabled(api.host.get_by_name_label("host2")[0])
 
     again, writes = writes_of(sim, playbook("rolling_evacuate"), *INVENTORY, *options, "-e", "evacuate_hosts=host2")
     assert "host2: no VM to move." in again.stdout
@@ -81,6 +87,19 @@ def test_rolling_evacuate(sim_factory: StartSim) -> None:
 def test_rolling_evacuate_refuses(sim: SimProcess, arguments: tuple[str, ...], message: str) -> None:
     refused = run_playbook(sim, playbook("rolling_evacuate"), *INVENTORY, *arguments, expect_rc=None)
     assert refused.returncode != 0 and message in refused.stdout, refused.stdout
+
+
+def test_rolling_evacuate_stops_on_a_host_it_cannot_empty(sim_factory: StartSim) -> None:
+    sim = sim_factory()
+    start_local_guest(sim, "host2")
+    sim.control_post("reset_stats")
+    refused = run_playbook(sim, playbook("rolling_evacuate"), *INVENTORY, "-e", "evacuate_hosts=host2:host3", expect_rc=None)
+    assert refused.returncode != 0
+    assert re.search(r"local guest \([0-9a-f-]{36}\): VM_REQUIRES_SR", refused.stdout), refused.stdout
+    assert "OpaqueRef" not in refused.stdout
+    assert max(len(line) for line in refused.stdout.splitlines()) < 1500, "a failure reads as a message, not a dump"
+    assert sim.control_get("stats")["write_calls"] == 0, "the host is left as it was"
+    assert "PLAY RECAP" in refused.stdout and "host3" not in refused.stdout.split("PLAY RECAP")[1], "the next host is not touched"
 
 
 def test_rolling_evacuate_disables_the_host_meanwhile(sim_factory: StartSim) -> None:
@@ -157,3 +176,63 @@ def test_vm_backup_exports_and_keeps_the_newest(sim_factory: StartSim, tmp_path:
 
     refused = run_playbook(sim, playbook("vm_backup"), "-e", f"vm_backup_dir={tmp_path}", expect_rc=None)
     assert refused.returncode != 0 and "select the VMs" in refused.stdout
+
+
+POWER_CALLS = ("VM.start", "VM.start_on", "VM.clean_shutdown", "VM.hard_shutdown", "VM.clean_reboot", "VM.hard_reboot",
+               "VM.suspend", "VM.resume", "VM.resume_on", "VM.pause")
+
+
+def pool_state(sim: SimProcess) -> tuple[dict[str, str], str, dict[str, tuple[bool, dict[str, str]]]]:
+    """The power state of every guest, the master's name and each host's (enabled, other_config)."""
+    with xenapi(sim) as api:
+        guests = {rec["name_label"]: rec["power_state"] for rec in api.VM.get_all_records().values()
+                  if not rec["is_a_template"] and not rec["is_control_domain"] and not rec["is_a_snapshot"]}
+        master = api.host.get_name_label(api.pool.get_master(api.pool.get_all()[0]))
+        hosts = {rec["name_label"]: (rec["enabled"], rec["other_config"]) for rec in api.host.get_all_records().values()}
+    return guests, master, hosts
+
+
+def test_rolling_maintenance_empties_each_host_master_last_and_stops_no_vm(sim_factory: StartSim, tmp_path: Path) -> None:
+    sim = sim_factory()
+    # The realistic pace: migrations and task updates take their time.
+    sim.control_post("pace", {"profile": "realistic", "scale": 0.1})
+    before, master, _ = pool_state(sim)
+    assert list(before.values()).count("Running") >= 3 and master == "host1"
+    sim.control_post("reset_stats")
+    trace = tmp_path / "trace"
+    tasks = Path(__file__).parent / "targets" / "tasks" / "host_maintenance.yml"
+    rolled = run_playbook(sim, playbook("rolling_maintenance"), *INVENTORY, "-e", f"maintenance_tasks={tasks}",
+                          "-e", f"maintenance_trace={trace}")
+    calls = sim.control_get("stats")["calls"]
+
+    # One host after another, each empty and disabled while its tasks ran (they assert it), the master last.
+    assert trace.read_text().split() == ["host2", "host3", "host1"]
+    assert re.search(r"host1 \(master\): \d+ VM\(s\) moved away and back\.", rolled.stdout), rolled.stdout
+    moved = [int(count) for count in re.findall(r"host\d(?: \(master\))?: (\d+) VM\(s\) moved away", rolled.stdout)]
+    assert len(moved) == 3 and sum(moved) >= list(before.values()).count("Running"), rolled.stdout
+    # The pool evacuates each host that has guests, in one call.
+    assert calls.get("Async.host.evacuate", 0) + calls.get("host.evacuate", 0) == len([count for count in moved if count]), calls
+    # No VM was stopped or started: every guest runs as before, and each host is enabled with no maintenance record.
+    assert not [method for method in POWER_CALLS if calls.get(method) or calls.get("Async." + method)], calls
+    after, _, hosts = pool_state(sim)
+    assert after == before
+    assert all(enabled and "xen.xapi:evacuated" not in other for enabled, other in hosts.values()), hosts
+
+
+def test_rolling_maintenance_stops_before_touching_the_next_host(sim_factory: StartSim, tmp_path: Path) -> None:
+    sim = sim_factory()
+    start_local_guest(sim, "host3")
+    trace = tmp_path / "trace"
+    tasks = Path(__file__).parent / "targets" / "tasks" / "host_maintenance.yml"
+    refused = run_playbook(sim, playbook("rolling_maintenance"), *INVENTORY, "-e", f"maintenance_tasks={tasks}",
+                           "-e", f"maintenance_trace={trace}", expect_rc=None)
+    assert refused.returncode != 0 and "local guest (" in refused.stdout and "VM_REQUIRES_SR" in refused.stdout
+    # host2 went through; host3 could not be emptied and is left as it was; host1 was not touched.
+    assert trace.read_text().split() == ["host2"]
+    _, _, hosts = pool_state(sim)
+    assert all(enabled for enabled, _ in hosts.values()), hosts
+
+
+def test_rolling_maintenance_needs_the_pool_hosts(sim: SimProcess) -> None:
+    refused = run_playbook(sim, playbook("rolling_maintenance"), expect_rc=None)
+    assert refused.returncode != 0 and "include_pool_hosts" in refused.stdout, refused.stdout

@@ -111,7 +111,8 @@ class HostResource(BatchedResource):
     def _maintenance(self, ref: str, record: Record) -> t.List[Change]:
         """Disable and evacuate, after checking that nothing prevents it (so a refused host stays as it was)."""
         resident = guests(record)
-        if not record.get("enabled") and not resident:
+        remembered = EVACUATED in (record.get("other_config") or {})
+        if not record.get("enabled") and not resident and remembered:
             return []
         preventing = self.client.call("host.get_vms_which_prevent_evacuation", ref) if resident else {}
         if preventing:
@@ -121,11 +122,16 @@ class HostResource(BatchedResource):
         changes = []
         if record.get("enabled"):
             changes.append(Change("enabled", True, False, lambda: self.run_task("host.disable", ref)))
+        in_maintenance = dict(vm_count=0, state="maintenance")
         if resident:
             vm_records = snapshot(self.client, objects={"VM": set(resident)})["VM"]
             uuids = sorted(vm_records[vm]["uuid"] for vm in resident if vm in vm_records)
             changes.append(Change("vms", sorted(vm_records[vm]["name_label"] for vm in resident if vm in vm_records), [],
-                                  lambda: self._evacuate(ref, uuids), predict=lambda after: after.update(vm_count=0)))
+                                  lambda: self._evacuate(ref, uuids), predict=lambda after: after.update(in_maintenance)))
+        elif not remembered:
+            # An empty host is in maintenance once disabled; the (empty) record says it was put there on purpose.
+            changes.append(Change("maintenance", False, True, lambda: self._remember_evacuated(ref, []),
+                                  predict=lambda after: after.update(in_maintenance)))
         return changes
 
     def _preventing(self, preventing: t.Mapping[str, t.Sequence[str]]) -> t.Tuple[t.List[str], str]:
@@ -138,10 +144,13 @@ class HostResource(BatchedResource):
             reasons.append("{0}: {1}".format(label, error[0] if error else "UNKNOWN"))
         return sorted(names), "; ".join(reasons)
 
-    def _evacuate(self, ref: str, uuids: t.List[str]) -> None:
+    def _remember_evacuated(self, ref: str, uuids: t.List[str]) -> None:
         other = dict(self.client.call("host.get_other_config", ref))
         other[EVACUATED] = ",".join(uuids)
         self.call("host.set_other_config", ref, other)
+
+    def _evacuate(self, ref: str, uuids: t.List[str]) -> None:
+        self._remember_evacuated(ref, uuids)
         self.run_task("host.evacuate", ref)
 
     def _restore(self, ref: str, uuids: t.List[str]) -> None:
