@@ -7,12 +7,11 @@ default SR; each test clones the VMs it changes, so the tests run in any order.
 """
 from __future__ import annotations
 
-import time
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import pytest
 import XenAPI
-from xapi_helpers import failure
+from xapi_helpers import failure, wait_for
 
 
 GiB = 1024 ** 3
@@ -39,16 +38,6 @@ def named(api: Any, cls: str, name: str) -> str:
 
 def host(api: Any, number: int) -> str:
     return named(api, "host", f"host{number}")
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def new_disk(api: Any, sr: str, size: int) -> str:

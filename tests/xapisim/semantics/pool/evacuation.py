@@ -5,6 +5,10 @@ every guest gets NO_HOSTS_AVAILABLE. With HA on, a guest HA does not protect get
 HOST_EVACUATE_VM_NOT_HA_PROTECTED. A guest must be able to run on every target (its SRs and networks
 seen there: VM_REQUIRES_SR, VM_REQUIRES_NETWORK; memory aside) and allow ``pool_migrate``; then the
 guests are packed by memory onto the targets, and one that does not fit gets HOST_NOT_ENOUGH_FREE_MEMORY.
+Guests of an anti-affinity VM group are planned first (xapi_ha_vm_failover.ml ``compute_anti_aff_evac_plan``,
+its "spread evenly" phase): smallest first, each onto the target running the fewest VMs of its group, the
+one with the least free memory among equals; a guest that fits nowhere that way is packed with the rest
+(xapi's "no breach" middle phase is not modelled).
 ``evacuate`` fails with the first error of the plan, or live-migrates every guest as planned.
 ``assert_can_evacuate`` reports all errors in one CANNOT_EVACUATE_HOST, ``code,params|code,params``.
 """
@@ -14,6 +18,7 @@ from typing import TYPE_CHECKING, Union
 
 from ...errors import XapiError
 from ...registry import handles
+from ..vm.groups import anti_affinity_group, group_count_by_host
 from ..vm.placement import boot_error, host_free_memory, refresh_host_memory
 from ..vm.runtime import next_domid
 from ..vm.state import operation_error
@@ -50,6 +55,7 @@ def evacuation_plan(store: Store, host: str, ignore_ha: bool = False) -> Plan:
         else:
             movable.append(vm)
     free = {target: host_free_memory(store, target) for target in targets}
+    movable = _spread_anti_affinity(store, movable, targets, free, plan)
     for vm in sorted(movable, key=lambda ref: -store.get("VM", ref)["memory_static_max"]):
         needed = store.get("VM", vm)["memory_static_max"]
         roomiest = max(targets, key=lambda target: free[target])
@@ -59,6 +65,28 @@ def evacuation_plan(store: Store, host: str, ignore_ha: bool = False) -> Plan:
         free[roomiest] -= needed
         plan[vm] = roomiest
     return plan
+
+
+def _spread_anti_affinity(store: Store, guests: list[str], targets: list[str], free: dict[str, int], plan: Plan) -> list[str]:
+    """Plan the guests of anti-affinity groups onto ``targets`` (updating ``free``); return the guests left to pack."""
+    counts: dict[str, dict[str, int]] = {}
+    rest = []
+    for vm in sorted(guests, key=lambda ref: store.get("VM", ref)["memory_static_max"]):
+        group = anti_affinity_group(store, vm)
+        if group is None:
+            rest.append(vm)
+            continue
+        in_group = counts.setdefault(group, group_count_by_host(store, group, leaving=vm))
+        needed = store.get("VM", vm)["memory_static_max"]
+        fitting = [target for target in targets if free[target] >= needed]
+        if not fitting:
+            rest.append(vm)
+            continue
+        target = min(fitting, key=lambda host: (in_group.get(host, 0), free[host]))
+        plan[vm] = target
+        free[target] -= needed
+        in_group[target] = in_group.get(target, 0) + 1
+    return rest
 
 
 def _first_boot_error(store: Store, vm: str, targets: list[str]) -> XapiError | None:

@@ -28,7 +28,7 @@ PLAIN_SETTINGS = ("set_platform", "add_to_platform", "remove_from_platform", "se
                   "add_to_blocked_operations", "remove_from_blocked_operations", "set_actions_after_crash",
                   "set_has_vendor_device", "set_order", "set_start_delay", "set_shutdown_delay", "set_NVRAM",
                   "add_to_NVRAM", "remove_from_NVRAM", "set_ha_restart_priority", "set_ha_always_run",
-                  "set_appliance", "set_groups", "set_protection_policy", "set_snapshot_schedule")
+                  "set_appliance", "set_protection_policy", "set_snapshot_schedule")
 
 
 # ---- memory ----------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 A host can run a VM when it is enabled and live, has the memory, sees every SR holding the
 VM's disks (an attached PBD) and carries every network of its VIFs (a PIF, unless the network
-is host-internal). ``VM.start`` prefers the VM's affinity host, then the master, then any host.
+is host-internal). ``VM.start`` prefers the VM's affinity host, then the master, then any host;
+a VM of an anti-affinity group prefers the hosts running the fewest VMs of its group (``groups``).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ...errors import XapiError
 from ...registry import handles
 from ...store import NULL_REF, Store
 from ..network.common import network_on_host
+from .groups import rank_for_anti_affinity
 
 if TYPE_CHECKING:
     from ...context import CallContext
@@ -96,7 +98,7 @@ def choose_host(ctx: "CallContext", vm: str) -> str:
     affinity = store.get("VM", vm)["affinity"]
     candidates = [h for h in (affinity, ctx.sim.master_ref) if h != NULL_REF and store.exists("host", h)]
     candidates += [h for h in ctx.sim.host_refs if h not in candidates]
-    for host in candidates:
+    for host in rank_for_anti_affinity(store, vm, candidates):
         if boot_error(store, vm, host) is None:
             return host
     raise XapiError("NO_HOSTS_AVAILABLE")
