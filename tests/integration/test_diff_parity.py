@@ -29,6 +29,8 @@ RUNS: list[tuple[str, dict[str, Any]]] = [
                          "device_config": {"location": "/srv/parity"}}),
     ("xen.xapi.xen_pbd", {"sr": "parity iso", "hosts": "all", "device_config": {"location": "/srv/parity2"}}),
     ("xen.xapi.xen_host", {"name": "host3", "enabled": False}),
+    ("xen.xapi.xen_vm_group", {"name": "parity group", "placement": "anti_affinity", "vms": ["web01", "web02"]}),
+    ("xen.xapi.xen_vm_group", {"name": "parity group", "description": "apart", "vms": ["web02", "db01"]}),
     ("xen.xapi.xen_vm_snapshot", {"vm": "parity01", "name": "parity snap", "description": "before"}),
 ]
 

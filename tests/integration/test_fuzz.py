@@ -35,6 +35,7 @@ BASE: dict[str, dict[str, Any]] = {
     "xen_pbd": {"sr": "NFS storage", "hosts": "all"},
     "xen_vm_snapshot": {"vm": "build01", "name": "fuzz snapshot"},
     "xen_host": {"name": "host3"},
+    "xen_vm_group": {"name": "fuzz group", "placement": "anti_affinity", "vms": ["web01"]},
     "xen_info": {"class_name": "VM"},
 }
 # Options that take any text, so no generated value of the right type is wrong.
@@ -85,6 +86,8 @@ CURATED: list[tuple[str, str, dict[str, Any]]] = [
     ("xen_vm_snapshot", "vm", {"vm": "no such vm"}), ("xen_vm_snapshot", "ignore_disks", {"ignore_disks": ["no such disk"]}),
     ("xen_vm_snapshot", "with_memory", {"with_memory": True}),
     ("xen_host", "name", {"name": "host99"}), ("xen_host", "task_timeout", {"task_timeout": 0}),
+    ("xen_vm_group", "name", {"name": ""}), ("xen_vm_group", "name", {"name": CONTROL}),
+    ("xen_vm_group", "vms", {"vms": ["no such vm"]}), ("xen_vm_group", "vms", {"vms": ["Debian Bookworm 12"]}),
     ("xen_info", "filters", {"filters": {"powerstate": "Running"}}), ("xen_info", "filters", {"filters": {"VBDs": "x"}}),
     ("xen_info", "class_name", {"class_name": "Spaceship"}), ("xen_info", "resolve", {"resolve": ["name_label"]}),
     ("xen_vm", "timeout", {"timeout": 0}), ("xen_vm", "timeout", {"timeout": "soon"}), ("xen_vm", "protocol", {"protocol": "pigeon"}),

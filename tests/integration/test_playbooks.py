@@ -196,7 +196,7 @@ def test_rolling_maintenance_empties_each_host_master_last_and_stops_no_vm(sim_f
     sim = sim_factory()
     # The realistic pace: migrations and task updates take their time.
     sim.control_post("pace", {"profile": "realistic", "scale": 0.1})
-    before, master, _ = pool_state(sim)
+    before, master, _hosts = pool_state(sim)
     assert list(before.values()).count("Running") >= 3 and master == "host1"
     sim.control_post("reset_stats")
     trace = tmp_path / "trace"
@@ -214,7 +214,7 @@ def test_rolling_maintenance_empties_each_host_master_last_and_stops_no_vm(sim_f
     assert calls.get("Async.host.evacuate", 0) + calls.get("host.evacuate", 0) == len([count for count in moved if count]), calls
     # No VM was stopped or started: every guest runs as before, and each host is enabled with no maintenance record.
     assert not [method for method in POWER_CALLS if calls.get(method) or calls.get("Async." + method)], calls
-    after, _, hosts = pool_state(sim)
+    after, _master, hosts = pool_state(sim)
     assert after == before
     assert all(enabled and "xen.xapi:evacuated" not in other for enabled, other in hosts.values()), hosts
 
@@ -229,8 +229,8 @@ def test_rolling_maintenance_stops_before_touching_the_next_host(sim_factory: St
     assert refused.returncode != 0 and "local guest (" in refused.stdout and "VM_REQUIRES_SR" in refused.stdout
     # host2 went through; host3 could not be emptied and is left as it was; host1 was not touched.
     assert trace.read_text().split() == ["host2"]
-    _, _, hosts = pool_state(sim)
-    assert all(enabled for enabled, _ in hosts.values()), hosts
+    hosts = pool_state(sim)[2]
+    assert all(enabled for enabled, _other_config in hosts.values()), hosts
 
 
 def test_rolling_maintenance_needs_the_pool_hosts(sim: SimProcess) -> None:
