@@ -51,6 +51,9 @@ class Change:
     after: t.Any
     apply: t.Callable[[], None]
     predict: t.Optional[t.Callable[[Record], None]] = None
+    #: the changes that can only be decided once this one is applied (e.g. the reboot applied updates ask for);
+    #: they run right after it, and are reported only if they happen.
+    follow_up: t.Optional[t.Callable[[], t.List["Change"]]] = None
 
 
 class Resource:
@@ -251,13 +254,20 @@ def _round(module: XapiModule, resource: Resource) -> Record:
         journal.object_created()
         journal.current = None
     for change in plan.changes:
-        journal.run(change)
+        _apply(journal, change)
     after = {} if plan.state == "absent" else resource.present(ref)
     resource.settle_changes(journal.done, after)
     result = {"changed": journal.wrote, "changes": list(journal.done), resource.result_key: after}
     if module.diff_mode:
         result["diff"] = {"before": journal.before, "after": after}
     return result
+
+
+def _apply(journal: Journal, change: Change) -> None:
+    journal.run(change)
+    if change.follow_up is not None:
+        for next_change in change.follow_up():
+            _apply(journal, next_change)
 
 
 def _predicted_after(resource: Resource, plan: Plan, steps: t.List[Change]) -> Record:

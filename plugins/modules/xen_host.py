@@ -17,6 +17,8 @@ description:
     Otherwise it disables the host and evacuates it with C(host.evacuate) - every guest is live-migrated to the other
     hosts, in parallel, by the server. The guests it moved are recorded in the host's C(other_config)
     (C(xen.xapi:evacuated)), so that V(enabled) with O(restore_vms=true) brings them back.
+  - With O(apply_updates) and O(reboot_if_needed) it also installs the updates the pool synced and reboots the host if
+    they ask for it - together with O(state=maintenance), one task patches a host without stopping a VM.
   - Without O(state), O(enabled) or other options, the module only returns the host.
   - Hosts join and leave a pool from the hosts themselves; this module neither adds nor removes hosts.
 author:
@@ -61,10 +63,39 @@ options:
     type: str
   task_timeout:
     description:
-      - Seconds to wait for the host to be enabled or disabled, for its evacuation, and for each migration back.
+      - Seconds to wait for the host to be enabled or disabled, for its evacuation, for each migration back and for
+        the updates to be applied.
       - When it does not finish in time, its task is cancelled and the module fails.
     type: int
     default: 300
+  apply_updates:
+    description:
+      - Install the updates that the pool's last sync of its update repository (M(xen.xapi.xen_pool)
+        O(xen.xapi.xen_pool#module:sync_updates=true)) offers and the host lacks, with C(host.apply_updates).
+        A host that has them all is left alone.
+      - XAPI disables the host while it applies updates, and refuses (C(HOST_EVACUATION_IS_REQUIRED)) updates that
+        need a reboot on a host that still runs VMs; use it with O(state=maintenance).
+      - The updates leave guidance in the host's C(pending_guidances) (V(reboot_host), V(restart_toolstack)), and XAPI
+        does not enable a host while guidance is pending; O(reboot_if_needed) follows it.
+      - XenServer 8 and XCP-ng 8.3 with update repositories; a pool that was never synced fails, saying to sync it.
+    type: bool
+    default: false
+  reboot_if_needed:
+    description:
+      - When the host's pending guidance asks for it (after O(apply_updates), or from an earlier run), reboot the host
+        (V(reboot_host)) or restart its toolstack (V(restart_toolstack)), and wait until it is back; a host without such
+        guidance is not rebooted.
+      - A reboot needs the host empty (XAPI would shut down the VMs left); with VMs still on it the module fails naming
+        them. Use it with O(state=maintenance).
+      - After the reboot the host is put back in the state asked (XAPI enables a host when it starts).
+    type: bool
+    default: false
+  reboot_timeout:
+    description:
+      - Seconds to wait for the host to come back after a reboot or a toolstack restart. While the pool master reboots the
+        pool answers no call; the module tries again until then.
+    type: int
+    default: 1800
 notes:
   - A run reads the hosts and the pool in one API call, so it costs three calls, login and logout included, when
     nothing changes. Enabling or disabling runs as an XAPI task, waited for on the event stream.
@@ -92,6 +123,23 @@ EXAMPLES = r"""
   xen.xapi.xen_host:
     uuid: "{{ host3.host.uuid }}"
     enabled: true
+
+- name: Fetch what the update repository offers
+  xen.xapi.xen_pool:
+    sync_updates: true
+
+- name: Move the VMs off host2, install its updates and reboot it if they ask for it
+  xen.xapi.xen_host:
+    name: host2
+    state: maintenance
+    apply_updates: true
+    reboot_if_needed: true
+
+- name: Take VMs again, and the ones that were moved away
+  xen.xapi.xen_host:
+    name: host2
+    state: enabled
+    restore_vms: true
 """
 
 RETURN = r"""
@@ -103,8 +151,10 @@ changed:
 changes:
   description:
     - The changes made (or, in check mode, that would be made), in order - C(description), C(name), C(other_config),
-      C(tags), C(enabled), C(vms) (the guests moved away or back) and C(maintenance) (its record written for a host
-      that had no guest to move, or cleared when the host is enabled).
+      C(tags), C(enabled), C(vms) (the guests moved away or back), C(maintenance) (its record written for a host
+      that had no guest to move, or cleared when the host is enabled), C(updates) (applied), C(reboot) and
+      C(restart_toolstack) (the pending guidance before and after).
+    - In check mode the reboot that applied updates may ask for is not listed, as only applying them tells.
   returned: always
   type: list
   elements: dict
@@ -171,6 +221,17 @@ host:
       description: The host's tags, sorted.
       type: list
       elements: str
+    updates:
+      description:
+        - Whether the host has every update of the pool's last sync - V(yes), V(no), or V(unknown) when the pool was
+          never synced (C(latest_synced_updates_applied)).
+      type: str
+      sample: "yes"
+    pending_guidances:
+      description: What the host still needs for the updates it got, for example V(reboot_host) or V(restart_toolstack).
+      type: list
+      elements: str
+      sample: [reboot_host]
 vms_preventing_evacuation:
   description: The VMs (name and uuid) that keep O(state=maintenance) from evacuating the host.
   returned: when the host cannot be evacuated
@@ -205,6 +266,9 @@ def main() -> None:
             restore_vms=dict(type="bool", default=False),
             description=dict(type="str"),
             task_timeout=dict(type="int", default=300),
+            apply_updates=dict(type="bool", default=False),
+            reboot_if_needed=dict(type="bool", default=False),
+            reboot_timeout=dict(type="int", default=1800),
         ),
         required_one_of=[["uuid", "name"]],
         mutually_exclusive=[["state", "enabled"]],

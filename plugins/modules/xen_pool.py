@@ -48,6 +48,24 @@ options:
     description:
       - Whether live migration compresses the memory it sends between hosts.
     type: bool
+  sync_updates:
+    description:
+      - Fetch what the pool's enabled update repository offers (C(pool.sync_updates)), so that each host knows whether it
+        lacks updates (RV(xen.xapi.xen_host#module:host.updates)) and M(xen.xapi.xen_host)
+        O(xen.xapi.xen_host#module:apply_updates=true) can install them.
+      - The sync runs on every run that sets it; the module reports a change only when the offering changed (a new
+        hash). Check mode cannot know, and lists the sync as a change with the new hash unknown.
+      - XenServer 8 and XCP-ng 8.3, with an update repository configured and enabled.
+    type: bool
+    default: false
+  update_token:
+    description:
+      - The token that authenticates the pool to the update repository (XenServer 8's CDN), if it needs one.
+    type: str
+  update_token_id:
+    description:
+      - The id of O(update_token).
+    type: str
   ha_enabled:
     description:
       - Turn high availability on (C(pool.enable_ha)) or off (C(pool.disable_ha)).
@@ -95,7 +113,10 @@ changed:
   returned: always
   type: bool
 changes:
-  description: The changes made (or, in check mode, that would be made), as option, before and after.
+  description:
+    - The changes made (or, in check mode, that would be made), as option, before and after.
+    - A sync of the update repository that brought something new shows as C(updates_hash), the hash of the offering
+      before and after.
   returned: always
   type: list
   elements: dict
@@ -170,6 +191,9 @@ def main() -> None:
             suspend_image_sr=dict(type="str"),
             crash_dump_sr=dict(type="str"),
             migration_compression=dict(type="bool"),
+            sync_updates=dict(type="bool", default=False),
+            update_token=dict(type="str", no_log=True),
+            update_token_id=dict(type="str", no_log=False),
             ha_enabled=dict(type="bool"),
             ha_heartbeat_srs=dict(type="list", elements="str"),
             ha_host_failures_to_tolerate=dict(type="int"),

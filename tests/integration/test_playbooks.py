@@ -236,3 +236,18 @@ def test_rolling_maintenance_stops_before_touching_the_next_host(sim_factory: St
 def test_rolling_maintenance_needs_the_pool_hosts(sim: SimProcess) -> None:
     refused = run_playbook(sim, playbook("rolling_maintenance"), expect_rc=None)
     assert refused.returncode != 0 and "include_pool_hosts" in refused.stdout, refused.stdout
+
+
+def test_rolling_maintenance_patches_and_reboots_every_host_the_master_last(sim_factory: StartSim) -> None:
+    sim = sim_factory()
+    # Each reboot keeps the host (and, for the master, the pool's API) away for a while.
+    sim.control_post("durations", {"host_boot": 3})
+    sim.control_post("updates", {"updates": [{"id": "XS8-2026-010", "guidance": ["reboot_host"]}]})
+    before, _master, _hosts = pool_state(sim)
+    rolled = run_playbook(sim, playbook("rolling_maintenance"), *INVENTORY, "-e", "maintenance_apply_updates=true")
+    reports = re.findall(r'"msg": "(host\d)( \(master\))?: \d+ VM\(s\) moved away and back, updated, rebooted\."', rolled.stdout)
+    assert reports == [("host2", ""), ("host3", ""), ("host1", " (master)")], rolled.stdout
+    assert sim.control_get("updates")["installed"] == {name: ["XS8-2026-010"] for name in ("host1", "host2", "host3")}
+    after, _master, hosts = pool_state(sim)
+    assert after == before, "no VM stopped: each host was empty when it rebooted"
+    assert all(enabled for enabled, _other_config in hosts.values()), hosts

@@ -36,3 +36,10 @@ def test_maintenance_evacuates_and_restores_and_refuses_what_cannot_move(sim_fac
     run_playbook(sim, "xen_host_maintenance_check.yml")
     assert sim.control_get("stats")["write_calls"] == 0
     run_playbook(sim, "xen_host_maintenance.yml")
+
+
+def test_updates_sync_apply_and_reboot_only_when_needed(sim_factory) -> None:
+    sim = sim_factory()
+    run_playbook(sim, "xen_host_updates.yml")
+    installed = sim.control_get("updates")["installed"]
+    assert installed == {"host3": ["XS8-2026-001", "XS8-2026-002", "XS8-2026-003"]}, installed

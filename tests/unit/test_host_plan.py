@@ -9,6 +9,7 @@ import typing as t
 import pytest
 
 from ansible_collections.xen.xapi.plugins.module_utils.pool.host_resource import enabled_method, host_view, metadata_setters, wanted_enabled
+from ansible_collections.xen.xapi.plugins.module_utils.pool.host_updates import agent_start_time, needs_reboot, needs_toolstack_restart
 
 DOM0 = "OpaqueRef:dom0"
 
@@ -35,6 +36,7 @@ def test_view_counts_guests_only_and_marks_the_master() -> None:
     assert host_view("OpaqueRef:h3", record, master="OpaqueRef:h3") == {
         "uuid": "host-uuid", "name": "host3", "description": "Rack 2", "hostname": "xs03", "address": "192.0.2.13",
         "enabled": False, "is_master": True, "vm_count": 2, "state": "disabled", "other_config": {}, "tags": [],
+        "updates": "unknown", "pending_guidances": [],
     }
     evacuated = dict(record, other_config={"xen.xapi:evacuated": "u1,u2"})
     assert host_view("OpaqueRef:h3", evacuated, master="OpaqueRef:h1")["state"] == "maintenance"
@@ -57,3 +59,10 @@ def test_purge_keeps_the_evacuation_record() -> None:
     (setter,) = metadata_setters(record, {"other_config": {"new": "y"}, "purge": True})
     assert setter.after == {"xen.xapi:evacuated": "u1", "new": "y"}
     assert [s.option for s in metadata_setters(record, {"tags": ["b"], "description": "Rack 9"})] == ["description", "tags"]
+
+
+def test_guidance_that_asks_for_a_reboot_or_a_toolstack_restart() -> None:
+    assert needs_reboot({"pending_guidances": ["restart_vm", "reboot_host_on_livepatch_failure"]})
+    assert not needs_reboot({"pending_guidances": ["restart_toolstack"]})
+    assert needs_toolstack_restart({"pending_guidances": ["restart_toolstack"]}) and not needs_toolstack_restart({})
+    assert agent_start_time({"other_config": {"agent_start_time": "1532019557."}}) == "1532019557."

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .schema import Schema
     from .session_table import SessionTable
     from .task_table import TaskTable
+    from .update_catalog import UpdateCatalog
 
 
 class SimulatorView(Protocol):
@@ -31,6 +32,7 @@ class SimulatorView(Protocol):
     sessions: SessionTable
     tasks: TaskTable
     disks: DiskContents
+    updates: UpdateCatalog
     # Set by the HTTP front: starts a listener for a host that joins at run time.
     host_joined: Optional[Callable[[int, str], None]]
 

@@ -8,6 +8,8 @@ GET  /_sim/pace         the pace profile, its scale and the explicit durations
 POST /_sim/pace         ``{"profile": "realistic", "scale": 0.1}`` (``instant`` is the default pace)
 GET  /_sim/hosts        the hosts' names and addresses, and the master's index
 POST /_sim/hosts        a host joins the pool: ``{"name": "host4", "devices": ["eth0", "eth1"], "join_shared_srs": true}``
+GET  /_sim/updates      what the update repository offers, and what each host has installed
+POST /_sim/updates      the repository offers ``{"updates": [{"id": "XS8-2026-001", "guidance": ["reboot_host"]}]}``
 """
 from __future__ import annotations
 
@@ -48,6 +50,11 @@ def handle_control(sim: Simulator, verb: str, path: str, body: dict[str, Any]) -
             index, address = join_host(sim, str(body["name"]), list(body.get("devices", ["eth0", "eth1"])),
                                        bool(body.get("join_shared_srs", True)))
             return 200, {"index": index, "address": address}
+        if verb == "GET" and path == "updates":
+            return 200, sim.updates.describe({ref: record["name_label"] for ref, record in sim.store.records("host").items()})
+        if verb == "POST" and path == "updates":
+            sim.updates.publish(list(body["updates"]))
+            return 200, {"ok": True}
     except (KeyError, ValueError, TypeError) as exc:
         return 400, {"error": f"bad control request: {exc}"}
     return 404, {"error": f"unknown control endpoint {verb} /_sim/{path}"}

@@ -27,6 +27,7 @@ from .schema import Message, Schema
 from .session_table import SessionTable
 from .store import NULL_REF, Store
 from .task_table import TaskTable
+from .update_catalog import UpdateCatalog
 
 # Login-type calls take no session; login_with_password accepts 2 to 4 parameters.
 NO_SESSION_METHODS = frozenset({"session.login_with_password", "session.slave_local_login_with_password"})
@@ -59,6 +60,7 @@ class Simulator:
         self.sessions = SessionTable(self.store, self._current_master)
         self.tasks = TaskTable(self.store, self._current_master)
         self.disks = DiskContents()
+        self.updates = UpdateCatalog()
 
     # ---- pool topology seen by the HTTP front ------------------------------------------------
     @property

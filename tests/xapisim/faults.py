@@ -102,6 +102,14 @@ class Faults:
                 self.down_hosts.discard(host_index(name))
                 self.hung_hosts.discard(host_index(name))
 
+    def set_down(self, host_index: int, down: bool) -> None:
+        """A host stops (or starts again) answering on its address: a reboot, not an injected fault."""
+        with self._lock:
+            if down:
+                self.down_hosts.add(host_index)
+            else:
+                self.down_hosts.discard(host_index)
+
     def wire_action(self, host_index: int) -> str:
         with self._lock:
             if host_index in self.down_hosts:

@@ -18,6 +18,7 @@ from typing import Any, Callable
 GIB = 1024 ** 3
 INSTANT_DURATION = 0.05
 INSTANT_GUEST_AGENT = 0.3
+INSTANT_HOST_BOOT = 0.5
 DEFAULT_REALISTIC_SCALE = 0.1
 
 # Seconds on a real pool, before scaling. "guest_agent" is the time from a VM entering Running to its
@@ -29,6 +30,7 @@ REALISTIC_SECONDS: dict[str, float] = {
     "VM.clone": 3.0, "VM.snapshot": 4.0, "VM.snapshot_with_quiesce": 6.0, "VM.revert": 5.0,
     "VM.provision": 12.0, "VM.destroy": 2.0, "VM.copy": 5.0,
     "VM.pool_migrate": 20.0, "VM.migrate_send": 30.0, "host.evacuate": 30.0,
+    "pool.sync_updates": 20.0, "host.apply_updates": 60.0, "host.reboot": 1.0,
     "VDI.create": 2.0, "VDI.destroy": 2.0, "VDI.copy": 3.0, "VDI.clone": 2.0, "VDI.snapshot": 2.0,
     "VDI.resize": 3.0, "VDI.resize_online": 4.0,
     "VBD.plug": 2.0, "VBD.unplug": 2.0, "VBD.insert": 1.0, "VBD.eject": 1.0,
@@ -36,6 +38,8 @@ REALISTIC_SECONDS: dict[str, float] = {
     "SR.create": 8.0, "SR.destroy": 4.0, "SR.scan": 3.0, "PBD.plug": 3.0, "PBD.unplug": 2.0,
     "pool.create_VLAN_from_PIF": 4.0, "VLAN.create": 2.0, "PIF.plug": 2.0, "PIF.unplug": 1.0,
     "guest_agent": 30.0,
+    # From host.reboot to the host answering again, live and enabled.
+    "host_boot": 120.0,
     "*": 1.0,
 }
 # Extra seconds per GiB of disk an operation moves (full copies read and write every block).
@@ -83,8 +87,15 @@ class Pace:
 
     def guest_agent_delay(self) -> float:
         """Seconds from a VM entering Running to its guest tools reporting."""
-        if "guest_agent" in self.explicit:
-            return self.explicit["guest_agent"]
+        return self._delay("guest_agent", INSTANT_GUEST_AGENT)
+
+    def host_boot_delay(self) -> float:
+        """Seconds a rebooting host is away."""
+        return self._delay("host_boot", INSTANT_HOST_BOOT)
+
+    def _delay(self, name: str, instant: float) -> float:
+        if name in self.explicit:
+            return self.explicit[name]
         if self.profile == "instant":
-            return INSTANT_GUEST_AGENT
-        return REALISTIC_SECONDS["guest_agent"] * self.scale
+            return instant
+        return REALISTIC_SECONDS[name] * self.scale

@@ -331,6 +331,10 @@ class XapiClient:
                 else:
                     raise
 
+    def forget_silent_hosts(self) -> None:
+        """Ask again the hosts that let a request time out: after a reboot, for one, they answer again."""
+        self._silent_urls.clear()
+
     def logout(self) -> None:
         """End the session and close the connection; failures here are ignored."""
         if self._session is not None:

@@ -16,10 +16,19 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError, merge_map
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiError
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import snapshot
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import start_task, task_outcome, wait_for_task
 from ansible_collections.xen.xapi.plugins.module_utils._setters import Setter, setter_changes, setter_if_changed, tags_setter
+from ansible_collections.xen.xapi.plugins.module_utils.pool.host_updates import (
+    REBOOT_GUIDANCE,
+    TOOLSTACK_GUIDANCE,
+    agent_start_time,
+    needs_reboot,
+    needs_toolstack_restart,
+    update_hash,
+    wait_until_restarted,
+)
 from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import pool_master, resolve_host
 
 # other_config key of a host in maintenance: the uuids of the guests its evacuation moved away.
@@ -71,7 +80,13 @@ def host_view(ref: str, record: Record, master: str) -> Record:
         "state": "enabled" if record.get("enabled") else ("maintenance" if EVACUATED in (record.get("other_config") or {}) else "disabled"),
         "other_config": dict(record.get("other_config") or {}),
         "tags": sorted(record.get("tags") or []),
+        "updates": record.get("latest_synced_updates_applied") or "unknown",
+        "pending_guidances": sorted(record.get("pending_guidances") or []),
     }
+
+
+def describe_host(record: Record) -> str:
+    return "{0} ({1})".format(record.get("name_label", ""), record.get("uuid", ""))
 
 
 def guests(record: Record) -> t.List[str]:
@@ -95,9 +110,20 @@ class HostResource(BatchedResource):
 
     def plan_update(self, ref: str, record: Record) -> t.List[Change]:
         changes = setter_changes(ref, metadata_setters(record, self.params), self.call)
-        if self.params.get("state") == "maintenance":
-            return changes + self._maintenance(ref, record)
-        method = enabled_method(record, wanted_enabled(self.params))
+        maintenance = self.params.get("state") == "maintenance"
+        if maintenance:
+            changes += self._maintenance(ref, record)
+        updates = self._update_changes(ref, record)
+        if updates:
+            # Updates and reboots leave the host's enabled state to XAPI; their follow-up puts it where it belongs.
+            return changes + updates
+        return changes if maintenance else changes + self._state_changes(ref, record, bool(record.get("enabled")))
+
+    def _state_changes(self, ref: str, record: Record, was_enabled: bool) -> t.List[Change]:
+        """Enable or disable the host as state asks (as it was, without state), then end a maintenance."""
+        wanted = False if self.params.get("state") == "maintenance" else wanted_enabled(self.params)
+        method = enabled_method(record, was_enabled if wanted is None else wanted)
+        changes = []
         if method is not None:
             changes.append(Change("enabled", bool(record.get("enabled")), method == "host.enable", lambda: self.run_task(method, ref)))
         evacuated = (record.get("other_config") or {}).get(EVACUATED)
@@ -107,6 +133,77 @@ class HostResource(BatchedResource):
                 changes.append(Change("vms", [], uuids, lambda: self._restore(ref, uuids), predict=lambda after: None))
             changes.append(Change("maintenance", True, False, lambda: self._forget_evacuation(ref), predict=lambda after: None))
         return changes
+
+    # -- updates and reboots ------------------------------------------------------------------
+    def _update_changes(self, ref: str, record: Record) -> t.List[Change]:
+        was_enabled = bool(record.get("enabled"))
+        applied = record.get("latest_synced_updates_applied") or "unknown"
+        if self.params.get("apply_updates") and applied != "yes":
+            if applied == "unknown":
+                raise ResourceError("apply_updates: whether {0} lacks updates is unknown: the pool has not synced its update "
+                                    "repository. Run xen.xapi.xen_pool with sync_updates: true first.".format(describe_host(record)))
+            digest = update_hash(self.client, next(iter(self.world()["pool"].values())))
+            return [Change("updates", applied, "yes", lambda: self._apply_updates(ref, digest, was_enabled),
+                           predict=lambda after: after.update(updates="yes"),
+                           follow_up=lambda: self._after_updates(ref, was_enabled))]
+        if self.params.get("reboot_if_needed") and (needs_reboot(record) or needs_toolstack_restart(record)):
+            return self._guidance_changes(ref, record, was_enabled)
+        return []
+
+    def _apply_updates(self, ref: str, digest: str, was_enabled: bool) -> None:
+        """host.apply_updates; XAPI disables the host before its checks, so a refusal enables it again (as it was)."""
+        try:
+            self.run_task("host.apply_updates", ref, digest)
+        except XapiError:
+            if was_enabled and self.params.get("state") != "maintenance" and not self.client.call("host.get_enabled", ref):
+                self.run_task("host.enable", ref)
+            raise
+
+    def _after_updates(self, ref: str, was_enabled: bool) -> t.List[Change]:
+        self.forget_reads()
+        record = self.world()["host"][ref]
+        if self.params.get("reboot_if_needed") and (needs_reboot(record) or needs_toolstack_restart(record)):
+            return self._guidance_changes(ref, record, was_enabled)
+        return self._state_changes(ref, record, was_enabled)
+
+    def _guidance_changes(self, ref: str, record: Record, was_enabled: bool) -> t.List[Change]:
+        """Reboot the host (or restart its toolstack) as its pending guidance asks, then settle its state."""
+        pending = sorted(record.get("pending_guidances") or [])
+        after = [item for item in pending if item not in REBOOT_GUIDANCE + (TOOLSTACK_GUIDANCE,)]
+
+        def settle() -> t.List[Change]:
+            self.forget_reads()
+            return self._state_changes(ref, self.world()["host"][ref], was_enabled)
+        if needs_reboot(record):
+            resident = guests(record)
+            if resident:
+                names = sorted(vm["name_label"] for vm in snapshot(self.client, objects={"VM": set(resident)})["VM"].values())
+                raise ResourceError("reboot_if_needed: {0} must reboot ({1}) but still runs {2}. Put it into maintenance "
+                                    "(state: maintenance) so that they move first.".format(describe_host(record), ", ".join(pending), ", ".join(names)))
+            return [Change("reboot", pending, after, lambda: self._restart(ref, record, "host.reboot"),
+                           predict=lambda view: view.update(pending_guidances=after), follow_up=settle)]
+        return [Change("restart_toolstack", pending, after, lambda: self._restart(ref, record, "host.restart_agent"),
+                       predict=lambda view: view.update(pending_guidances=after), follow_up=settle)]
+
+    def _restart(self, ref: str, record: Record, method: str) -> None:
+        """Reboot the host or restart its toolstack and wait until it is back.
+
+        A plain call (xapi answers at once and restarts in the background): a connection lost on it may mean
+        the host already went down, so the waiter, not a second call, tells whether it happened.
+        """
+        if method == "host.reboot" and record.get("enabled"):
+            self.run_task("host.disable", ref)
+        started = agent_start_time(record)
+        self.forget_reads()
+        try:
+            self.client.call(method, ref)
+        except XapiConnectionError as err:
+            if not err.recoverable:
+                raise
+        try:
+            wait_until_restarted(self.client, ref, record.get("metrics", ""), started, float(self.params.get("reboot_timeout") or 1800))
+        except ResourceError as err:
+            raise ResourceError("{0}: {1} {2}".format(method, describe_host(record), err.msg))
 
     def _maintenance(self, ref: str, record: Record) -> t.List[Change]:
         """Disable and evacuate, after checking that nothing prevents it (so a refused host stays as it was)."""

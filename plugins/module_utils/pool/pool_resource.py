@@ -3,7 +3,8 @@
 """xen_pool: the pool object itself, its name, default SRs, metadata, live-migration compression and HA.
 
 A pool always exists and is never created nor removed by this module. Reads: one ``event.from`` for
-the pool, its hosts and SRs (and, when HA is on, one call per statefile for its SR).
+the pool, its hosts and SRs (and, when HA is on, one call per statefile for its SR; with sync_updates, one for
+the update repository).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import typing as t
 from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._setters import setter_changes
 from ansible_collections.xen.xapi.plugins.module_utils.pool.pool_plan import HaStep, ha_steps, pool_view, setters
+from ansible_collections.xen.xapi.plugins.module_utils.pool.host_updates import synced_hash
 
 
 class PoolResource(BatchedResource):
     result_key = "pool"
     read_classes = ("pool", "host", "SR")
+    synced: t.Optional[str] = None
 
     def locate(self) -> Found:
         pools = self.world()["pool"]
@@ -33,7 +36,26 @@ class PoolResource(BatchedResource):
         srs = self.world()["SR"]
         changes = setter_changes(ref, setters(record, self.params, srs), self.call)
         changes += [self._ha_change(ref, step) for step in ha_steps(record, self.params, srs)]
+        if self.params.get("sync_updates"):
+            changes.append(self._sync_change(ref, record))
         return changes
+
+    def _sync_change(self, ref: str, record: Record) -> Change:
+        """Sync the update repository: the new hash is known only once synced (None until then)."""
+        before = synced_hash(self.client, record)
+
+        def sync() -> None:
+            self.synced = str(self.run_task("pool.sync_updates", ref, False, self.params.get("update_token") or "",
+                                            self.params.get("update_token_id") or ""))
+        return Change("updates_hash", before, None, sync, predict=lambda after: None)
+
+    def settle_changes(self, done: t.List[Record], after: Record) -> None:
+        """A sync that found nothing new changed nothing: it is not reported (and the run is unchanged)."""
+        for change in list(done):
+            if change["option"] == "updates_hash":
+                change["after"] = self.synced
+                if change["after"] == change["before"]:
+                    done.remove(change)
 
     def _ha_change(self, ref: str, step: HaStep) -> Change:
         if step.method == "pool.set_ha_host_failures_to_tolerate":

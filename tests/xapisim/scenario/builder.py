@@ -6,8 +6,10 @@ records they produce have the same shape as those of a real pool master.
 from __future__ import annotations
 
 import random
+import time
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..semantics.pool.reboot import start_times
 from ..semantics.vm.guest import agent_report
 from ..store import EPOCH, NULL_REF, new_ref, utcnow
 
@@ -86,6 +88,15 @@ class PoolBuilder:
                                      "version": "1.0", "required_api_version": "1.0"})
         return self.store.create("pool", {"name_label": name, "master": NULL_REF, "other_config": {}})
 
+    def update_repositories(self, pool: str, base_url: str) -> list[str]:
+        """The base and update repositories a XenServer 8 pool is configured with, both enabled."""
+        repos = [self.store.create("Repository", {"name_label": name, "name_description": "", "binary_url": f"{base_url}/{name}",
+                                                  "source_url": f"{base_url}/{name}-src", "update": update, "origin": "remote",
+                                                  "gpgkey_path": "", "hash": "", "up_to_date": False})
+                 for name, update in (("base", False), ("normal", True))]
+        self.store.update("pool", pool, repositories=repos)
+        return repos
+
     def host(self, name: str, address: str, cpus: int = 16, memory: int = 256 * GiB) -> str:
         metrics = self.store.create("host_metrics", {"memory_total": memory, "memory_free": memory - 4 * GiB,
                                                      "live": True, "last_updated": utcnow()})
@@ -97,6 +108,7 @@ class PoolBuilder:
             "metrics": metrics, "memory_overhead": 600 * MiB, "sched_policy": "credit",
             "capabilities": ["xen-3.0-x86_64", "hvm-3.0-x86_64"], "license_params": {"sku_type": "free"},
             "edition": "xcp-ng", "allowed_operations": ["provision", "vm_start", "vm_resume", "vm_migrate", "evacuate"],
+            "other_config": start_times(time.time()),
         })
         for index in range(cpus):
             self.store.create("host_cpu", {"host": host, "number": index, "vendor": "GenuineIntel", "speed": 2600,

@@ -2,7 +2,8 @@
 
 Three hosts (host1 is the master), a local LVM SR per host, a shared NFS SR (the default SR),
 an ISO library with a few ISOs, networks on eth0 (management) and eth1 with PIFs on every host,
-the usual default templates, and a handful of VMs in different power states.
+the usual default templates, a handful of VMs in different power states, and an enabled update
+repository offering nothing until updates are published (``POST /_sim/updates``).
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ ISO_NAMES = ("debian-12.7.0-amd64-netinst.iso", "ubuntu-24.04.1-live-server-amd6
 
 def build_demo(sim: "SimulatorView", hosts: int = 3) -> None:
     b = PoolBuilder(sim)
-    b.pool("demo-pool")
+    pool = b.pool("demo-pool")
+    b.update_repositories(pool, "https://repo.example.com/xs8")
     host_refs = [b.host(f"host{i + 1}", f"127.0.0.{i + 1}") for i in range(hosts)]
     for index, host in enumerate(host_refs):
         b.sr(f"Local storage on host{index + 1}", "lvm", 500 * GiB, [host], device_config={"device": "/dev/sdb"})

@@ -53,6 +53,9 @@ def host_disable(ctx: "CallContext", host: str, auto_enable: bool) -> str:
 
 @handles("host.enable")
 def host_enable(ctx: "CallContext", host: str) -> str:
-    ctx.store.get("host", host)
+    """xapi_host.ml assert_safe_to_reenable: not while updates wait for a reboot or a toolstack restart."""
+    record = ctx.store.get("host", host)
+    if not record["enabled"] and record["pending_guidances"]:
+        raise XapiError("HOST_PENDING_MANDATORY_GUIDANCE_NOT_EMPTY", host)
     ctx.store.update("host", host, enabled=True)
     return ""
