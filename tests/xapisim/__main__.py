@@ -20,6 +20,7 @@ from .certs import generate_tls
 from .control import ServedSimulator
 from .core import Simulator
 from .pace import DEFAULT_REALISTIC_SCALE, PROFILES
+from .lan import Lan, standalone_addresses
 from .server import RunningServer, serve
 from .world import build_simulator, save_state
 
@@ -37,6 +38,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--scenario", help="'demo' (default) or the path of a scenario file")
     parser.add_argument("--hosts", type=int, help="number of hosts in the pool")
     parser.add_argument("--vms", type=int, help="number of VMs in the pool")
+    parser.add_argument("--standalone", type=int, default=0,
+                        help="number of standalone hosts (pools of their own) that can join the pool with pool.join")
     parser.add_argument("--state-file", help="load the pool from this file if it exists, save it there on exit")
     parser.add_argument("--pace", choices=PROFILES, default="instant",
                         help="how long operations take: 'instant' (default) or 'realistic' (real proportions, scaled)")
@@ -46,11 +49,12 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def ready_line(sim: Simulator, server: RunningServer, ca_cert: str | None) -> dict[str, Any]:
+def ready_line(sim: Simulator, server: RunningServer, ca_cert: str | None, standalone: list[Simulator] | None = None) -> dict[str, Any]:
     """The document printed once the simulator answers on every address."""
     urls = server.urls
     master_name = sim.hosts[sim.master_index][0]
     return {
+        "standalone": {host.hosts[0][0]: server.url_of(host.hosts[0][1]) for host in standalone or []},
         "url": urls[sim.master_index],
         "hosts": {name: urls[index] for index, (name, _address) in enumerate(sim.hosts)},
         "master": master_name,
@@ -81,16 +85,23 @@ def spare_addresses(sim: Simulator) -> list[str]:
     return [f"127.0.0.{index}" for index in range(last + 1, last + 1 + SPARE_HOSTS)]
 
 
-def _start(arguments: argparse.Namespace, tls_directory: str) -> tuple[Simulator, RunningServer, str | None]:
+def _start(arguments: argparse.Namespace, tls_directory: str) -> tuple[Simulator, RunningServer, str | None, list[Simulator]]:
     """Build the pool, make TLS material for its addresses and start listening."""
     sim = build_simulator(arguments.scenario, arguments.hosts, arguments.vms, arguments.state_file)
     sim.pace.set_profile(arguments.pace, arguments.pace_scale)
+    loose = standalone_addresses(arguments.standalone)
     tls = None
     if not arguments.http:
-        tls = generate_tls(tls_directory, [address for _name, address in sim.hosts] + spare_addresses(sim))
-    server = serve(ServedSimulator(sim), arguments.port, not arguments.http, tls, verbose=arguments.verbose)
+        tls = generate_tls(tls_directory, [address for _name, address in sim.hosts] + spare_addresses(sim) + loose)
+    front = ServedSimulator(sim)
+    server = serve(front, arguments.port, not arguments.http, tls, verbose=arguments.verbose)
     sim.host_joined = server.add_host
-    return sim, server, tls.ca_cert_path if tls else None
+    standalone = []
+    if loose:
+        lan = Lan(server, sim.password)
+        lan.serve(sim, front)
+        standalone = [lan.add_standalone(f"standalone{index + 1}", address) for index, address in enumerate(loose)]
+    return sim, server, tls.ca_cert_path if tls else None, standalone
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,11 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     # but the ready line.
     with contextlib.redirect_stdout(sys.stderr), tempfile.TemporaryDirectory(prefix="xapisim-") as tls_directory:
         try:
-            sim, server, ca_cert = _start(arguments, tls_directory)
+            sim, server, ca_cert, standalone = _start(arguments, tls_directory)
         except (OSError, ValueError) as exc:
             print(f"xapisim: cannot start: {exc}", file=sys.stderr)
             return 2
-        ready_stream.write(json.dumps(ready_line(sim, server, ca_cert)) + "\n")
+        ready_stream.write(json.dumps(ready_line(sim, server, ca_cert, standalone)) + "\n")
         ready_stream.flush()
         _wait_for_stop_signal()
         try:

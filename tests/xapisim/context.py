@@ -20,6 +20,16 @@ if TYPE_CHECKING:
     from .update_catalog import UpdateCatalog
 
 
+class Peers(Protocol):
+    """The other pools this process serves, by address: what pool.join and pool.eject reach (``lan.py``)."""
+
+    def pool_at(self, address: str) -> Optional["SimulatorView"]: ...
+
+    def join(self, address: str, name: str, pool: "SimulatorView") -> None: ...
+
+    def ejected(self, address: str, name: str, pool: "SimulatorView") -> None: ...
+
+
 class SimulatorView(Protocol):
     """The simulated pool as handlers use it: its store and schema, its tables (sessions, tasks, disk contents), its hosts and its pace."""
 
@@ -35,6 +45,8 @@ class SimulatorView(Protocol):
     updates: UpdateCatalog
     # Set by the HTTP front: starts a listener for a host that joins at run time.
     host_joined: Optional[Callable[[int, str], None]]
+    # Set by the command line when it serves several pools (standalone hosts): None otherwise.
+    peers: Optional[Peers]
 
     @property
     def hosts(self) -> list[tuple[str, str]]: ...

@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional
 
 from . import generic, semantics
 from .coercion import coerce
-from .context import CallContext
+from .context import CallContext, Peers
 from .disk_contents import DiskContents
 from .errors import XapiError
 from .faults import Faults, Stats
@@ -50,6 +50,8 @@ class Simulator:
     pace: Pace = field(default_factory=Pace)
     # Set by the HTTP front: starts a listener for a host that joins at run time.
     host_joined: Optional[Callable[[int, str], None]] = None
+    # The other pools of this process, for pool.join and pool.eject (``lan.py``); None when it serves one pool.
+    peers: Optional[Peers] = None
 
     def __post_init__(self) -> None:
         semantics.register_all()

@@ -130,8 +130,25 @@ class RunningServer:
 
     def add_host(self, host_index: int, address: str) -> None:
         """Listen for a host that joined the pool at run time (``POST /_sim/hosts``)."""
+        self.add_listener(address, self._listeners[0].sim, host_index)
+
+    def add_listener(self, address: str, sim: SimulatorFront, host_index: int) -> None:
+        """Listen on ``address`` (the shared port) for host ``host_index`` of ``sim``, e.g. a standalone host."""
         first = self._listeners[0]
-        self._start(_HostServer(address, self.port, host_index, first.sim, first.tls_context, first.verbose))
+        self._start(_HostServer(address, self.port, host_index, sim, first.tls_context, first.verbose))
+
+    def repoint(self, address: str, sim: SimulatorFront, host_index: int) -> None:
+        """From now on, requests to ``address`` are served by host ``host_index`` of ``sim`` (a host changed pools)."""
+        for listener in self._listeners:
+            if listener.server_name == address:
+                listener.sim, listener.host_index = sim, host_index
+
+    def reindex(self, sim: SimulatorFront) -> None:
+        """The hosts of ``sim`` changed: each of its listeners takes the index of its address again."""
+        indices = {address: index for index, (_name, address) in enumerate(sim.hosts)}
+        for listener in self._listeners:
+            if listener.sim is sim and listener.server_name in indices:
+                listener.host_index = indices[listener.server_name]
 
     @property
     def urls(self) -> list[str]:
@@ -139,7 +156,9 @@ class RunningServer:
         return [self.url(index) for index in range(len(self._listeners))]
 
     def url(self, host_index: int) -> str:
-        address = self._listeners[host_index].server_name
+        return self.url_of(self._listeners[host_index].server_name)
+
+    def url_of(self, address: str) -> str:
         host = f"[{address}]" if ":" in address else address
         return f"{self.scheme}://{host}:{self.port}"
 

@@ -16,6 +16,7 @@ from .core import Simulator
 from .scenario.catalog import build_catalog
 from .scenario.demo import build_demo
 from .scenario.generated import build_generated
+from .scenario.standalone import build_standalone
 from .scenario.yaml_file import build_from_file
 from .semantics.vm.placement import refresh_host_memory
 from .store import Store
@@ -36,6 +37,14 @@ def build_simulator(scenario: str | None = None, hosts: int | None = None, vms: 
         build_catalog(sim)
     else:
         build_from_file(sim, scenario)
+    refresh_derived_fields(sim)
+    return sim
+
+
+def build_standalone_simulator(name: str, address: str, password: str) -> Simulator:
+    """A fresh standalone host, a pool of its own (``--standalone``)."""
+    sim = Simulator(schema.load(), Store(schema.load()))
+    build_standalone(sim, name, address, password)
     refresh_derived_fields(sim)
     return sim
 

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .builder import PoolBuilder
+from .builder import GiB, PoolBuilder
 
 if TYPE_CHECKING:
     from ..context import SimulatorView
 
 
-def join_host(sim: SimulatorView, name: str, devices: list[str], join_shared_srs: bool = True) -> tuple[int, str]:
-    """Add member ``name`` and return its index and loopback address.
+def join_host(sim: SimulatorView, name: str, devices: list[str], join_shared_srs: bool = True,
+              address: str | None = None) -> tuple[int, str]:
+    """Add member ``name`` and return its index and loopback address (the next free one, or ``address``).
 
     It gets a physical PIF for each device on the pool-wide network already bridged to that
     device elsewhere, and, like xapi's join, a plugged PBD for every shared SR, with the
@@ -21,7 +22,8 @@ def join_host(sim: SimulatorView, name: str, devices: list[str], join_shared_srs
     with store.lock:
         if store.find("host", name_label=name):
             raise ValueError(f"a host named {name!r} exists already")
-        address = f"127.0.0.{len(sim.host_refs) + 1}"
+        served_elsewhere = address is not None
+        address = address or f"127.0.0.{len(sim.host_refs) + 1}"
         builder = PoolBuilder(sim, seed=len(sim.host_refs))
         host = builder.host(name, address)
         for device in devices:
@@ -35,8 +37,11 @@ def join_host(sim: SimulatorView, name: str, devices: list[str], join_shared_srs
                 if record["shared"] and master_pbd is not None:
                     store.create("PBD", {"host": host, "SR": sr, "device_config": dict(master_pbd["device_config"]),
                                          "currently_attached": True, "other_config": {}})
+        if served_elsewhere:
+            # A host with an address of its own (a standalone host joining) keeps its local storage.
+            builder.sr(f"Local storage on {name}", "lvm", 500 * GiB, [host], device_config={"device": "/dev/sdb"})
     index = sim.host_refs.index(host)
-    if sim.host_joined is not None:
+    if sim.host_joined is not None and not served_elsewhere:
         sim.host_joined(index, address)
     return index, address
 
