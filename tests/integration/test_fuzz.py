@@ -36,6 +36,7 @@ BASE: dict[str, dict[str, Any]] = {
     "xen_vm_snapshot": {"vm": "build01", "name": "fuzz snapshot"},
     "xen_host": {"name": "host3"},
     "xen_vm_group": {"name": "fuzz group", "placement": "anti_affinity", "vms": ["web01"]},
+    "xen_pool_member": {"member": "127.0.1.9"},
     "xen_info": {"class_name": "VM"},
 }
 # Options that take any text, so no generated value of the right type is wrong.
@@ -87,6 +88,8 @@ CURATED: list[tuple[str, str, dict[str, Any]]] = [
     ("xen_vm_snapshot", "with_memory", {"with_memory": True}),
     ("xen_host", "name", {"name": "host99"}), ("xen_host", "task_timeout", {"task_timeout": 0}),
     ("xen_vm_group", "name", {"name": ""}), ("xen_vm_group", "name", {"name": CONTROL}),
+    ("xen_pool_member", "member", {"member": ""}), ("xen_pool_member", "force", {"member": "host3", "state": "absent"}),
+    ("xen_pool_member", "member", {"member": "host1", "state": "absent", "force": True}),
     ("xen_vm_group", "vms", {"vms": ["no such vm"]}), ("xen_vm_group", "vms", {"vms": ["Debian Bookworm 12"]}),
     ("xen_info", "filters", {"filters": {"powerstate": "Running"}}), ("xen_info", "filters", {"filters": {"VBDs": "x"}}),
     ("xen_info", "class_name", {"class_name": "Spaceship"}), ("xen_info", "resolve", {"resolve": ["name_label"]}),
