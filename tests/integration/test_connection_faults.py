@@ -134,3 +134,11 @@ def test_reads_survive_dropped_connections_and_writes_are_not_resent(sim: SimPro
 def test_plain_http_fallback_hosts_warn(sim: SimProcess) -> None:
     result = run_playbook(sim, "connection_plain_fallback.yml")
     assert "http://127.0.0.3" in result.stderr and "plain HTTP" in result.stderr
+
+
+@pytest.mark.parametrize("ha", [True, False])
+def test_a_failed_master_under_ha_is_followed_and_without_ha_explained(sim_factory, ha: bool) -> None:
+    sim = sim_factory()
+    # The election takes a few seconds here (a minute or two on a real pool); the module waits for it, not on time.
+    sim.control_post("durations", {"ha_failover": 3})
+    run_playbook(sim, "connection_ha_failover.yml", "-e", f"ha={str(ha).lower()}")

@@ -8,6 +8,8 @@ GET  /_sim/pace         the pace profile, its scale and the explicit durations
 POST /_sim/pace         ``{"profile": "realistic", "scale": 0.1}`` (``instant`` is the default pace)
 GET  /_sim/hosts        the hosts' names and addresses, and the master's index
 POST /_sim/hosts        a host joins the pool: ``{"name": "host4", "devices": ["eth0", "eth1"], "join_shared_srs": true}``
+POST /_sim/host_failure a host dies: ``{"host": "host1"}``; with HA on, a new master and the protected VMs follow
+POST /_sim/host_recovery the failed host boots again: ``{"host": "host1"}``
 GET  /_sim/updates      what the update repository offers, and what each host has installed
 POST /_sim/updates      the repository offers ``{"updates": [{"id": "XS8-2026-001", "guidance": ["reboot_host"]}]}``
 """
@@ -18,6 +20,7 @@ from typing import Any
 from .core import Simulator
 from .http_handler import DataExchange
 from .scenario.joining import join_host
+from .semantics.pool.failover import fail_host, recover_host
 from .semantics.pool.master import make_master
 from .transfer import serve_transfer
 
@@ -50,6 +53,12 @@ def handle_control(sim: Simulator, verb: str, path: str, body: dict[str, Any]) -
             index, address = join_host(sim, str(body["name"]), list(body.get("devices", ["eth0", "eth1"])),
                                        bool(body.get("join_shared_srs", True)))
             return 200, {"index": index, "address": address}
+        if verb == "POST" and path == "host_failure":
+            lost = fail_host(sim, sim.host_refs[host_index(sim, body["host"])])
+            return 200, {"ok": True, "vms_lost": len(lost)}
+        if verb == "POST" and path == "host_recovery":
+            recover_host(sim, sim.host_refs[host_index(sim, body["host"])])
+            return 200, {"ok": True}
         if verb == "GET" and path == "updates":
             return 200, sim.updates.describe({ref: record["name_label"] for ref, record in sim.store.records("host").items()})
         if verb == "POST" and path == "updates":

@@ -22,6 +22,8 @@ API_VERSION = "1.0"
 # Pauses before repeating a call that hit a connection failure: bounded, and short, so a
 # dead host is given up on quickly and the fallback hosts get their turn.
 RETRY_DELAYS = (0.2, 0.5, 1.0)
+# Seconds between logins while the pool has no master that answers (an HA election under way).
+ELECTION_PAUSE = 2.0
 MAX_MASTER_REDIRECTS = 3
 # A logout whose connection dropped is tried again on a fresh connection that waits at most this long.
 LOGOUT_ATTEMPTS = 5
@@ -230,6 +232,7 @@ class XapiClient:
     def _login_at(self, base_url: str) -> None:
         """Log in at base_url, following HOST_IS_SLAVE to the master it names."""
         previous_session = self._session
+        redirected = False
         for _redirect in range(MAX_MASTER_REDIRECTS + 1):
             if base_url in self._silent_urls:
                 raise XapiConnectionError(base_url, "it did not answer within {0:g} seconds earlier in this run".format(self.http_timeout),
@@ -242,10 +245,14 @@ class XapiClient:
                 if err.code != "HOST_IS_SLAVE" or not err.params:
                     raise
                 base_url = build_base_url(err.params[0], like=base_url)
+                redirected = True
                 continue
             except XapiConnectionError as err:
                 if err.timed_out:
                     self._silent_urls.add(base_url)
+                if redirected:
+                    # A member named this master, which does not answer: the pool has no working master for now.
+                    err.unanswering_master = base_url
                 raise
             if previous_session is not None and previous_session != self._session:
                 # Sessions live in the pool database, so the one used before the master moved may
@@ -263,12 +270,23 @@ class XapiClient:
         XAPI failures such as bad credentials, and TLS failures, end the attempt at once.
         """
         failures: dict[str, XapiConnectionError] = {}
-        for delay in (0.0,) + RETRY_DELAYS:
+        delays = list((0.0,) + RETRY_DELAYS)
+        waited = 0.0
+        while True:
+            if delays:
+                delay = delays.pop(0)
+            elif _unanswering_master(failures) and waited < self._params.timeout:
+                # Members name a master that does not answer: with HA the pool elects another within a minute or two,
+                # so keep asking them (within the connection timeout) rather than failing at once.
+                delay = ELECTION_PAUSE
+            else:
+                break
             candidates = [url for url in self.candidate_urls() if url not in self._silent_urls]
             if not candidates:
                 break
             if delay:
                 self._sleep(delay)
+                waited += delay
             for url in candidates:
                 try:
                     self._login_at(url)
@@ -282,6 +300,11 @@ class XapiClient:
                     self._close()
                     raise
         self._close()
+        master = _unanswering_master(failures)
+        if master:
+            raise XapiConnectionError(master, "the pool's hosts name it as their master, but it does not answer. With HA the pool "
+                                      "elects a new master within minutes; without HA, make a member the master "
+                                      "(pool.emergency_transition_to_master) or bring this host back")
         if len(failures) == 1:
             raise next(iter(failures.values()))
         reasons = "; ".join("{0}: {1}".format(url, err.reason) for url, err in failures.items())
@@ -362,3 +385,11 @@ class XapiClient:
     def _close(self) -> None:
         if self._transport is not None:
             self._transport.close()
+
+
+def _unanswering_master(failures: t.Mapping[str, XapiConnectionError]) -> str:
+    """The master that members named but that did not answer, if any login failed that way."""
+    for err in failures.values():
+        if err.unanswering_master:
+            return err.unanswering_master
+    return ""

@@ -159,6 +159,8 @@ class XapiConnectionError(XapiBaseError):
         self.request_sent = request_sent
         self.timed_out = timed_out
         self.method = ""
+        #: the master a member named (HOST_IS_SLAVE) when it is this master that did not answer
+        self.unanswering_master = ""
         super().__init__("Cannot talk to the XAPI server at {0}: {1}".format(url, reason))
 
     @property

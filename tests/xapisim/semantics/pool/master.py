@@ -22,7 +22,10 @@ def make_master(sim: "SimulatorView", host: str) -> None:
 
 @handles("pool.designate_new_master")
 def designate_new_master(ctx: "CallContext", host: str) -> str:
+    """xapi_pool.ml designate_new_master: refused while HA is on (HA elects masters itself)."""
     ctx.store.get("host", host)
+    if ctx.store.get("pool", pool_ref(ctx.sim))["ha_enabled"]:
+        raise XapiError("HA_IS_ENABLED")
     make_master(ctx.sim, host)
     return ""
 

@@ -38,7 +38,7 @@ def reboot(ctx: "CallContext", host: str) -> str:
     for vm in list(record["resident_VMs"]):
         if not store.get("VM", vm)["is_control_domain"]:
             shut_down(store, vm)
-    _set_live(ctx.sim, host, False)
+    set_live(ctx.sim, host, False)
     timer = threading.Timer(ctx.sim.pace.host_boot_delay(), _boot, args=(ctx.sim, host))
     timer.daemon = True
     timer.start()
@@ -60,10 +60,11 @@ def _boot(sim: "SimulatorView", host: str) -> None:
         pending = [item for item in record["pending_guidances"] if item not in _SATISFIED_BY_REBOOT]
         other_config = dict(record["other_config"], **start_times(time.time(), record["other_config"]))
         sim.store.update("host", host, enabled=True, pending_guidances=pending, other_config=other_config)
-        _set_live(sim, host, True)
+        set_live(sim, host, True)
 
 
-def _set_live(sim: "SimulatorView", host: str, live: bool) -> None:
+def set_live(sim: "SimulatorView", host: str, live: bool) -> None:
+    """The host is up (answers on its address, live) or down."""
     metrics = sim.store.get("host", host)["metrics"]
     if metrics != NULL_REF and sim.store.exists("host_metrics", metrics):
         sim.store.update("host_metrics", metrics, live=live)
