@@ -69,13 +69,22 @@ def run_examples(sim: Any, directory: Path, *names: str) -> subprocess.Completed
 
 
 @contextlib.contextmanager
-def xenapi(sim: Any, who: str = "xen.xapi tests") -> Iterator[Any]:
-    """The XenAPI SDK's proxy on the simulator, logged in, for setting up what a test needs."""
+def xenapi(sim: Any, who: str = "xen.xapi tests", url: str | None = None) -> Iterator[Any]:
+    """The XenAPI SDK's proxy on the simulator's master (found again if it moved), logged in, for setting up a test."""
     import XenAPI  # pylint: disable=import-outside-toplevel
 
     context = ssl.create_default_context(cafile=sim.ca_cert)
-    session = XenAPI.Session(sim.url, transport=XenAPI.xmlrpclib.SafeTransport(context=context))
-    session.xenapi.login_with_password(sim.info["username"], sim.info["password"], "1.0", who)
+    target = url or sim.url
+    for _attempt in range(3):
+        session = XenAPI.Session(target, transport=XenAPI.xmlrpclib.SafeTransport(context=context))
+        try:
+            session.xenapi.login_with_password(sim.info["username"], sim.info["password"], "1.0", who)
+            break
+        except XenAPI.Failure as err:
+            if err.details[0] != "HOST_IS_SLAVE":
+                raise
+            scheme, rest = sim.url.split("://", 1)
+            target = f"{scheme}://{err.details[1]}:{rest.rsplit(':', 1)[1]}"
     try:
         yield session.xenapi
     finally:

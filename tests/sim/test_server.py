@@ -388,7 +388,8 @@ def test_fixed_port_in_use_is_an_error(http_server: RunningServer, fake: FakeSim
 
 def test_cli_ready_line_and_control_api(sim: Any) -> None:
     info = sim.info
-    assert set(info) == {"url", "hosts", "master", "username", "password", "ca_cert", "control"}
+    assert set(info) == {"url", "hosts", "master", "username", "password", "ca_cert", "control", "standalone"}
+    assert info["standalone"] == {}, "standalone hosts only with --standalone"
     assert info["url"] == info["hosts"][info["master"]]
     assert info["url"].startswith("https://127.0.0.") and info["control"].startswith("https://127.0.0.1:")
     context = ssl.create_default_context(cafile=info["ca_cert"])
