@@ -38,7 +38,7 @@ def stream(sim: SimProcess, args: dict[str, t.Any], steps: t.Sequence[tuple[Acti
             await asyncio.sleep(0.5)  # the source reads the pool before the first action
             for action, count in steps:
                 await asyncio.to_thread(_with_api, sim, action)
-                for _ in range(count):
+                for _event in range(count):
                     received.append((await asyncio.wait_for(queue.get(), timeout=60))["xapi"])
             await asyncio.sleep(settle)
             while not queue.empty():

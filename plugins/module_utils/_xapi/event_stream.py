@@ -118,7 +118,8 @@ class EventTracker:
         return self._event_dict(cls, operation, ref, record, changes) if wanted else None
 
     @staticmethod
-    def _event_dict(cls: str, operation: str, ref: str, record: Record, changes: t.Dict[str, t.Any]) -> Event:
+    def _event_dict(class_name: str, operation: str, ref: str, record: Record, changes: t.Dict[str, t.Any]) -> Event:
+        cls = class_name
         event = {"class": cls, "operation": operation, "ref": ref, "uuid": record.get("uuid", ""), "name": _name(cls, record),
                  "changes": changes, "record": record}
         if cls == "SR" and int(record.get("physical_size") or 0) > 0:
