@@ -160,3 +160,15 @@ def test_connection_arguments_come_from_the_environment_as_for_the_modules(monke
     monkeypatch.delenv("XENSERVER_HOST", raising=False)
     with pytest.raises(ValueError, match="hostname"):
         connection_params({})
+
+
+def test_alerts_arrive_as_message_events(sim_factory) -> None:
+    sim = sim_factory()
+
+    def raise_alert(api: t.Any) -> None:
+        host = api.host.get_by_name_label("host2")[0]
+        api.message.create("HOST_CLOCK_SKEW_DETECTED", 3, "Host", api.host.get_uuid(host), "The clock of host2 is off.")
+
+    events = stream(sim, args_for(sim, classes=["message"]), [(raise_alert, 1)])
+    assert [(e["class"], e["operation"], e["name"]) for e in events] == [("message", "add", "HOST_CLOCK_SKEW_DETECTED")]
+    assert events[0]["record"]["body"] == "The clock of host2 is off." and events[0]["changes"] == {}

@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 
 @handles("message.create")
 def create(ctx: "CallContext", name: str, priority: int, cls: str, obj_uuid: str, body: str) -> str:
-    target = ctx.sim.schema.classes.get(cls)
-    if cls != "Pool" and (target is None or ctx.store.ref_of_uuid(cls, obj_uuid) is None):
+    # The cls enum spells classes its own way ("Host" for host, "VM", "SR", "Pool"): matched without case.
+    target = ctx.sim.schema.by_lower(cls.lower())
+    if cls != "Pool" and (target is None or ctx.store.ref_of_uuid(target.name, obj_uuid) is None):
         raise XapiError("UUID_INVALID", cls, obj_uuid)
     return ctx.store.create("message", {"name": name, "priority": priority, "cls": cls, "obj_uuid": obj_uuid,
                                         "timestamp": utcnow(), "body": body})
