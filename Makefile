@@ -36,7 +36,12 @@ COLLECTION_COPY := $(BUILD)/ansible_collections/xen/xapi
 RUNTIME_COLLECTIONS := $(CURDIR)/$(BUILD)/collections
 RUNTIME_LINK := $(RUNTIME_COLLECTIONS)/ansible_collections/xen/xapi
 
-PYTEST_DIRS := tests/unit tests/sim tests/integration
+PYTEST_DIRS := tests/unit simulator/tests tests/integration
+
+# The simulator is installed into the venv as its users install it (pip install ./simulator), again whenever a
+# file of it changes.
+SIMULATOR_FILES := $(shell find simulator -type f -not -path '*/__pycache__/*' -not -path 'simulator/build/*' -not -path '*.egg-info/*' 2>/dev/null)
+SIMULATOR_STAMP := $(VENV)/.simulator.stamp
 
 # Environment shared by every step that runs tools from the venv.
 define use_venv
@@ -59,7 +64,7 @@ endef
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
 
-venv: $(VENV_STAMP)
+venv: $(VENV_STAMP) $(SIMULATOR_STAMP)
 
 # The venv is rebuilt from scratch when requirements change so that packages
 # dropped from the lock do not linger. Where the distribution splits ensurepip
@@ -81,6 +86,14 @@ $(VENV_STAMP): $(REQUIREMENTS)
 	$(VENV_PY) -m pip check --disable-pip-version-check
 	touch $@
 	$(call step_end,Python virtual environment)
+
+# --no-build-isolation builds with the setuptools of the lock, so nothing unpinned is fetched.
+$(SIMULATOR_STAMP): $(VENV_STAMP) $(SIMULATOR_FILES)
+	@$(call step_begin,simulator package (./simulator))
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --force-reinstall ./simulator
+	rm -rf simulator/build simulator/*.egg-info
+	touch $@
+	$(call step_end,simulator package)
 
 test: venv pytest sanity ansible-lint docs-lint changelog-lint
 	@printf '\nAll checks passed.\n'

@@ -1,54 +1,38 @@
 """Shared pytest fixtures: a real simulator process to test against.
 
-``start_simulator(*args)`` runs ``python -m xapisim --port 0 ...`` and waits
-for its ready line; the ``sim`` (HTTPS) and ``sim_http`` (plain HTTP)
-fixtures give one demo pool per test module, and ``sim_factory`` starts
-pools with other options and stops them after the test.
+The ``sim`` (HTTPS) and ``sim_http`` (plain HTTP) fixtures give one demo pool per test module, and
+``sim_factory`` starts pools with other options and stops them after the test: the xapisim plugin's
+``xapisim``, ``xapisim_http`` and ``xapisim_factory``.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from simprocess import SimProcess, start_simulator  # noqa: E402  (needs the path above)
+from xapisim.process import SimProcess  # noqa: E402  (the test helpers need the path above)
 
 
+# The collection's tests use the simulator as its users do: through the fixtures of its pytest plugin
+# (installed with ./simulator), under the names the tests were written with.
 @pytest.fixture(scope="module")
-def sim() -> Iterator[SimProcess]:
+def sim(xapisim: SimProcess) -> SimProcess:
     """The demo pool over HTTPS, shared by the tests of one module."""
-    process = start_simulator()
-    try:
-        yield process
-    finally:
-        process.stop()
+    return xapisim
 
 
 @pytest.fixture(scope="module")
-def sim_http() -> Iterator[SimProcess]:
+def sim_http(xapisim_http: SimProcess) -> SimProcess:
     """The demo pool over plain HTTP, shared by the tests of one module."""
-    process = start_simulator("--http")
-    try:
-        yield process
-    finally:
-        process.stop()
+    return xapisim_http
 
 
 @pytest.fixture
-def sim_factory() -> Iterator[Callable[..., SimProcess]]:
+def sim_factory(xapisim_factory: Callable[..., SimProcess]) -> Callable[..., SimProcess]:
     """``sim_factory("--hosts", "5")`` starts a pool; all are stopped after the test."""
-    started: list[SimProcess] = []
-
-    def start(*args: str) -> SimProcess:
-        process = start_simulator(*args)
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.stop()
+    return xapisim_factory

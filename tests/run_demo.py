@@ -24,7 +24,7 @@ import subprocess
 import sys
 import typing as t
 
-from simprocess import SimProcess, SimulatorStartError, start_simulator
+from xapisim.process import SimProcess, SimulatorStartError, start_simulator
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_PLAYBOOK = 'playbooks/demo.yml'

@@ -22,7 +22,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 
-from simprocess import SimProcess, start_simulator  # noqa: E402  (needs the path above)
+from xapisim.process import SimProcess, start_simulator  # noqa: E402  (needs the path above)
 
 # (label, module, options): no-op runs on objects both the demo pool and generated pools have.
 DEMO_RUNS: list[tuple[str, str, dict[str, Any]]] = [

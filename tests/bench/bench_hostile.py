@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO_ROOT / "tests" / "integration"))
 
 import conftest  # noqa: E402,F401  (makes the collection importable as ansible_collections.xen.xapi)
 from harness import TARGETS, ansible_env  # noqa: E402
-from simprocess import SimProcess, start_simulator  # noqa: E402
+from xapisim.process import SimProcess, start_simulator  # noqa: E402
 from test_hostile import HOSTILE, ORIGINATOR, PACE  # noqa: E402
 
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams, XapiClient  # noqa: E402

@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simprocess import SimProcess, start_simulator  # noqa: E402  (needs the path above)
+from xapisim.process import SimProcess, start_simulator  # noqa: E402  (needs the path above)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VLAN = {"tag": 42, "device": "eth1"}

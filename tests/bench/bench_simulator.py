@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simprocess import SimProcess, start_simulator  # noqa: E402  (needs the path above)
+from xapisim.process import SimProcess, start_simulator  # noqa: E402  (needs the path above)
 
 READY_TIMEOUT = 120.0
 CALL_TIMEOUT = 300.0

@@ -25,7 +25,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 
-from simprocess import SimProcess, start_simulator  # noqa: E402  (needs the path above)
+from xapisim.process import SimProcess, start_simulator  # noqa: E402  (needs the path above)
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB

@@ -22,7 +22,7 @@ sys.path.insert(0, str(TESTS_DIR))
 sys.path.insert(0, str(TESTS_DIR / "integration"))
 
 from conftest import collections_path  # noqa: E402  (needs the path above)
-from simprocess import SimProcess, start_simulator  # noqa: E402
+from xapisim.process import SimProcess, start_simulator  # noqa: E402
 
 
 def run_module(sim: SimProcess, arguments: dict[str, object], *options: str) -> tuple[dict[str, int], float]:

@@ -28,7 +28,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 
-from simprocess import SimProcess, start_simulator  # noqa: E402  (needs the path above)
+from xapisim.process import SimProcess, start_simulator  # noqa: E402  (needs the path above)
 
 VM_OPTIONS: dict[str, Any] = {
     "name": "bench01", "template": "Debian Bookworm 12", "state": "running", "vcpus": 2, "memory": "2GiB",

@@ -9,7 +9,7 @@ import time
 
 import pytest
 from harness import run_playbook
-from simprocess import start_simulator
+from xapisim.process import start_simulator
 
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams, XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiTimeoutError

@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 from harness import run_playbook
-from simprocess import SimProcess
+from xapisim.process import SimProcess
 
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ORIGINATOR, ConnectionParams, XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiTlsError

@@ -10,7 +10,7 @@ import typing as t
 
 import pytest
 from harness import xenapi
-from simprocess import SimProcess
+from xapisim.process import SimProcess
 
 from ansible_collections.xen.xapi.extensions.eda.plugins.event_source.xapi_events import main
 

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import pytest
 from harness import run_playbook
-from simprocess import SimProcess, start_simulator
+from xapisim.process import SimProcess, start_simulator
 
 # The pace: real-world seconds scaled by 0.1 (a VM start 1.5 s, its guest tools 3 s after).
 PACE = {"profile": "realistic", "scale": 0.1}

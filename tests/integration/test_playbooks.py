@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from simprocess import SimProcess
+from xapisim.process import SimProcess
 
 from harness import run_playbook, start_local_guest, xenapi
 

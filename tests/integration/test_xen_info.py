@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from simprocess import start_simulator
+from xapisim.process import start_simulator
 
 from harness import run_playbook
 

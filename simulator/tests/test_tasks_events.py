@@ -18,7 +18,7 @@ import XenAPI
 from xapi_helpers import failure
 
 if TYPE_CHECKING:
-    from simprocess import SimProcess
+    from xapisim.process import SimProcess
 
 BOGUS_REF = "OpaqueRef:00000000-0000-0000-0000-000000000000"
 REF_RESULT = re.compile(r"<value>(OpaqueRef:[0-9a-f-]{36})</value>")

@@ -17,7 +17,7 @@ import XenAPI
 from xapi_helpers import failure
 
 if TYPE_CHECKING:
-    from simprocess import SimProcess
+    from xapisim.process import SimProcess
 
 ORIGINATOR = "xapisim-tests sessions"
 LRU_ORIGINATOR = "xapisim-tests lru"

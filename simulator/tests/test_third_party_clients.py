@@ -15,9 +15,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from simprocess import SimProcess
+from xapisim.process import SimProcess
 
-XEN_API_CLIENT = Path(__file__).resolve().parents[1] / "clients" / "xen-api"
+XEN_API_CLIENT = Path(__file__).resolve().parents[2] / "tests" / "clients" / "xen-api"
 
 
 def test_xen_orchestra_connector_runs_a_session(sim: SimProcess) -> None:

@@ -19,7 +19,7 @@ import XenAPI
 from xapi_helpers import failure
 
 if TYPE_CHECKING:
-    from simprocess import SimProcess
+    from xapisim.process import SimProcess
 
 GIB = 1024 ** 3
 TEMPLATE = "Debian Bookworm 12"

@@ -1,6 +1,6 @@
 """Command line: ``python -m xapisim`` starts a simulated pool and prints one ready line.
 
-The only thing written to stdout is that JSON line (see README.md); everything
+The only thing written to stdout is that JSON line (see the package README); everything
 else goes to stderr, so a parent process can read the line and parse it.
 """
 
@@ -126,5 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The ``xapisim`` command."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

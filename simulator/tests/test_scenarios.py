@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
-from simprocess import start_simulator
+from xapisim.process import start_simulator
 from xapisim.scenario.generated import plan_pool
 from xapisim.scenario.yaml_file import ScenarioError, build_from_file, parse_size
 from xapisim.world import build_simulator

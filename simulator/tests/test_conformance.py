@@ -19,7 +19,7 @@ from typing import Any, Iterator
 import pytest
 import XenAPI
 
-from simprocess import SimProcess, start_simulator
+from xapisim.process import SimProcess, start_simulator
 
 from xapisim.schema import SCHEMA_FILE, Schema, XType
 from xapisim.schema import load as load_schema

@@ -15,7 +15,7 @@ from xapi_helpers import failure
 from xapisim.schema import load as load_schema
 
 if TYPE_CHECKING:
-    from simprocess import SimProcess
+    from xapisim.process import SimProcess
 
 ORIGINATOR = "xapisim-tests generic"
 BOGUS_REF = "OpaqueRef:00000000-0000-0000-0000-000000000000"

@@ -3,7 +3,7 @@
 
 Usage::
 
-    python tests/xapisim/gen_schema.py --datamodel PATH/TO/datamodel.json --out tests/xapisim/schema.json
+    python simulator/xapisim/gen_schema.py --datamodel PATH/TO/datamodel.json --out simulator/xapisim/schema.json
 
 The datamodel is the JSON that xapi's documentation generator emits, enriched with per-message
 async flags, class object flags and error parameter names. The output keeps facts only: names,

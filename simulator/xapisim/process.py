@@ -1,6 +1,8 @@
 """Start the simulator as a separate process and talk to its control API.
 
-Used by the pytest fixtures (tests/conftest.py), benchmarks and the demo runner.
+What the pytest plugin's fixtures (``pytest_plugin.py``) hand out, and what scripts use to run a pool of their
+own: ``start_simulator("--hosts", "5")`` runs ``python -m xapisim --port 0 ...`` with this interpreter and waits
+for its ready line.
 """
 from __future__ import annotations
 
@@ -15,16 +17,10 @@ import tempfile
 import threading
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import IO, Any
 
-TESTS_DIR = Path(__file__).resolve().parent
 READY_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
-
-# Test modules import the simulator's pieces directly (``import xapisim.wire``).
-if str(TESTS_DIR) not in sys.path:
-    sys.path.insert(0, str(TESTS_DIR))
 
 
 class SimulatorStartError(RuntimeError):
@@ -47,7 +43,45 @@ class SimProcess:
 
     @property
     def ca_cert(self) -> str | None:
+        """The CA that signed the hosts' certificates (None over plain HTTP); give it to clients as their CA file."""
         return self.info.get("ca_cert")
+
+    @property
+    def hosts(self) -> dict[str, str]:
+        """Each host's name and base URL."""
+        return dict(self.info["hosts"])
+
+    @property
+    def username(self) -> str:
+        return str(self.info["username"])
+
+    @property
+    def password(self) -> str:
+        return str(self.info["password"])
+
+    @property
+    def control_url(self) -> str:
+        """The control API's base URL (``<control_url>/stats``, ``/faults``, ...)."""
+        return str(self.info["control"])
+
+    def faults(self, **faults: Any) -> Any:
+        """Inject faults, e.g. ``faults(reset_connections={"fraction": 0.1, "max": 20})``; ``faults(clear=True)`` ends them."""
+        return self.control_post("faults", faults)
+
+    def durations(self, **seconds: float) -> Any:
+        """How long operations take, e.g. ``durations(**{"VM.start": 5, "guest_agent": 20})``."""
+        return self.control_post("durations", seconds)
+
+    def pace(self, profile: str, scale: float | None = None) -> Any:
+        """``pace("realistic", 0.1)``: real-world proportions, scaled; ``pace("instant")`` is the default."""
+        return self.control_post("pace", {"profile": profile, **({} if scale is None else {"scale": scale})})
+
+    def stats(self) -> dict[str, Any]:
+        """Calls per method, total and write calls, live sessions."""
+        return dict(self.control_get("stats"))
+
+    def reset_stats(self) -> None:
+        self.control_post("reset_stats")
 
     def control(self, verb: str, path: str, body: Any = None) -> tuple[int, Any]:
         """Send one control API request; returns (HTTP status, decoded JSON)."""
@@ -120,7 +154,6 @@ def _read_line_within(stream: IO[str], timeout: float) -> str | None:
 def start_simulator(*args: str, timeout: float = READY_TIMEOUT) -> SimProcess:
     """Start ``python -m xapisim --port 0 *args`` and wait for its ready line."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), env.get("PYTHONPATH")]))
     # stderr goes to a file: a pipe nobody reads could fill up and stall the simulator.
     stderr = tempfile.TemporaryFile()
     process = subprocess.Popen(

@@ -22,7 +22,7 @@ import XenAPI
 from xapi_helpers import failure
 
 if TYPE_CHECKING:
-    from simprocess import SimProcess
+    from xapisim.process import SimProcess
 
 REF_TEXT = re.compile(r"OpaqueRef:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 DATETIME_TEXT = re.compile(r"[0-9]{8}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")

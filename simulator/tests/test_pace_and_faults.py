@@ -19,7 +19,7 @@ from xapi_helpers import failure
 from xapisim.pace import GIB, REALISTIC_SECONDS, Pace
 
 if TYPE_CHECKING:
-    from simprocess import SimProcess
+    from xapisim.process import SimProcess
 
 
 @pytest.fixture(scope="module")
