@@ -18,16 +18,18 @@ options:
       - When this host is a pool member, the modules follow the C(HOST_IS_SLAVE) answer to the master, keeping the scheme,
         port and certificate settings.
       - If not set, the value of the E(XAPI_HOST) environment variable, then E(XENSERVER_HOST), is used.
+      - The alias C(pool) is community.general's spelling, kept for playbooks moving from its C(xenserver_*) modules.
     type: str
     required: true
-    aliases: [ host ]
+    aliases: [ host, pool ]
   username:
     description:
       - The user to log in as.
       - If not set, the value of the E(XAPI_USERNAME) environment variable, then E(XENSERVER_USER), is used.
+      - The alias C(admin) is community.general's spelling, kept for playbooks moving from its C(xenserver_*) modules.
     type: str
     default: root
-    aliases: [ user ]
+    aliases: [ user, admin ]
   password:
     description:
       - The password of O(username). It is only kept in memory and is never shown in results or error messages.

@@ -22,8 +22,8 @@ from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import PR
 
 # Keep in step with plugins/doc_fragments/connection.py.
 CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
-    "hostname": dict(type="str", required=True, aliases=["host"], fallback=(env_fallback, ["XAPI_HOST", "XENSERVER_HOST"])),
-    "username": dict(type="str", default="root", aliases=["user"], fallback=(env_fallback, ["XAPI_USERNAME", "XENSERVER_USER"])),
+    "hostname": dict(type="str", required=True, aliases=["host", "pool"], fallback=(env_fallback, ["XAPI_HOST", "XENSERVER_HOST"])),
+    "username": dict(type="str", default="root", aliases=["user", "admin"], fallback=(env_fallback, ["XAPI_USERNAME", "XENSERVER_USER"])),
     "password": dict(type="str", no_log=True, aliases=["pass", "pwd"], fallback=(env_fallback, ["XAPI_PASSWORD", "XENSERVER_PASSWORD"])),
     "validate_certs": dict(type="bool", default=True, fallback=(env_fallback, ["XAPI_VALIDATE_CERTS", "XENSERVER_VALIDATE_CERTS"])),
     "ca_path": dict(type="path", fallback=(env_fallback, ["XAPI_CA_PATH"])),

@@ -59,7 +59,8 @@ options:
   size:
     description:
       - The virtual size of the disk, in bytes or with a unit, such as V(10GiB), V(512MiB) or V(20GB).
-        KiB, MiB, GiB, TiB (and K, M, G, T) are powers of 1024; KB, MB, GB, TB are powers of 1000.
+        KiB, MiB, GiB, TiB, and K, M, G, T and KB, MB, GB, TB, are powers of 1024, as for Ansible's
+        C(human_to_bytes).
       - Required to create a blank disk. For a copy, the copy is grown to this size when it is larger than the source.
       - A larger size grows an existing disk (C(VDI.resize)). A disk plugged into a running VM grows live
         (C(VDI.resize_online)) only where the SR's storage driver offers it (the C(VDI_RESIZE_ONLINE) capability of its

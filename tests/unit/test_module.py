@@ -53,6 +53,9 @@ def test_defaults_and_module_options_are_merged() -> None:
 def test_aliases() -> None:
     params = _module({"host": "xs01", "user": "admin", "pwd": "pw"}).connection_params()
     assert (params.hostname, params.username, params.password) == ("xs01", "admin", "pw")
+    # community.general's xenserver_* spellings, for playbooks moving over.
+    params = _module({"pool": "xs02", "admin": "ops", "pass": "pw"}).connection_params()
+    assert (params.hostname, params.username, params.password) == ("xs02", "ops", "pw")
 
 
 def test_environment_fallbacks_in_order(monkeypatch: pytest.MonkeyPatch) -> None:

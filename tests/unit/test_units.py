@@ -21,9 +21,10 @@ GIB = 1024 ** 3
     ("2K", 2048),
     ("1T", 1024 ** 4),
     ("1TiB", 1024 ** 4),
-    ("10GB", 10 * 1000 ** 3),
-    ("1MB", 1000 ** 2),
-    ("3KB", 3000),
+    ("10GB", 10 * 1024 ** 3),
+    ("1MB", 1024 ** 2),
+    ("3KB", 3 * 1024),
+    ("2GB", 2 * 1024 ** 3),
     ("100B", 100),
     ("100", 100),
     (" 7 MiB ", 7 * 1024 ** 2),
@@ -87,3 +88,10 @@ def test_format_size(size: int, expected: str) -> None:
 @pytest.mark.parametrize("size", [1, 1024, 4 * GIB, 512 * 1024 ** 2, 1024 ** 4 * 3])
 def test_format_then_parse_round_trips_exact_sizes(size: int) -> None:
     assert parse_size(format_size(size)) == size
+
+
+@pytest.mark.parametrize("text", ["2GB", "512MB", "1TB", "3KB", "2G", "4M", "100B"])
+def test_sizes_read_as_ansibles_human_to_bytes_reads_them(text: str) -> None:
+    from ansible.module_utils.common.text.formatters import human_to_bytes  # pylint: disable=import-outside-toplevel
+
+    assert parse_size(text) == human_to_bytes(text)

@@ -6,8 +6,8 @@ The rule, case-insensitive:
 
 - B is bytes.
 - KiB, MiB, GiB, TiB, PiB are binary (powers of 1024), and so are the short
-  forms K, M, G, T, P, as memory and disk sizes are commonly written that way.
-- KB, MB, GB, TB, PB are decimal (powers of 1000), as disk vendors use them.
+  forms K, M, G, T, P and KB, MB, GB, TB, PB: that is how Ansible's own
+  human_to_bytes reads them, and what people mean by "memory: 2GB".
 
 A number without a unit is in the caller's default unit. Fractions are allowed
 ("1.5GiB") and rounded to the nearest byte; a fraction of a byte ("0.5B") is refused.
@@ -28,7 +28,7 @@ UNIT_BYTES: dict[str, int] = {
     "g": _KIB ** 3, "gib": _KIB ** 3,
     "t": _KIB ** 4, "tib": _KIB ** 4,
     "p": _KIB ** 5, "pib": _KIB ** 5,
-    "kb": 1000, "mb": 1000 ** 2, "gb": 1000 ** 3, "tb": 1000 ** 4, "pb": 1000 ** 5,
+    "kb": _KIB, "mb": _KIB ** 2, "gb": _KIB ** 3, "tb": _KIB ** 4, "pb": _KIB ** 5,
 }
 
 # Display units, largest first, for format_size.
@@ -42,7 +42,7 @@ def _unit_multiplier(unit: str, value: object) -> int:
         return UNIT_BYTES[unit.lower()]
     except KeyError:
         raise ValueError(
-            "Size {0!r} has an unknown unit {1!r}; use B, KiB, MiB, GiB, TiB (or K, M, G, T) or KB, MB, GB, TB.".format(value, unit)
+            "Size {0!r} has an unknown unit {1!r}; use B, KiB, MiB, GiB, TiB (or K, M, G, T, or KB, MB, GB, TB).".format(value, unit)
         )
 
 
