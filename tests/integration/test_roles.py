@@ -97,7 +97,7 @@ def test_pool_networks_and_pool_storage_examples(sim) -> None:
 def test_bad_entries_fail_before_any_write(sim) -> None:
     result, writes = writes_of(sim, "roles_errors.yml")
     assert writes == 0
-    assert "rescued=8" in result.stdout
+    assert "rescued=11" in result.stdout
 
 
 def test_play_group_defaults_still_apply_inside_a_role(sim) -> None:
