@@ -70,6 +70,13 @@ options:
     type: list
     elements: str
     default: []
+  proxy:
+    description:
+      - An HTTP proxy for every connection to the pool, such as V(http://proxy.example.com:3128) (credentials may be part
+        of the URL; they are never shown). Connections go through it with C(CONNECT), so TLS is still checked end to end.
+      - When not set, the E(HTTPS_PROXY) and E(HTTP_PROXY) environment variables apply, minus the hosts of E(NO_PROXY), as
+        for Ansible's own modules.
+    type: str
 notes:
   - The modules talk to the XAPI management API of XenServer and XCP-ng hosts directly; no XenAPI Python package is needed.
   - Each run logs in once, reuses one HTTP connection and one session for all its calls, and logs out at the end.

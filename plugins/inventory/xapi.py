@@ -85,6 +85,9 @@ options:
         description: Other hosts of the pool to try when O(pools[].hostname) does not answer.
         type: list
         elements: str
+      proxy:
+        description: An HTTP proxy for the connections to this pool, as for the top-level O(proxy).
+        type: str
   include_pool_hosts:
     description: Add the physical hosts of each pool as inventory hosts too.
     type: bool

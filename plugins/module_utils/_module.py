@@ -30,6 +30,7 @@ CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "protocol": dict(type="str", default="jsonrpc", choices=list(PROTOCOLS)),
     "timeout": dict(type="int", default=60),
     "fallback_hosts": dict(type="list", elements="str", default=[]),
+    "proxy": dict(type="str"),
 }
 
 # other_config, tags and purge of the modules that manage pool objects.

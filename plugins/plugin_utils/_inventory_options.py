@@ -25,6 +25,7 @@ POOL_ENTRY_SPEC: dict[str, dict[str, t.Any]] = {
     "protocol": dict(type="str", choices=list(PROTOCOLS)),
     "timeout": dict(type="int"),
     "fallback_hosts": dict(type="list", elements="str"),
+    "proxy": dict(type="str"),
 }
 CONNECTION_OPTIONS = tuple(POOL_ENTRY_SPEC)
 

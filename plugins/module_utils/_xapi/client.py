@@ -52,6 +52,8 @@ class ConnectionParams:
     protocol: str = "jsonrpc"
     timeout: float = 60
     fallback_hosts: list[str] = dataclasses.field(default_factory=list)
+    # An HTTP proxy for every connection; None: HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment.
+    proxy: t.Optional[str] = dataclasses.field(default=None, repr=False)
 
     @classmethod
     def from_module_params(cls, params: t.Mapping[str, t.Any]) -> ConnectionParams:
@@ -64,6 +66,7 @@ class ConnectionParams:
             protocol=params.get("protocol") or "jsonrpc",
             timeout=params.get("timeout") or 60,
             fallback_hosts=list(params.get("fallback_hosts") or []),
+            proxy=params.get("proxy") or None,
         )
 
 
@@ -226,7 +229,8 @@ class XapiClient:
             self._retired_calls += self._transport.calls
             self._transport.close()
         self._transport = Transport(base_url, protocol=self._params.protocol, validate_certs=self._params.validate_certs,
-                                    ca_path=self._params.ca_path, timeout=timeout or self._params.timeout, user_agent=ORIGINATOR)
+                                    ca_path=self._params.ca_path, timeout=timeout or self._params.timeout, user_agent=ORIGINATOR,
+                                    proxy=self._params.proxy)
         return self._transport
 
     def _login_at(self, base_url: str) -> None:

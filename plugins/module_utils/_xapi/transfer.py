@@ -21,7 +21,7 @@ from urllib.parse import urlencode, urlsplit
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiBaseError, XapiConnectionError, XapiError, XapiProtocolError
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import task_outcome, wait_for_task
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import make_ssl_context
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import make_ssl_context, open_connection
 
 PIECE = 1024 * 1024
 MAX_REDIRECTS = 3
@@ -35,11 +35,8 @@ class TransferResult(t.NamedTuple):
 
 def _connection(client: XapiClient, url: str) -> http.client.HTTPConnection:
     parts = urlsplit(url)
-    timeout = client.http_timeout
-    if parts.scheme == "https":
-        context = make_ssl_context(client.params.validate_certs, client.params.ca_path)
-        return http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=timeout, context=context)
-    return http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+    context = make_ssl_context(client.params.validate_certs, client.params.ca_path) if parts.scheme == "https" else None
+    return open_connection(parts.scheme, parts.hostname or "", parts.port, client.http_timeout, context, client.params.proxy)
 
 
 def _shown(url: str) -> str:

@@ -13,7 +13,9 @@ import ssl
 import typing as t
 import xml.parsers.expat
 import xmlrpc.client
-from urllib.parse import urlsplit
+import base64
+import urllib.request
+from urllib.parse import unquote, urlsplit
 
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiError, XapiProtocolError, XapiTlsError
 
@@ -211,6 +213,47 @@ def _connection_error(url: str, err: BaseException, timeout: float, request_sent
     return XapiConnectionError(url, _reason(err, timeout), request_sent=request_sent, timed_out=timed_out)
 
 
+def proxy_for(scheme: str, host: str, proxy: t.Optional[str] = None) -> t.Optional[str]:
+    """The proxy URL a connection to ``host`` goes through, or None for a direct one.
+
+    An explicit ``proxy`` option wins; otherwise the environment decides, as for Ansible's own uri module and
+    every urllib client: HTTPS_PROXY / HTTP_PROXY (by the scheme of the connection), minus NO_PROXY.
+    """
+    if proxy:
+        return proxy
+    found = urllib.request.getproxies().get(scheme)
+    if not found or urllib.request.proxy_bypass(host):
+        return None
+    return found
+
+
+def open_connection(scheme: str, host: str, port: t.Optional[int], timeout: float, ssl_context: t.Optional[ssl.SSLContext],
+                    proxy: t.Optional[str] = None) -> http.client.HTTPConnection:
+    """An HTTP(S) connection to host:port, tunnelled through the proxy that applies (CONNECT), if any.
+
+    Through a tunnel the TLS session is still with the XAPI host, certificate and name checked as on a direct one;
+    the proxy only sees the host and port. Proxy credentials in its URL go in a Proxy-Authorization header.
+    """
+    proxy_url = proxy_for(scheme, host, proxy)
+    if proxy_url is None:
+        if ssl_context is not None:
+            return http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl_context)
+        return http.client.HTTPConnection(host, port, timeout=timeout)
+    parts = urlsplit(proxy_url if "://" in proxy_url else "http://" + proxy_url)
+    headers = {}
+    if parts.username is not None:
+        credentials = "{0}:{1}".format(unquote(parts.username), unquote(parts.password or ""))
+        headers["Proxy-Authorization"] = "Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii")
+    target_port = port or (443 if ssl_context is not None else 80)
+    connection: http.client.HTTPConnection
+    if ssl_context is not None:
+        connection = http.client.HTTPSConnection(parts.hostname or "", parts.port or 3128, timeout=timeout, context=ssl_context)
+    else:
+        connection = http.client.HTTPConnection(parts.hostname or "", parts.port or 3128, timeout=timeout)
+    connection.set_tunnel(host, target_port, headers=headers)
+    return connection
+
+
 class Transport:
     """One persistent HTTP(S) connection to one XAPI endpoint.
 
@@ -220,7 +263,8 @@ class Transport:
     """
 
     def __init__(self, base_url: str, protocol: str = "jsonrpc", validate_certs: bool = True,
-                 ca_path: t.Optional[str] = None, timeout: float = 60, user_agent: str = "xen.xapi") -> None:
+                 ca_path: t.Optional[str] = None, timeout: float = 60, user_agent: str = "xen.xapi",
+                 proxy: t.Optional[str] = None) -> None:
         if protocol not in PROTOCOLS:
             raise ValueError("Protocol {0!r} is not supported; use one of {1}.".format(protocol, ", ".join(PROTOCOLS)))
         parts = urlsplit(base_url)
@@ -229,8 +273,10 @@ class Transport:
         self.timeout = float(timeout)
         self.url = base_url + _PATHS[protocol]
         self.calls = 0
+        self._scheme = parts.scheme
         self._host = parts.hostname or ""
         self._port = parts.port
+        self._proxy = proxy
         self._headers = {"Content-Type": _CONTENT_TYPES[protocol], "User-Agent": user_agent}
         self._request_id = 0
         self._connection: t.Optional[http.client.HTTPConnection] = None
@@ -280,9 +326,7 @@ class Transport:
             self._connection = None
 
     def _new_connection(self) -> http.client.HTTPConnection:
-        if self._ssl_context is not None:
-            return http.client.HTTPSConnection(self._host, self._port, timeout=self.timeout, context=self._ssl_context)
-        return http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+        return open_connection(self._scheme, self._host, self._port, self.timeout, self._ssl_context, self._proxy)
 
     def _connected(self) -> tuple[http.client.HTTPConnection, bool]:
         """Return a connected HTTP connection and whether it is a kept-alive one."""
