@@ -77,7 +77,14 @@ options:
       - When not set, the E(HTTPS_PROXY) and E(HTTP_PROXY) environment variables apply, minus the hosts of E(NO_PROXY), as
         for Ansible's own modules.
     type: str
+requirements:
+  - Python 3.9 or later where the module runs, usually the controller (a local connection, or delegation to localhost); the
+    standard library only, no XenAPI package.
 notes:
   - The modules talk to the XAPI management API of XenServer and XCP-ng hosts directly; no XenAPI Python package is needed.
   - Each run logs in once, reuses one HTTP connection and one session for all its calls, and logs out at the end.
+seealso:
+  - name: XenAPI reference
+    description: Every class, field and message of the XAPI management API the modules use.
+    link: https://xapi-project.github.io/xen-api/
 """

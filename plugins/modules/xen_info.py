@@ -15,7 +15,7 @@ description:
   - Referenced objects can be resolved in place, for example a VM with its VBDs, their VDIs, its VIFs and
     their networks. Resolution costs one more call whatever the number of records.
 author:
-  - xen.xapi maintainers (!UNKNOWN)
+  - xen.xapi maintainers (@xen-xapi)
 extends_documentation_fragment:
   - xen.xapi.connection
   - xen.xapi.attributes
@@ -95,11 +95,16 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+changed:
+  description: Always V(false) - the module only reads.
+  returned: always
+  type: bool
+  sample: false
 records:
   description:
     - The matching records, each with every field of its class plus C(ref), its opaque reference.
     - Fields named in I(resolve) hold the referenced records instead of references.
-  returned: success
+  returned: always
   type: list
   elements: dict
   sample:
@@ -116,7 +121,7 @@ records:
             virtual_size: 21474836480
 count:
   description: Number of records returned.
-  returned: success
+  returned: always
   type: int
   sample: 1
 """

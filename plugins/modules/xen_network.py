@@ -20,7 +20,7 @@ description:
     O(force=true), which unplugs and removes those interfaces first.
   - To connect VMs to a network, use O(xen.xapi.xen_vm#module:networks) of M(xen.xapi.xen_vm).
 author:
-  - xen.xapi maintainers (!UNKNOWN)
+  - xen.xapi maintainers (@xen-xapi)
 extends_documentation_fragment:
   - xen.xapi.connection
   - xen.xapi.attributes
@@ -249,6 +249,17 @@ network:
       description: How many VM interfaces (VIFs) are on the network.
       type: int
       sample: 2
+diff:
+  description: The object before and after the run (predicted in check mode), in the form of RV(network).
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: Before the run.
+      type: dict
+    after:
+      description: After the run.
+      type: dict
 """
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile

@@ -24,7 +24,7 @@ description:
   - Removes PBDs (O(state=absent)), after unplugging them.
   - To create or remove the SR itself, use M(xen.xapi.xen_sr).
 author:
-  - xen.xapi maintainers (!UNKNOWN)
+  - xen.xapi maintainers (@xen-xapi)
 extends_documentation_fragment:
   - xen.xapi.connection
   - xen.xapi.attributes
@@ -198,6 +198,17 @@ pbds:
       sr_uuid: 0e8b8f31-4b8a-4a51-a3c5-5f1b7e0a9c42
       plugged: true
       device_config: {server: 192.0.2.11, serverpath: /export/vms}
+diff:
+  description: The PBDs before and after the run (predicted in check mode), in the form of RV(pbd) or, for several hosts, RV(pbds).
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: Before the run.
+      type: dict
+    after:
+      description: After the run.
+      type: dict
 """
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile

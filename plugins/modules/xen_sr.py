@@ -20,7 +20,7 @@ description:
     while VMs that are running, paused or suspended use its disks.
   - To change how hosts reach an existing SR (its C(device_config)), or attach it to more hosts, use M(xen.xapi.xen_pbd).
 author:
-  - xen.xapi maintainers (!UNKNOWN)
+  - xen.xapi maintainers (@xen-xapi)
 extends_documentation_fragment:
   - xen.xapi.connection
   - xen.xapi.attributes
@@ -279,6 +279,17 @@ sr:
       description: How many disks (VDIs) the SR holds.
       type: int
       sample: 4
+diff:
+  description: The object before and after the run (predicted in check mode), in the form of RV(sr).
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: Before the run.
+      type: dict
+    after:
+      description: After the run.
+      type: dict
 """
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile

@@ -21,7 +21,7 @@ description:
   - Removing a drive (O(state=absent)) unplugs it from a running VM first and detaches it; the disk itself stays
     (remove it with M(xen.xapi.xen_vdi)).
 author:
-  - xen.xapi maintainers (!UNKNOWN)
+  - xen.xapi maintainers (@xen-xapi)
 extends_documentation_fragment:
   - xen.xapi.connection
   - xen.xapi.attributes
@@ -249,6 +249,17 @@ vbd:
       description: The drive's C(other_config) map.
       type: dict
       sample: {}
+diff:
+  description: The object before and after the run (predicted in check mode), in the form of RV(vbd).
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: Before the run.
+      type: dict
+    after:
+      description: After the run.
+      type: dict
 """
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile

@@ -18,7 +18,7 @@ description:
     first; a disk attached to a halted VM is detached, and the VM is left intact.
   - To attach a disk to a VM, use M(xen.xapi.xen_vbd).
 author:
-  - xen.xapi maintainers (!UNKNOWN)
+  - xen.xapi maintainers (@xen-xapi)
 extends_documentation_fragment:
   - xen.xapi.connection
   - xen.xapi.attributes
@@ -308,6 +308,17 @@ vdi:
           description: Whether the drive is plugged into the running VM.
           type: bool
           sample: true
+diff:
+  description: The object before and after the run (predicted in check mode), in the form of RV(vdi).
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: Before the run.
+      type: dict
+    after:
+      description: After the run.
+      type: dict
 """
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile

@@ -18,7 +18,7 @@ description:
   - A run that changes nothing reads the VM, its devices, disks and the pool objects they refer to in three
     API calls.
 author:
-  - xen.xapi maintainers (!UNKNOWN)
+  - xen.xapi maintainers (@xen-xapi)
 extends_documentation_fragment:
   - xen.xapi.connection
   - xen.xapi.attributes
@@ -395,10 +395,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+changed:
+  description: Whether anything was changed (or, in check mode, would be).
+  returned: always
+  type: bool
+  sample: true
 vm:
   description:
     - The VM after the run (before it, in check mode). Empty when it is absent.
-  returned: success
+  returned: always
   type: dict
   contains:
     uuid:
@@ -570,7 +575,7 @@ changes:
   description:
     - What was done (or would be, in check mode), in order, as option, value before and value after.
     - Sizes are written with units. Power steps have the option C(power_state); list items are named like C(disks[1].size).
-  returned: success
+  returned: always
   type: list
   elements: dict
   sample:

@@ -18,7 +18,7 @@ description:
   - Keeps the O(retain) newest snapshots whose names start with O(name_prefix) and deletes the older ones, so that
     a nightly job is a single task.
 author:
-  - xen.xapi maintainers (!UNKNOWN)
+  - xen.xapi maintainers (@xen-xapi)
 extends_documentation_fragment:
   - xen.xapi.connection
   - xen.xapi.attributes
@@ -261,6 +261,17 @@ vm:
       description: The VM's power state, V(running), V(halted), V(suspended) or V(paused).
       type: str
       sample: halted
+diff:
+  description: The object before and after the run (predicted in check mode), in the form of RV(snapshot).
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: Before the run.
+      type: dict
+    after:
+      description: After the run.
+      type: dict
 """
 
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
