@@ -40,9 +40,22 @@ def playbook_command(playbook: str, inventory: str, sim: SimProcess, extra_argum
     return command + list(extra_arguments)
 
 
+def collections_path() -> str:
+    """A collections path where xen.xapi is this checkout: the configured one if it has it, else build/collections."""
+    configured = os.environ.get('ANSIBLE_COLLECTIONS_PATH', '')
+    if configured and any((pathlib.Path(entry) / 'ansible_collections' / 'xen' / 'xapi').exists() for entry in configured.split(os.pathsep)):
+        return configured
+    link = REPO_ROOT / 'build' / 'collections' / 'ansible_collections' / 'xen' / 'xapi'
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to('../../../..')
+    return str(REPO_ROOT / 'build' / 'collections')
+
+
 def playbook_environment(sim: SimProcess) -> dict[str, str]:
-    """The process environment carrying the connection options."""
+    """The process environment carrying the connection options, with this checkout as the collection xen.xapi."""
     environment = dict(os.environ)
+    environment['ANSIBLE_COLLECTIONS_PATH'] = collections_path()
     environment.update(XAPI_HOST=sim.url, XAPI_USERNAME=sim.info['username'], XAPI_PASSWORD=sim.info['password'],
                        XAPI_CA_PATH=sim.ca_cert or '', ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
     return environment
