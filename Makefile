@@ -1,7 +1,7 @@
 # Developer entry points for the xen.xapi collection.
 #
-#   make test    everything CI runs: venv, pytest, ansible-test sanity,
-#                ansible-lint, collection docs lint and changelog lint
+#   make test    everything CI runs: venv, pytest, ansible-test sanity and
+#                integration, ansible-lint, collection docs lint and changelog lint
 #   make demo    run playbooks/demo.yml against a local XAPI simulator
 #   make build   build the collection tarball into build/dist/
 #   make lock    regenerate requirements/dev.lock.txt from requirements/dev.in
@@ -58,7 +58,7 @@ define step_end
 printf '<== %s: ok (%ss)\n' '$(1)' "$$SECONDS"
 endef
 
-.PHONY: help venv test pytest sanity ansible-lint docs-lint changelog-lint \
+.PHONY: help venv test pytest sanity integration ansible-lint docs-lint changelog-lint \
 	demo build lock collection-copy collection-link node-clients clean distclean
 
 help:
@@ -95,7 +95,7 @@ $(SIMULATOR_STAMP): $(VENV_STAMP) $(SIMULATOR_FILES)
 	touch $@
 	$(call step_end,simulator package)
 
-test: venv pytest sanity ansible-lint docs-lint changelog-lint
+test: venv pytest sanity integration ansible-lint docs-lint changelog-lint
 	@printf '\nAll checks passed.\n'
 
 collection-link:
@@ -155,6 +155,15 @@ sanity: venv collection-copy
 	cd $(COLLECTION_COPY)
 	ansible-test sanity --python $(SANITY_PYTHON_VERSION) --color no
 	$(call step_end,ansible-test sanity)
+
+# ansible-test's own integration targets (tests/integration/targets/), on the same clean copy as sanity, with this
+# venv (where the simulator is installed); the pytest-driven playbooks live in tests/integration/playbooks/.
+integration: venv collection-copy
+	@$(call step_begin,ansible-test integration)
+	$(use_venv)
+	cd $(COLLECTION_COPY)
+	ansible-test integration --local --color no
+	$(call step_end,ansible-test integration)
 
 # Configuration (profile, offline mode, exclusions) lives in .ansible-lint.
 ansible-lint: venv collection-link

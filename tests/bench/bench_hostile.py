@@ -2,7 +2,7 @@
 
     PYTHONPATH=tests python tests/bench/bench_hostile.py [--plays 10] [--seed 1]
 
-Runs the everyday play of the hostile integration test (tests/integration/targets/hostile_pool.yml: a VM created
+Runs the everyday play of the hostile integration test (tests/integration/playbooks/hostile_pool.yml: a VM created
 running, a disk and a NIC hot-plugged right after, a power cycle, a snapshot, a disk attached with xen_vbd, a VLAN)
 once on a quiet pool for a baseline, then --plays times in the hostile profile of tests/integration/test_hostile.py
 (realistic pace, 10 ms latency, about 8 % of requests dropped and some answers lost), each play on a fresh pool

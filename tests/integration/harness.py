@@ -14,7 +14,7 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
-TARGETS = Path(__file__).resolve().parent / "targets"
+TARGETS = Path(__file__).resolve().parent / "playbooks"
 
 
 def ansible_env(sim: Any, **extra: str) -> dict[str, str]:
@@ -38,7 +38,7 @@ def ansible_env(sim: Any, **extra: str) -> dict[str, str]:
 
 
 def run_playbook(sim: Any, playbook: str, *args: str, expect_rc: int | None = 0, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run ``targets/<playbook>`` on localhost against ``sim``; fail the test with the output when rc differs."""
+    """Run ``playbooks/<playbook>`` on localhost against ``sim``; fail the test with the output when rc differs."""
     bin_dir = Path(sys.executable).parent
     command = [str(bin_dir / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(TARGETS / playbook),
                "-e", json.dumps({"sim_control": sim.info["control"], "sim_ca": sim.ca_cert or "",

@@ -21,7 +21,7 @@ StartSim = Callable[..., SimProcess]
 
 
 def playbook(name: str) -> str:
-    """A playbook of playbooks/ as run_playbook takes it: relative to the integration targets."""
+    """A playbook of playbooks/ as run_playbook takes it: relative to tests/integration/playbooks."""
     return f"../../../playbooks/{name}.yml"
 
 
@@ -200,7 +200,7 @@ def test_rolling_maintenance_empties_each_host_master_last_and_stops_no_vm(sim_f
     assert list(before.values()).count("Running") >= 3 and master == "host1"
     sim.control_post("reset_stats")
     trace = tmp_path / "trace"
-    tasks = Path(__file__).parent / "targets" / "tasks" / "host_maintenance.yml"
+    tasks = Path(__file__).parent / "playbooks" / "tasks" / "host_maintenance.yml"
     rolled = run_playbook(sim, playbook("rolling_maintenance"), *INVENTORY, "-e", f"maintenance_tasks={tasks}",
                           "-e", f"maintenance_trace={trace}")
     calls = sim.control_get("stats")["calls"]
@@ -223,7 +223,7 @@ def test_rolling_maintenance_stops_before_touching_the_next_host(sim_factory: St
     sim = sim_factory()
     start_local_guest(sim, "host3")
     trace = tmp_path / "trace"
-    tasks = Path(__file__).parent / "targets" / "tasks" / "host_maintenance.yml"
+    tasks = Path(__file__).parent / "playbooks" / "tasks" / "host_maintenance.yml"
     refused = run_playbook(sim, playbook("rolling_maintenance"), *INVENTORY, "-e", f"maintenance_tasks={tasks}",
                            "-e", f"maintenance_trace={trace}", expect_rc=None)
     assert refused.returncode != 0 and "local guest (" in refused.stdout and "VM_REQUIRES_SR" in refused.stdout

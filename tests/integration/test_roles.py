@@ -19,7 +19,7 @@ PLAY_RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=\d+\s+
 
 
 def example(role: str, name: str) -> str:
-    """A role example as run_playbook takes it: relative to the integration targets."""
+    """A role example as run_playbook takes it: relative to tests/integration/playbooks."""
     return f"../../../roles/{role}/examples/{name}.yml"
 
 
