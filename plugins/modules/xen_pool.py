@@ -105,6 +105,15 @@ EXAMPLES = r"""
     ha_enabled: true
     ha_heartbeat_srs: [NFS storage]
     ha_host_failures_to_tolerate: 1
+  register: pool
+
+- name: Say who the master is
+  ansible.builtin.debug:
+    msg: "{{ pool.pool.name }} is led by {{ pool.pool.master }}, HA {{ 'on' if pool.pool.ha_enabled else 'off' }}."
+
+- name: Fetch what the update repository offers (XenServer 8, XCP-ng 8.3)
+  xen.xapi.xen_pool:
+    sync_updates: true
 """
 
 RETURN = r"""

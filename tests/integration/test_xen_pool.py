@@ -2,7 +2,9 @@
 check mode without a write call."""
 from __future__ import annotations
 
-from harness import run_playbook
+from pathlib import Path
+
+from harness import run_examples, run_playbook
 
 
 def test_settings_and_ha(sim_factory) -> None:
@@ -13,3 +15,8 @@ def test_check_mode_writes_nothing(sim) -> None:
     sim.control_post("reset_stats")
     run_playbook(sim, "xen_pool_check.yml")
     assert sim.control_get("stats")["write_calls"] == 0
+
+
+def test_examples_run_as_written(sim_factory, tmp_path: Path) -> None:
+    result = run_examples(sim_factory(), tmp_path, "xen_pool")
+    assert "production is led by host1, HA on." in result.stdout, result.stdout
