@@ -60,7 +60,7 @@ printf '<== %s: ok (%ss)\n' '$(1)' "$$SECONDS"
 endef
 
 .PHONY: help venv test pytest sanity integration compat ansible-lint docs-lint changelog-lint \
-	demo build lock collection-copy collection-link node-clients clean distclean
+	demo build lock compat-lock collection-copy collection-link node-clients clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -129,7 +129,9 @@ $(NODE_STAMP): $(NODE_CLIENTS)/package.json $(NODE_CLIENTS)/package-lock.json
 
 # Only directories holding Python files are handed to pytest, so suites that
 # do not exist yet are skipped, while a suite that collects nothing (pytest
-# exit code 5) still fails the build.
+# exit code 5) still fails the build. The playbooks run the modules on the
+# oldest supported Python (make compat runs them on the others).
+TARGET_PYTHON_VERSION := 3.9
 pytest: venv collection-link node-clients
 	@$(call step_begin,pytest)
 	$(use_venv)
@@ -140,7 +142,8 @@ pytest: venv collection-link node-clients
 	if [ $${#dirs[@]} -eq 0 ]; then
 		echo "No test suites found in: $(PYTEST_DIRS)"
 	else
-		PYTHONPATH=tests python -m pytest -q -p no:cacheprovider "$${dirs[@]}"
+		target_python=$$(tests/find_python.sh $(TARGET_PYTHON_VERSION))
+		PYTHONPATH=tests XEN_TARGET_PYTHON="$$target_python" python -m pytest -q -p no:cacheprovider "$${dirs[@]}"
 	fi
 	$(call step_end,pytest)
 
@@ -166,36 +169,79 @@ integration: venv collection-copy
 	ansible-test integration --local --color no
 	$(call step_end,ansible-test integration)
 
-# The oldest supported ansible-core releases (the main venv has 2.19): each in a venv of its own, from its pinned
-# lock in requirements/compat/, with the simulator installed as in the main venv; the unit tests and the
-# integration tests of the modules that use the most of ansible-core (options, check and diff mode, the
-# module defaults group). The inventory plugin's tests are not run here yet: on 2.16-2.18 three of
-# them fail (compose results come back as strings, ansible-inventory has no --flush-cache, and parse errors are
-# printed as wrapped warnings).
-COMPAT_VERSIONS := 2.16 2.17 2.18
-# Two unit test files drive modules with ansible.module_utils.testing, which only ansible-core 2.19 has.
+# Every other supported ansible-core release (the main venv has 2.19), each in a venv of its own from its pinned lock
+# in requirements/compat/, on the Python it is run with (ansible-core 2.20 needs 3.12 or later), with the simulator
+# installed as in the main venv. Each runs the unit tests, the xen_vm integration tests (options, check and diff
+# mode, the module defaults group: the most of ansible-core a module uses) and the inventory plugin's tests, with
+# the modules run by a different target Python each time, so that every Python from 3.9 to 3.13 runs them
+# (the main suite runs them on 3.9). Entries are core:controller-python:target-python.
+COMPAT := 2.16:3.11:3.9 2.17:3.11:3.10 2.18:3.11:3.11 2.20:3.12:3.12 2.21:3.13:3.13
+# Two unit test files drive modules with ansible.module_utils.testing, which ansible-core has only since 2.19.
 COMPAT_TESTS := tests/unit --ignore=tests/unit/test_module.py --ignore=tests/unit/test_pbd_device_config.py \
-	tests/integration/test_xen_vm.py tests/integration/test_xen_host.py
+	tests/integration/test_xen_vm.py tests/integration/test_inventory.py
 
 compat: collection-link node-clients
-	@$(call step_begin,ansible-core $(COMPAT_VERSIONS))
-	for version in $(COMPAT_VERSIONS); do
+	@$(call step_begin,ansible-core $(COMPAT))
+	for entry in $(COMPAT); do
+		IFS=: read -r version controller target <<< "$$entry"
 		venv=$(BUILD)/compat-$$version
 		lock=requirements/compat/ansible-core-$$version.lock.txt
 		if [ ! -f "$$venv/.stamp" ] || [ "$$lock" -nt "$$venv/.stamp" ]; then
 			rm -rf "$$venv"
-			$(PYTHON) -m venv "$$venv"
+			"$$(tests/find_python.sh "$$controller")" -m venv "$$venv"
 			"$$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements/pip.txt
 			"$$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r "$$lock"
 			touch "$$venv/.stamp"
 		fi
 		"$$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --force-reinstall ./simulator
 		rm -rf simulator/build simulator/*.egg-info
-		echo "-- ansible-core $$("$$venv/bin/python" -c 'import ansible; print(ansible.__version__)')"
-		PATH="$(CURDIR)/$$venv/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(RUNTIME_COLLECTIONS)" PYTHONPATH=tests \
-			"$$venv/bin/python" -m pytest -q -p no:cacheprovider $(COMPAT_TESTS)
 	done
-	$(call step_end,ansible-core $(COMPAT_VERSIONS))
+	# Two releases at a time (one per core); each one's output is printed whole when it ends.
+	run_release() {
+		IFS=: read -r version controller target <<< "$$1"
+		venv=$(BUILD)/compat-$$version
+		echo "-- ansible-core $$("$$venv/bin/python" -c 'import ansible; print(ansible.__version__)') on Python $$controller, modules on Python $$target"
+		PATH="$(CURDIR)/$$venv/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(RUNTIME_COLLECTIONS)" PYTHONPATH=tests \
+			XEN_TARGET_PYTHON="$$(tests/find_python.sh "$$target")" \
+			"$$venv/bin/python" -m pytest -q -p no:cacheprovider --basetemp="$$venv/pytest-tmp" $(COMPAT_TESTS)
+	}
+	failed=()
+	running=()
+	finish_one() {
+		local pid=$${running[0]%%:*} version=$${running[0]#*:}
+		running=("$${running[@]:1}")
+		if ! wait "$$pid"; then failed+=("$$version"); fi
+		cat "$(BUILD)/compat-$$version.log"
+	}
+	for entry in $(COMPAT); do
+		if [ $${#running[@]} -ge 2 ]; then finish_one; fi
+		version=$${entry%%:*}
+		( run_release "$$entry" > "$(BUILD)/compat-$$version.log" 2>&1 ) &
+		running+=("$$!:$$version")
+	done
+	while [ $${#running[@]} -gt 0 ]; do finish_one; done
+	if [ $${#failed[@]} -gt 0 ]; then echo "Failed under ansible-core $${failed[*]} (see above)"; exit 1; fi
+	$(call step_end,ansible-core $(COMPAT))
+
+# Re-resolve each compat lock: the newest patch release of that ansible-core with the test tools pinned as in
+# requirements/dev.lock.txt.
+compat-lock:
+	@$(call step_begin,lock compat requirements)
+	for entry in $(COMPAT); do
+		IFS=: read -r version controller target <<< "$$entry"
+		lock_venv=$(BUILD)/lock-venv-$$version
+		rm -rf "$$lock_venv"
+		"$$(tests/find_python.sh "$$controller")" -m venv "$$lock_venv"
+		"$$lock_venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements/pip.txt
+		"$$lock_venv/bin/python" -m pip install --quiet --disable-pip-version-check "ansible-core==$$version.*" \
+			$$(grep -E '^(pytest|PyYAML|XenAPI|setuptools)==' $(LOCK))
+		{
+			echo "# ansible-core $$version with the test tools, for make compat (Python $$controller). Regenerate: make compat-lock."
+			"$$lock_venv/bin/python" -m pip freeze --all --disable-pip-version-check | grep -v '^pip=='
+		} > requirements/compat/ansible-core-$$version.lock.txt
+		rm -rf "$$lock_venv"
+	done
+	$(call step_end,lock compat requirements)
 
 # Configuration (profile, offline mode, exclusions) lives in .ansible-lint.
 ansible-lint: venv collection-link

@@ -29,7 +29,8 @@ def ansible_env(sim: Any, **extra: str) -> dict[str, str]:
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_RETRY_FILES_ENABLED": "0",
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+        # make compat points this at the oldest supported Python to run the modules there.
+        "ANSIBLE_PYTHON_INTERPRETER": os.environ.get("XEN_TARGET_PYTHON") or sys.executable,
         "ANSIBLE_LOCALHOST_WARNING": "0",
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
     })

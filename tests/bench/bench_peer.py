@@ -1,0 +1,207 @@
+"""xen.xapi side by side with community.general's xenserver modules on the same simulated pool.
+
+    PYTHONPATH=tests .venv/bin/python tests/bench/bench_peer.py [--runs 5] [--latencies 0,20]
+
+Prints, in one run:
+1. Task time (median of --runs, ours and the peer's runs alternating) for a no-op, a create from a template and a
+   power transition, at each latency the simulator adds to every call, with ansible.builtin.ping's task time as
+   the floor of any task; the ratio ours / peer (targets: at most 0.95 at 0 ms, 0.5 at 20 ms).
+2. XAPI calls per operation, counted by the simulator (targets: no-op 3, create 25, power transition 6).
+3. Per module: the payload Ansible ships (files, lines, bytes as zipped and sent) and the time to import it.
+
+The peer comes from the ``ansible`` package on PyPI (pinned below with its hash), downloaded once into
+build/bench-peer; only its community.general collection is unpacked. Numbers only, no assertions.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT / "tests"))
+
+from xapisim.process import SimProcess, start_simulator  # noqa: E402  (needs the path above)
+
+PEER_PACKAGE = "ansible==12.3.0"
+PEER_SHA256 = "cd156f82fa87f7a899212b0efa9f7ca3a24d609212de9f78428a572eb01e5414"
+PEER_DIR = REPO_ROOT / "build" / "bench-peer"
+TEMPLATE = "Debian Bookworm 12"
+OURS_VM = {"template": TEMPLATE, "vcpus": 2, "memory": "2GiB"}
+PEER_VM = {"template": TEMPLATE, "hardware": {"num_cpus": 2, "memory_mb": 2048}}
+
+
+def peer_collections() -> Path:
+    """A collections directory holding community.general from the pinned wheel, and this checkout as xen.xapi."""
+    marker = PEER_DIR / "ansible_collections" / "community" / "general" / "galaxy.yml"
+    if not marker.exists():
+        download = PEER_DIR / "download"
+        download.mkdir(parents=True, exist_ok=True)
+        requirement = download / "peer.txt"
+        requirement.write_text("{0} --hash=sha256:{1}\n".format(PEER_PACKAGE, PEER_SHA256), encoding="utf-8")
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
+                        "--require-hashes", "-r", str(requirement), "-d", str(download)], check=True)
+        wheel = next(download.glob("ansible-*.whl"))
+        with zipfile.ZipFile(wheel) as archive:
+            for name in archive.namelist():
+                if name.startswith("ansible_collections/community/general/"):
+                    archive.extract(name, PEER_DIR)
+        wheel.unlink()
+    ours = PEER_DIR / "ansible_collections" / "xen" / "xapi"
+    if not ours.exists():
+        ours.parent.mkdir(parents=True, exist_ok=True)
+        ours.symlink_to(REPO_ROOT)
+    return PEER_DIR
+
+
+def ansible_env(pool: SimProcess, collections: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections), ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ANSIBLE_NOCOLOR="1",
+               ANSIBLE_CALLBACK_PLUGINS=str(Path(__file__).resolve().parent / "callback_plugins"),
+               ANSIBLE_CALLBACKS_ENABLED="bench_timer",
+               XAPI_HOST=pool.url, XAPI_USERNAME=pool.username, XAPI_PASSWORD=pool.password, XAPI_CA_PATH=pool.ca_cert or "",
+               XENSERVER_HOST=pool.url, XENSERVER_USER=pool.username, XENSERVER_PASSWORD=pool.password,
+               XENSERVER_VALIDATE_CERTS="false")
+    env.update(extra)
+    return env
+
+
+def run_play(pool: SimProcess, collections: Path, tasks: list[dict[str, Any]], **env: str) -> tuple[list[float], int]:
+    """Run the tasks in one play; returns each task's seconds and the XAPI calls the play made."""
+    play = [{"name": "Bench", "hosts": "localhost", "gather_facts": False, "tasks": tasks}]
+    with tempfile.TemporaryDirectory(prefix="bench-peer-") as scratch:
+        playbook = Path(scratch) / "play.yml"
+        playbook.write_text(json.dumps(play), encoding="utf-8")
+        times = Path(scratch) / "times.json"
+        pool.reset_stats()
+        result = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                                 str(playbook)], env=ansible_env(pool, collections, BENCH_TIMER_FILE=str(times), **env),
+                                capture_output=True, text=True, check=False)
+        calls = pool.stats()["total_calls"]
+        if result.returncode != 0:
+            raise SystemExit("A benchmark play failed:\n" + result.stdout[-4000:])
+        return [entry["seconds"] for entry in json.loads(times.read_text(encoding="utf-8"))], calls
+
+
+def operations(run: int) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Per operation, the tasks of one run for each side. Power plays take a VM down and up: two transitions."""
+    return {
+        "no-op": {
+            "ours": [{"xen.xapi.xen_vm": dict(OURS_VM, name="bench-ours", state="running")}],
+            "peer": [{"community.general.xenserver_guest": dict(PEER_VM, name="bench-peer", state="poweredon")}],
+            "ping": [{"ansible.builtin.ping": {}}],
+        },
+        "create": {
+            "ours": [{"xen.xapi.xen_vm": dict(OURS_VM, name="bench-ours-{0}".format(run), state="present")}],
+            "peer": [{"community.general.xenserver_guest": dict(PEER_VM, name="bench-peer-{0}".format(run), state="present")}],
+        },
+        "power transition": {
+            "ours": [{"xen.xapi.xen_vm": {"name": "bench-ours", "state": state}} for state in ("halted", "running")],
+            "peer": [{"community.general.xenserver_guest_powerstate": {"name": "bench-peer", "state": state}}
+                     for state in ("powered-off", "powered-on")],
+        },
+    }
+
+
+def task_times(pool: SimProcess, collections: Path, runs: int, latency_ms: float) -> None:
+    pool.faults(latency_ms=latency_ms)
+    samples: dict[tuple[str, str], list[float]] = {}
+    calls: dict[tuple[str, str], list[float]] = {}
+    for run in range(runs):
+        for operation, sides in operations(run + 1000 * int(latency_ms)).items():
+            for side, tasks in sides.items():
+                seconds, count = run_play(pool, collections, tasks)
+                samples.setdefault((operation, side), []).extend(seconds)
+                calls.setdefault((operation, side), []).append(count / len(tasks))
+    ping = statistics.median(samples[("no-op", "ping")])
+    print("\nTask time at {0:g} ms per call (median of {1}; ansible.builtin.ping takes {2:.3f} s)".format(latency_ms, runs, ping))
+    print("  {0:<18} {1:>9} {2:>9} {3:>11} {4:>11} {5:>11}".format("operation", "ours s", "peer s", "ours/peer", "calls ours", "calls peer"))
+    for operation in operations(0):
+        ours, peer = (statistics.median(samples[(operation, side)]) for side in ("ours", "peer"))
+        print("  {0:<18} {1:>9.3f} {2:>9.3f} {3:>11.2f} {4:>11g} {5:>11g}".format(
+            operation, ours, peer, ours / peer, statistics.median(calls[(operation, "ours")]),
+            statistics.median(calls[(operation, "peer")])))
+    pool.faults(latency_ms=0)
+
+
+def payload(pool: SimProcess, collections: Path, module: str, options: dict[str, Any]) -> tuple[zipfile.ZipFile, int]:
+    """The module's AnsiballZ payload as Ansible built it for one run (kept with ANSIBLE_KEEP_REMOTE_FILES), and its size."""
+    with tempfile.TemporaryDirectory(prefix="bench-payload-") as remote_tmp:
+        play = [{"name": "Payload", "hosts": "localhost", "gather_facts": False,
+                 "tasks": [{module: options, "ignore_errors": True, "check_mode": True}]}]
+        playbook = Path(remote_tmp) / "play.yml"
+        playbook.write_text(json.dumps(play), encoding="utf-8")
+        subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook)],
+                       env=ansible_env(pool, collections, ANSIBLE_KEEP_REMOTE_FILES="1", ANSIBLE_REMOTE_TMP=remote_tmp,
+                                       BENCH_TIMER_FILE=os.devnull), capture_output=True, check=True)
+        wrapper = next(Path(remote_tmp).glob("ansible-tmp-*/AnsiballZ_*.py"))
+        text = wrapper.read_text(encoding="utf-8")
+    # ansible-core 2.19 passes the zip as zip_data='...'; older releases as ZIPDATA = """...""".
+    data = re.search(r"zip_data='([^']*)'", text) or re.search(r'ZIPDATA = r?"""(.*?)"""', text, flags=re.DOTALL)
+    if data is None:
+        raise SystemExit("No ZIPDATA in {0}'s AnsiballZ wrapper".format(module))
+    return zipfile.ZipFile(io.BytesIO(base64.b64decode(data.group(1)))), len(text.encode("utf-8"))
+
+
+def import_seconds(archive: zipfile.ZipFile, module: str, runs: int) -> float:
+    """Median time for a fresh interpreter to import the module from its payload zip, as the target does.
+
+    Imported from the zip itself, every source file is compiled on every run (no .pyc is kept), as on a target.
+    """
+    import_name = "ansible_collections.{0}.{1}.plugins.modules.{2}".format(*module.split("."))
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as scratch:
+        path = Path(scratch) / "payload.zip"
+        with zipfile.ZipFile(path, "w") as copy:
+            for info in archive.infolist():
+                copy.writestr(info, archive.read(info))
+        code = "import time; started = time.perf_counter(); import {0}; print(time.perf_counter() - started)".format(import_name)
+        times = [float(subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(path), PYTHONDONTWRITEBYTECODE="1"),
+                                      capture_output=True, text=True, check=True).stdout) for _run in range(runs)]
+    return statistics.median(times)
+
+
+def payloads(pool: SimProcess, collections: Path, runs: int) -> None:
+    modules = {"xen.xapi.xen_vm": {"name": "x"}, "xen.xapi.xen_vdi": {"name": "x"}, "xen.xapi.xen_info": {},
+               "community.general.xenserver_guest": {"name": "x"},
+               "community.general.xenserver_guest_powerstate": {"name": "x"},
+               "community.general.xenserver_guest_info": {"name": "x"}}
+    print("\nPayload per module (what Ansible ships and the target imports; import time median of {0})".format(runs))
+    print("  {0:<46} {1:>6} {2:>7} {3:>10} {4:>9} {5:>9}".format("module", "files", "lines", "unzipped", "sent", "import s"))
+    for module, options in modules.items():
+        archive, sent = payload(pool, collections, module, options)
+        sources = [info for info in archive.infolist() if info.filename.endswith(".py")]
+        lines = sum(archive.read(info).count(b"\n") for info in sources)
+        unzipped = sum(info.file_size for info in archive.infolist())
+        print("  {0:<46} {1:>6} {2:>7} {3:>9.1f}K {4:>8.1f}K {5:>9.3f}".format(
+            module, len(sources), lines, unzipped / 1024, sent / 1024, import_seconds(archive, module, runs)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per operation and side")
+    parser.add_argument("--latencies", default="0,20", help="comma-separated milliseconds the simulator adds to every call")
+    arguments = parser.parse_args()
+    collections = peer_collections()
+    pool = start_simulator()
+    try:
+        # The VMs the no-op and power plays work on, made once, untimed.
+        run_play(pool, collections, operations(0)["no-op"]["ours"] + operations(0)["no-op"]["peer"])
+        for latency in arguments.latencies.split(","):
+            task_times(pool, collections, arguments.runs, float(latency))
+        payloads(pool, collections, arguments.runs)
+    finally:
+        pool.stop()
+
+
+if __name__ == "__main__":
+    main()
