@@ -4,6 +4,7 @@
 #                integration, the older ansible-core releases (compat), ansible-lint,
 #                collection docs lint and changelog lint
 #   make demo    run playbooks/demo.yml against a local XAPI simulator
+#   make sim     keep a demo pool running and print how to point Ansible at it
 #   make build   build the collection tarball into build/dist/
 #   make lock    regenerate requirements/dev.lock.txt from requirements/dev.in
 #
@@ -60,7 +61,7 @@ printf '<== %s: ok (%ss)\n' '$(1)' "$$SECONDS"
 endef
 
 .PHONY: help venv test pytest sanity integration compat ansible-lint docs-lint changelog-lint \
-	demo build lock compat-lock collection-copy collection-link node-clients clean distclean
+	demo sim build lock compat-lock collection-copy collection-link node-clients clean distclean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -270,6 +271,10 @@ demo: venv collection-link
 	$(use_venv)
 	python tests/run_demo.py
 	$(call step_end,demo)
+
+# Keeps a demo pool running (plain HTTP, on loopback) and prints how to point playbooks and the inventory at it.
+sim: venv collection-link
+	$(VENV)/bin/xapisim --http | $(VENV)/bin/python -u tests/sim_banner.py "$(RUNTIME_COLLECTIONS)"
 
 build: venv
 	@$(call step_begin,ansible-galaxy collection build)

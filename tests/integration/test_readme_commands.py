@@ -70,3 +70,23 @@ def test_install_from_a_built_tarball(tmp_path: Path) -> None:
     assert (tmp_path / "ansible_collections" / "xen" / "xapi" / "MANIFEST.json").is_file()
     # ansible-doc read the module from the installed copy, not from this checkout.
     assert str(tmp_path / "ansible_collections" / "xen" / "xapi" / "plugins" / "modules" / "xen_vm.py") in result.stdout, result.stdout[:2000]
+
+
+def test_make_sim_prints_commands_that_work() -> None:
+    sim = subprocess.Popen(["make", "--no-print-directory", "sim"], cwd=REPO_ROOT, env=clean_env(), stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        printed = []
+        while not printed or not printed[-1].strip().startswith(".venv/bin/ansible-inventory"):
+            line = _read_line_within(sim.stdout, 120.0)
+            assert line, "make sim stopped printing: " + "".join(printed)
+            printed.append(line)
+        commands = [line.strip() for line in printed if line.startswith("  ")]
+        assert len(commands) == 4, printed
+        result = subprocess.run(["bash", "-c", "set -e\n" + "\n".join(commands)], cwd=REPO_ROOT, env=clean_env(), capture_output=True,
+                                text=True, timeout=600, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "failed=0" in result.stdout and "@xapi_vms:" in result.stdout, result.stdout
+    finally:
+        os.killpg(sim.pid, 15)
+        sim.wait(timeout=30)
