@@ -167,7 +167,9 @@ options:
     choices: [ networks, disks ]
     default: [ networks, disks ]
   vars_prefix:
-    description: Prefix of the host variable names made from the pool's records.
+    description:
+      - Prefix of the host variable names made from the pool's records. Letters, digits and underscores, not starting
+        with a digit.
     type: str
     default: xapi_
   group_prefix:

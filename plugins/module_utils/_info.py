@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.datamodel import REF_FIELDS
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.datamodel_fields import FIELDS
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.datamodel_fields import FIELDS, REF_FIELDS
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import quote, where_all
 from ansible_collections.xen.xapi.plugins.module_utils.storage.device_config import SECRET_MARKER, masked
 

@@ -128,12 +128,16 @@ def settings_from_options(get_option: t.Callable[[str], t.Any]) -> InventorySett
     if networks and "networks" not in vm_details:
         raise InventoryOptionError("address_networks needs the networks of each VM: add networks to vm_details, "
                                    "or leave address_networks empty.")
+    vars_prefix = str(get_option("vars_prefix") or "")
+    if vars_prefix and not vars_prefix.isidentifier():
+        raise InventoryOptionError("vars_prefix {0!r} would make host variable names Ansible cannot use: give letters, digits "
+                                   "and underscores, not starting with a digit (the default is xapi_).".format(vars_prefix))
     return InventorySettings(
         selection=selection,
         address_rule=AddressRule(families=families, networks=networks),
         hostnames=hostnames,
         duplicate_hostnames=get_option("duplicate_hostnames"),
-        vars_prefix=str(get_option("vars_prefix") or ""),
+        vars_prefix=vars_prefix,
         group_prefix=str(get_option("group_prefix") or ""),
         group_by=tuple(get_option("group_by") or ()),
         filters=tuple(expression for expression in get_option("filters") or () if isinstance(expression, str) and expression.strip()),

@@ -37,8 +37,12 @@ PEER_PACKAGE = "ansible==12.3.0"
 PEER_SHA256 = "cd156f82fa87f7a899212b0efa9f7ca3a24d609212de9f78428a572eb01e5414"
 PEER_DIR = REPO_ROOT / "build" / "bench-peer"
 TEMPLATE = "Debian Bookworm 12"
-OURS_VM = {"template": TEMPLATE, "vcpus": 2, "memory": "2GiB"}
-PEER_VM = {"template": TEMPLATE, "hardware": {"num_cpus": 2, "memory_mb": 2048}}
+NETWORK = "Pool-wide network associated with eth0"
+# The same VM for both: 2 vCPUs, 2 GiB, the template's 10 GiB disk and a second one, one network interface.
+OURS_VM = {"template": TEMPLATE, "vcpus": 2, "memory": "2GiB", "disks": [{"size": "10GiB"}, {"size": "1GiB", "name": "data"}],
+           "networks": [{"network": NETWORK}]}
+PEER_VM = {"template": TEMPLATE, "hardware": {"num_cpus": 2, "memory_mb": 2048}, "disks": [{"size_gb": 10}, {"size_gb": 1, "name": "data"}],
+           "networks": [{"name": NETWORK}]}
 
 
 def peer_collections() -> Path:

@@ -20,17 +20,9 @@ import typing as t
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiBaseError
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import HOTPLUG_DISK
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.transfer import upload
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change, sets
-from ansible_collections.xen.xapi.plugins.module_utils.vm.config_drive import fat16_volume
 from ansible_collections.xen.xapi.plugins.module_utils.vm.disks import new_vbd_record
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import CONFIG_DRIVE_MARKER, RUNNING, Record, VmView, is_null
-
-try:
-    import yaml
-    HAS_YAML = True
-except ImportError:  # validation of #cloud-config is skipped, with a warning, where PyYAML is missing
-    HAS_YAML = False
 
 MARKER = CONFIG_DRIVE_MARKER
 CONTENT_KEYS = ("user_data", "meta_data", "network_config", "vendor_data", "network")
@@ -52,7 +44,12 @@ def check(option: t.Mapping[str, t.Any], warnings: t.List[str]) -> None:
     """Refuse bad content before anything is written, naming the sub-option."""
     user_data = option.get("user_data") or ""
     if user_data.startswith("#cloud-config"):
-        if not HAS_YAML:
+        # Imported here: only runs with a #cloud-config document pay for it (every xen_vm run imports this file).
+        try:
+            import yaml  # pylint: disable=import-outside-toplevel
+        except ImportError:  # validation of #cloud-config is skipped, with a warning, where PyYAML is missing
+            yaml = None
+        if yaml is None:
             warnings.append("cloud_init.user_data: PyYAML is not installed where the module runs, so the #cloud-config "
                             "document is not checked before the guest reads it.")
         else:
@@ -206,6 +203,12 @@ def plan(ctx: PlanContext) -> t.List[VmChange]:
 
 def _make(ctx: PlanContext, option: t.Mapping[str, t.Any], current: t.Optional[Drive]) -> None:
     """Write the drive from the VM as it is now (its uuid and MACs), attach it, then drop the old one."""
+    # Imported here: only runs that write a drive pay for the FAT writer and the HTTP upload.
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.xen.xapi.plugins.module_utils._xapi.transfer import upload
+    # pylint: disable-next=import-outside-toplevel
+    from ansible_collections.xen.xapi.plugins.module_utils.vm.config_drive import fat16_volume
+
     vm = ctx.call("VM.get_record", ctx.vm_ref)
     macs = dict((str(ctx.call("VIF.get_device", vif)), str(ctx.call("VIF.get_MAC", vif))) for vif in vm.get("VIFs") or [])
     files = drive_files(option, vm["uuid"], vm["name_label"], macs)

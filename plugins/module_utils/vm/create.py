@@ -67,13 +67,18 @@ class Creation:
             return str(run_async(client, "VM.clone", self.source_ref, name, timeout=timeout))
         return str(run_async(client, "VM.copy", self.source_ref, name, self.sr or NULL_REF, timeout=timeout))
 
-    def complete(self, client: XapiClient, ref: str, timeout: float) -> None:
+    def complete(self, client: XapiClient, ref: str, timeout: float, fresh: bool = False) -> None:
         """The second step: provision a template's copy, or make a snapshot's copy a plain VM.
 
-        Safe to repeat: it reads where the copy stands first, so a round that lost its connection
-        halfway resumes here without provisioning twice.
+        Safe to repeat: unless the copy was ``fresh`` (made by this very round, so still a template), it reads where
+        the copy stands first, so a round that lost its connection halfway resumes here without provisioning twice.
         """
-        if not client.call("VM.get_is_a_template", ref):
+        if fresh:
+            # xapi's copies of templates and of snapshots are templates; copies of plain VMs are not.
+            still_template = self.from_template or bool(self.source.get("is_a_snapshot"))
+        else:
+            still_template = bool(client.call("VM.get_is_a_template", ref))
+        if not still_template:
             return
         if self.from_template:
             if self.provision_spec is not None:

@@ -16,7 +16,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiC
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError, one_or_none
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import field_equals, get_all_records_where, snapshot, where_all, where_any
 from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import resolve_iso
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PoolObjects, Record, Records, VmView
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PoolObjects, Record, Records, VmView, is_null
 
 # The pool-wide classes read with every VM: few objects each, and names users refer to.
 POOL_CLASSES = ("host", "network", "SR", "pool")
@@ -45,9 +45,33 @@ def read_view(client: XapiClient, ref: str, record: Record) -> VmView:
                   guest_metrics=guest_metrics[0] if guest_metrics else {}, pool=pool_objects(objects))
 
 
-def reread(client: XapiClient, ref: str) -> VmView:
-    record = normalize_record("VM", client.call("VM.get_record", ref))
-    return read_view(client, ref, record)
+def reread(client: XapiClient, ref: str, earlier: t.Optional[VmView] = None) -> VmView:
+    """The VM again, after changes. With the view read before them, in one call where its devices are the same ones.
+
+    The objects the earlier view held (the VM, its VBDs, VDIs, VIFs and guest metrics) come again with the pool
+    classes in one event.from; only when the VM now has a device or guest metrics that view did not know (a disk
+    was added, the guest agent came up) does it cost the two calls of a first read.
+    """
+    if earlier is None or earlier.ref != ref:
+        return read_view(client, ref, normalize_record("VM", client.call("VM.get_record", ref)))
+    guest_metrics = earlier.record.get("guest_metrics", "")
+    objects = snapshot(client, POOL_CLASSES, {"VM": [ref], "VBD": list(earlier.vbds), "VIF": list(earlier.vifs),
+                                              "VDI": list(earlier.vdis), "VM_guest_metrics": [guest_metrics]})
+    record = objects["VM"].get(ref)
+    if record is None:  # gone: VM.get_record says so in xapi's words (HANDLE_INVALID)
+        return read_view(client, ref, normalize_record("VM", client.call("VM.get_record", ref)))
+    vbds = dict((vbd, objects["VBD"].get(vbd)) for vbd in record.get("VBDs", []))
+    vifs = dict((vif, objects["VIF"].get(vif)) for vif in record.get("VIFs", []))
+    disks = [vbd.get("VDI", "") for vbd in vbds.values() if vbd is not None]
+    metrics = record.get("guest_metrics", "")
+    known = (None not in vbds.values() and None not in vifs.values()
+             and all(is_null(vdi) or vdi in objects["VDI"] for vdi in disks)
+             and (is_null(metrics) or metrics in objects["VM_guest_metrics"]))
+    if not known:
+        return read_view(client, ref, record)
+    return VmView(ref=ref, record=record, vbds=t.cast(Records, vbds), vdis=dict((vdi, objects["VDI"][vdi]) for vdi in disks if not is_null(vdi)),
+                  vifs=t.cast(Records, vifs), guest_metrics=objects["VM_guest_metrics"].get(metrics, {}) if not is_null(metrics) else {},
+                  pool=pool_objects(objects))
 
 
 def _key_clause(key: str) -> str:

@@ -90,7 +90,7 @@ class VmResource(Resource):
         if ref is None:
             return {}
         if self.view is None or self.view.ref != ref or self.stale:
-            self.view, self.stale = reread(self.client, ref), False
+            self.view, self.stale = reread(self.client, ref, self.view), False
         # Kept, so that a wait for addresses on an unchanged VM can complete the returned object in place.
         self.presented = present(self.view)
         return self.presented
@@ -106,7 +106,7 @@ class VmResource(Resource):
             changes[-1] = self._then_wait(changes[-1], ref)
         elif missing and not self.module.check_mode:
             self.wait(ref)
-            self.presented.update(present(reread(self.client, ref)))
+            self.presented.update(present(reread(self.client, ref, self.view)))
         return list(changes)
 
     def plan_create(self) -> t.Callable[[], str]:
@@ -125,15 +125,17 @@ class VmResource(Resource):
         def make() -> str:
             # Resumable: a round after a dropped connection finds the VM an earlier one made.
             ref = self.journal.recall(CREATED_VM)
+            fresh = ref is None
             if ref is None:
                 ref = creation.copy(self.client, name, self.params.get("linked_clone", True), self.timeout)
                 self.journal.remember(CREATED_VM, ref)
                 self.journal.remember(CREATION_PENDING, ref)
-            creation.complete(self.client, ref, self.timeout)
+            creation.complete(self.client, ref, self.timeout, fresh=fresh)
             self.journal.forget(CREATION_PENDING)
             self.journal.object_created()
-            self.stale = True
-            planned = plan_changes(self.client, self.params, reread(self.client, ref), self.journal)
+            # Kept as the view the final read starts from (see reread), marked stale for the steps below.
+            self.view, self.stale = reread(self.client, ref), True
+            planned = plan_changes(self.client, self.params, self.view, self.journal)
             for step in planned.changes:
                 self.journal.run(step)
             if self.params.get("wait_for_ip"):
