@@ -18,7 +18,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import (
     XapiTimeoutError,
     redact,
 )
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import PROTOCOLS, build_base_url
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import PROTOCOLS, build_base_url, url_credentials
 
 # Keep in step with plugins/doc_fragments/connection.py.
 CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
@@ -62,6 +62,11 @@ class XapiModule:
                          for name, option in spec.items())
             AnsibleModule(argument_spec=loose, supports_check_mode=True).fail_json(msg=problem)
         self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        # Credentials written into a URL (https://root:secret@host) are hidden like the password in all output,
+        # the invocation Ansible echoes included; messages of ours show such URLs without them anyway.
+        for url in [self.params.get("hostname"), self.params.get("proxy")] + list(self.params.get("fallback_hosts") or []):
+            if url_credentials(url):
+                self.module.no_log_values.add(url_credentials(url))
         # Secrets inside options that also hold ordinary values (see hide_secrets_of).
         self._option_secrets: set[str] = set()
         self._shown_params: dict[str, t.Any] = {}

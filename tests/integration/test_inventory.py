@@ -294,6 +294,7 @@ def test_errors_name_the_problem(sim, tmp_path: Path) -> None:
         "choice.xapi.yml": (["power_states: [running]"], r"Invalid value \"?\['running'\]\"? for config.{0,160}power_states"),
         "pools.xapi.yml": (["pools:", "  - hostname: xs01", "    colour: red"], "pools[0]: colour"),
         "prefix.xapi.yml": (["vars_prefix: xen-"], "vars_prefix 'xen-' would make host variable names Ansible cannot use"),
+        "userinfo.xapi.yml": (["hostname: https://root:Wr0ng-s3cret-value@127.0.0.1:1"], "must not include credentials"),
         "unreachable.xapi.yml": (["hostname: https://127.0.0.1:1", "timeout: 5"], "Cannot read the pool at https://127.0.0.1:1"),
     }
     sources = [write_source(tmp_path, name, lines) for name, (lines, _message) in cases.items()]

@@ -52,6 +52,13 @@ def without_credentials(text: str) -> str:
     return (scheme + sep if sep else "") + authority + slash + path
 
 
+def url_credentials(text: t.Optional[str]) -> str:
+    """The "user:password" written into a URL ("https://root:secret@host/" gives "root:secret"), or ""."""
+    rest = str(text or "").partition("://")[2] or str(text or "")
+    authority = rest.partition("/")[0]
+    return authority.rpartition("@")[0]
+
+
 def build_base_url(host: str, like: t.Optional[str] = None) -> str:
     """Turn a user-supplied host into a base URL such as "https://host" or "http://host:8080".
 
