@@ -117,6 +117,8 @@ options:
   memory:
     description:
       - Memory of the VM (its static maximum), with a unit (V(4GiB), V(512MiB), V(2G)) or as a number of MiB.
+      - This and the dynamic limits must be whole 4 KiB memory pages; a size between pages fails before anything is
+        written.
       - Alone, it also sets the dynamic range to this value (no ballooning). Needs the VM halted to change.
     type: raw
   memory_dynamic_min:

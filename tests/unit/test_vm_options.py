@@ -78,3 +78,14 @@ def test_network_items_default_to_their_position() -> None:
         network_specs({"networks": [{"network": "a"}, {"network": "b", "device": "9"}]})
     with pytest.raises(ResourceError, match="two items have device '0'"):
         network_specs({"networks": [{"network": "a"}, {"network": "b", "device": "0"}]})
+
+
+@pytest.mark.parametrize("option, value", [("memory", "1001KiB"), ("memory_dynamic_min", "123B"), ("memory_dynamic_max", "1.0001GiB")])
+def test_memory_between_pages_is_refused(option: str, value: str) -> None:
+    with pytest.raises(ResourceError, match=option + r": .* not a whole number of 4 KiB memory pages; give it in MiB or GiB"):
+        memory_target({"memory": "4GiB", option: value})
+
+
+@pytest.mark.parametrize("value", ["2GB", "1000KiB", "1.5GiB", 2048])
+def test_memory_in_whole_pages_is_accepted(value: object) -> None:
+    assert memory_target({"memory": value}).static_max % 4096 == 0

@@ -71,10 +71,22 @@ class MemoryTarget(t.NamedTuple):
     dynamic_max: t.Optional[int]
 
 
+# Xen gives a guest memory in whole pages of 4 KiB; a size between pages would be rounded behind the user's back.
+PAGE_SIZE = 4096
+
+
+def memory_option(value: t.Any, option: str) -> t.Optional[int]:
+    size = size_option(value, option)
+    if size is not None and size % PAGE_SIZE:
+        raise ResourceError("{0}: {1!r} is {2} bytes, not a whole number of 4 KiB memory pages; give it in MiB or GiB "
+                            "(for example {3}MiB).".format(option, value, size, max(1, size // (1024 * 1024))))
+    return size
+
+
 def memory_target(params: Params) -> MemoryTarget:
-    target = MemoryTarget(size_option(params.get("memory"), "memory"),
-                          size_option(params.get("memory_dynamic_min"), "memory_dynamic_min"),
-                          size_option(params.get("memory_dynamic_max"), "memory_dynamic_max"))
+    target = MemoryTarget(memory_option(params.get("memory"), "memory"),
+                          memory_option(params.get("memory_dynamic_min"), "memory_dynamic_min"),
+                          memory_option(params.get("memory_dynamic_max"), "memory_dynamic_max"))
     if target.dynamic_min and target.dynamic_max and target.dynamic_min > target.dynamic_max:
         raise ResourceError("memory_dynamic_min cannot exceed memory_dynamic_max.")
     for option, value in (("memory_dynamic_min", target.dynamic_min), ("memory_dynamic_max", target.dynamic_max)):
