@@ -41,6 +41,10 @@ from .wire import (
 
 IDLE_TIMEOUT = 600.0  # seconds a keep-alive connection may sit idle between requests
 MAX_BODY_BYTES = 64 * 1024 * 1024
+# A refused upload's body is read and dropped up to this size, for at most this long per read (see discard_rest).
+DRAIN_LIMIT = 64 * 1024 * 1024
+DRAIN_TIMEOUT = 5.0
+DRAIN_CHUNK = 1024 * 1024
 CONTROL_PREFIX = "/_sim"
 # xapi's HTTP handlers that move VMs and disks; their bodies are streamed, not read up front.
 TRANSFER_PATHS = frozenset({"/export", "/import", "/export_raw_vdi", "/import_raw_vdi"})
@@ -108,6 +112,21 @@ class DataExchange:
         if self._left is not None:
             self._left -= len(data)
         return data
+
+    def discard_rest(self) -> None:
+        """Read and drop what is left of a body the answer did not need (a refused upload), up to DRAIN_LIMIT bytes.
+
+        Closing a socket with unread data makes the kernel reset the connection, and a client still sending then
+        gets a broken pipe instead of the answer already on its way; with the body read, it reads the answer.
+        """
+        if self._left is None or not 0 < self._left <= DRAIN_LIMIT:
+            return
+        try:
+            self._handler.connection.settimeout(DRAIN_TIMEOUT)
+            while self._left > 0 and self.read(min(DRAIN_CHUNK, self._left)):
+                pass
+        except OSError:
+            pass  # the client gave up first: nothing more to do for it
 
     def start(self, status: int, headers: dict[str, str]) -> None:
         """Send the status line and headers; the body follows with ``write``."""
@@ -259,10 +278,12 @@ class XapiRequestHandler(BaseHTTPRequestHandler):
             self.server.sim.transfer(exchange)
         except OSError:
             self.close_connection = True  # the client went away mid-transfer
+            return
         except Exception as exc:  # noqa: BLE001 (the client must get an answer)
             sys.stderr.write(f"xapisim: {exchange.path} crashed:\n{traceback.format_exc()}")
             if not exchange.started:
                 exchange.answer(500, "Internal Server Error", f"{type(exc).__name__}")
+        exchange.discard_rest()
         self.close_connection = True
 
     # ---- control API ---------------------------------------------------------
