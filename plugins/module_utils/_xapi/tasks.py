@@ -24,6 +24,9 @@ _FINISHED = ("success", "failure", "cancelled")
 _CANCEL_GRACE = 30.0
 # Sends of one Async call whose answers were lost (each one checked against the session's tasks first).
 _START_ATTEMPTS = 3
+# Between two looks at a pending task: at most this share of the time its progress says is left, and this many seconds.
+_PAUSE_SHARE = 0.75
+_MAX_PAUSE = 1.0
 
 
 def has_async(method: str) -> bool:
@@ -63,16 +66,39 @@ def _task_snapshot(task_ref: str, events: t.Iterable[t.Mapping[str, t.Any]]) -> 
     return snapshot
 
 
+def pause_before_next_look(progress: t.Any, elapsed: float, time_left: float) -> float:
+    """Seconds to let a pending task run before asking about it again.
+
+    xapi copies every progress step of an operation into ``task.progress`` (xapi_xenops.ml, ``update_task``) and
+    event.from wakes on each of them, though only the end matters here. From the progress made in ``elapsed``
+    seconds the time left is estimated as if the pace stays the same, and a share of it passes before the next
+    look: each look then cuts what is left by about four, so a task costs a few calls however many steps it
+    reports. A task that speeds up is noticed late by at most the pause (``_MAX_PAUSE``); one that has reported
+    no progress yet is waited on at once.
+    """
+    try:
+        fraction = float(progress)
+    except (TypeError, ValueError):
+        return 0.0
+    if not 0.0 < fraction < 1.0 or elapsed <= 0.0:
+        return 0.0
+    estimated_left = elapsed * (1.0 - fraction) / fraction
+    return max(0.0, min(_PAUSE_SHARE * estimated_left, _MAX_PAUSE, time_left))
+
+
 def wait_for_task(client: XapiClient, task_ref: str, timeout: float, method: str = "task") -> dict[str, t.Any]:
     """Block until the task is no longer pending and return its record.
 
     Uses event.from on "task/<ref>": the first call (empty token) returns the current
-    snapshot at once, later calls block until the task changes, so nothing sleeps and polls.
+    snapshot at once, later calls block until the task changes, so nothing polls; once the
+    task reports progress, each look waits for part of the time it says is left first
+    (see pause_before_next_look).
     On timeout the task is asked to cancel, and followed a little longer: an operation that
     completed all the same is reported as done (its record is returned), one that was
     cancelled raises XapiTimeoutError.
     """
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     cancel_requested = False
     max_wait = max(0.1, client.http_timeout * _EVENT_WAIT_SHARE)
     token = ""
@@ -96,6 +122,11 @@ def wait_for_task(client: XapiClient, task_ref: str, timeout: float, method: str
             _quietly(client, "task.cancel", task_ref)
             cancel_requested = True
             deadline = time.monotonic() + min(_CANCEL_GRACE, max(1.0, timeout))
+        elif record is not None and not cancel_requested:
+            now = time.monotonic()
+            pause = pause_before_next_look(record.get("progress"), now - started, deadline - now)
+            if pause > 0.0:
+                time.sleep(pause)
 
 
 def task_outcome(record: t.Mapping[str, t.Any]) -> t.Any:
