@@ -112,20 +112,6 @@ def render_typed_fields(classes: list[dict[str, t.Any]]) -> list[str]:
     return out
 
 
-def render_async_messages(classes: list[dict[str, t.Any]]) -> list[str]:
-    out = ["# API class -> messages that can also be called as Async.<class>.<message>.",
-           "ASYNC_MESSAGES: dict[str, frozenset[str]] = {"]
-    for cls in classes:
-        names = sorted(message["name"] for message in cls["messages"] if message.get("async"))
-        if not names:
-            continue
-        out.append("    {0}: frozenset((".format(json.dumps(cls["name"])))
-        out.extend(wrap_strings(names, 8))
-        out.append("    )),")
-    out.append("}")
-    return out
-
-
 def render_ref_fields(classes: list[dict[str, t.Any]]) -> list[str]:
     out = ["# API class -> reference field (a ref or a set of refs) -> the class it refers to.",
            "REF_FIELDS: dict[str, dict[str, str]] = {"]
@@ -196,7 +182,7 @@ def render_fields(datamodel: dict[str, t.Any]) -> str:
 
 def render(datamodel: dict[str, t.Any]) -> str:
     classes = datamodel["classes"]
-    sections = [render_typed_fields(classes), render_async_messages(classes), render_classes(classes)]
+    sections = [render_typed_fields(classes), render_classes(classes)]
     body = "\n\n".join("\n".join(section) for section in sections)
     return HEADER + "\n" + body + "\n"
 

@@ -16,7 +16,6 @@ from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import (
     is_read_only,
 )
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import has_async
 
 
 @pytest.mark.parametrize("method", [
@@ -63,13 +62,6 @@ def test_client_before_login() -> None:
     with pytest.raises(XapiConnectionError, match="not logged in"):
         client.call("VM.get_all")
     client.logout()  # harmless when never logged in
-
-
-def test_has_async() -> None:
-    assert has_async("VM.start")
-    assert has_async("VM.clone")
-    assert not has_async("VM.get_record")
-    assert not has_async("spaceship.launch")
 
 
 def test_collection_version_matches_galaxy_metadata() -> None:

@@ -163,11 +163,6 @@ class XapiConnectionError(XapiBaseError):
         self.unanswering_master = ""
         super().__init__("Cannot talk to the XAPI server at {0}: {1}".format(url, reason))
 
-    @property
-    def lost_answer(self) -> bool:
-        """The request may have been carried out, but its answer never arrived."""
-        return self.request_sent
-
 
 class XapiProtocolError(XapiConnectionError):
     """The server answered, but not with a valid XAPI response (wrong HTTP status or body)."""

@@ -11,7 +11,6 @@ import xml.parsers.expat
 import xmlrpc.client
 
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, normalize_record
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.datamodel import ASYNC_MESSAGES
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiBaseError, XapiConnectionError, XapiError, XapiTimeoutError
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import plain_values
 
@@ -27,12 +26,6 @@ _START_ATTEMPTS = 3
 # Between two looks at a pending task: at most this share of the time its progress says is left, and this many seconds.
 _PAUSE_SHARE = 0.75
 _MAX_PAUSE = 1.0
-
-
-def has_async(method: str) -> bool:
-    """Whether "<Class>.<message>" can be called as Async.<Class>.<message>."""
-    cls, _sep, message = method.partition(".")
-    return message in ASYNC_MESSAGES.get(cls, ())
 
 
 def decode_task_result(text: str) -> t.Any:
