@@ -21,11 +21,12 @@ def test_no_pause_before_any_time_has_passed() -> None:
     assert pause_before_next_look(0.5, 0.0, 60.0) == 0.0
 
 
-def test_pause_is_a_share_of_the_time_the_progress_says_is_left() -> None:
-    # 90 % done in 0.9 s: about 0.1 s left, of which three quarters pass before the next look.
-    assert pause_before_next_look(0.9, 0.9, 60.0) == pytest.approx(0.075)
+def test_pause_is_the_time_the_progress_says_is_left() -> None:
+    # 90 % done in 0.9 s: about 0.1 s left at the same pace.
+    assert pause_before_next_look(0.9, 0.9, 60.0) == pytest.approx(0.1)
+    assert pause_before_next_look(0.25, 0.1, 60.0) == pytest.approx(0.3)
     # Progress comes as text on some wires.
-    assert pause_before_next_look("0.9", 0.9, 60.0) == pytest.approx(0.075)
+    assert pause_before_next_look("0.9", 0.9, 60.0) == pytest.approx(0.1)
 
 
 def test_pause_is_bounded_by_the_cap_and_by_the_deadline() -> None:
@@ -71,3 +72,8 @@ def test_a_task_costs_a_few_looks_however_many_steps_it_reports(duration: float,
 def test_a_task_without_progress_steps_is_noticed_as_it_ends() -> None:
     looks, late = looks_for_task(3.0, 1)
     assert (looks, late) == (2, 0.0)
+
+
+def test_an_evenly_paced_task_is_seen_pending_twice_then_done() -> None:
+    # The first look (nothing reported yet), the wake on its first quarter, then one look as it ends.
+    assert looks_for_task(1.0, 4) == (3, 0.0)

@@ -23,8 +23,7 @@ _FINISHED = ("success", "failure", "cancelled")
 _CANCEL_GRACE = 30.0
 # Sends of one Async call whose answers were lost (each one checked against the session's tasks first).
 _START_ATTEMPTS = 3
-# Between two looks at a pending task: at most this share of the time its progress says is left, and this many seconds.
-_PAUSE_SHARE = 0.75
+# The longest a pending task is left to run between two looks at it: how late its end can be noticed.
 _MAX_PAUSE = 1.0
 
 
@@ -64,10 +63,10 @@ def pause_before_next_look(progress: t.Any, elapsed: float, time_left: float) ->
 
     xapi copies every progress step of an operation into ``task.progress`` (xapi_xenops.ml, ``update_task``) and
     event.from wakes on each of them, though only the end matters here. From the progress made in ``elapsed``
-    seconds the time left is estimated as if the pace stays the same, and a share of it passes before the next
-    look: each look then cuts what is left by about four, so a task costs a few calls however many steps it
-    reports. A task that speeds up is noticed late by at most the pause (``_MAX_PAUSE``); one that has reported
-    no progress yet is waited on at once.
+    seconds the time left is estimated as if the pace stays the same, and that much time passes before the next
+    look (which then blocks until the task changes again): a task costs a few calls however many steps it
+    reports. A task that speeds up is noticed late by at most ``_MAX_PAUSE``; one that has reported no progress
+    yet is waited on at once.
     """
     try:
         fraction = float(progress)
@@ -76,7 +75,7 @@ def pause_before_next_look(progress: t.Any, elapsed: float, time_left: float) ->
     if not 0.0 < fraction < 1.0 or elapsed <= 0.0:
         return 0.0
     estimated_left = elapsed * (1.0 - fraction) / fraction
-    return max(0.0, min(_PAUSE_SHARE * estimated_left, _MAX_PAUSE, time_left))
+    return max(0.0, min(estimated_left, _MAX_PAUSE, time_left))
 
 
 def wait_for_task(client: XapiClient, task_ref: str, timeout: float, method: str = "task") -> dict[str, t.Any]:
@@ -84,8 +83,8 @@ def wait_for_task(client: XapiClient, task_ref: str, timeout: float, method: str
 
     Uses event.from on "task/<ref>": the first call (empty token) returns the current
     snapshot at once, later calls block until the task changes, so nothing polls; once the
-    task reports progress, each look waits for part of the time it says is left first
-    (see pause_before_next_look).
+    task reports progress, each look first lets it run for the time that progress says is
+    left (see pause_before_next_look).
     On timeout the task is asked to cancel, and followed a little longer: an operation that
     completed all the same is reported as done (its record is returned), one that was
     cancelled raises XapiTimeoutError.
