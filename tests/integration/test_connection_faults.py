@@ -142,3 +142,7 @@ def test_a_failed_master_under_ha_is_followed_and_without_ha_explained(sim_facto
     # The election takes a few seconds here (a minute or two on a real pool); the module waits for it, not on time.
     sim.control_post("durations", {"ha_failover": 3})
     run_playbook(sim, "connection_ha_failover.yml", "-e", f"ha={str(ha).lower()}")
+
+
+def test_a_creation_resumes_after_a_drop_between_copy_and_provisioning(sim: SimProcess) -> None:
+    run_playbook(sim, "connection_resumed_creation.yml")

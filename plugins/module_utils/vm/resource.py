@@ -26,7 +26,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_vm,
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PAUSED, RUNNING, STATE_NAMES, VmView
 
 CONFIG_FAMILIES = (hardware, boot, metadata, disks, cdrom, networks, cloud_init)
-# Journal keys: the VM this run made, and whether making it (provisioning) is still under way.
+# Journal keys: the VM this run made, and whether making it (copy and provisioning) is still under way.
 CREATED_VM, CREATION_PENDING = "vm", "vm/creation-pending"
 
 
@@ -67,6 +67,10 @@ class VmResource(Resource):
         check_networks(params.get("wait_for_ip_networks") or ())
 
     def locate(self) -> Found:
+        if self.journal.recall(CREATION_PENDING):
+            # This run's copy is still a template, which a name lookup would take for a template made from a VM:
+            # reported as not there yet, it is taken up by the creation (plan_create), which finishes it.
+            return None
         found = self._made_by_this_run() or find_vm(self.client, self.params.get("name"), self.params.get("uuid"))
         if found is not None:
             self.view = read_view(self.client, *found)
@@ -78,11 +82,10 @@ class VmResource(Resource):
     def _made_by_this_run(self) -> Found:
         """The VM an earlier round of this run made, once it is complete (not a template any more).
 
-        A VM cloned from a template is itself a template until it is provisioned: no name lookup
-        finds it, so a round that lost its connection in between would otherwise clone again.
+        Found by its reference, not by name: a name can match another VM made meanwhile.
         """
         ref = self.journal.recall(CREATED_VM)
-        if ref is None or self.journal.recall(CREATION_PENDING):
+        if ref is None:
             return None
         return ref, normalize_record("VM", self.client.call("VM.get_record", ref))
 
@@ -123,13 +126,16 @@ class VmResource(Resource):
         self._prospect = (creation.prospect, prospect.changes)
 
         def make() -> str:
-            # Resumable: a round after a dropped connection finds the VM an earlier one made.
+            # Resumable: a round after a dropped connection finds the VM an earlier one made, or takes up the
+            # copy's task if the connection dropped while it ran (run_async).
             ref = self.journal.recall(CREATED_VM)
             fresh = ref is None
             if ref is None:
+                if self.journal.recall(CREATION_PENDING) is None:
+                    # Marked before the copy starts: until it is complete, a VM of this name may be this run's copy.
+                    self.journal.remember(CREATION_PENDING, name)
                 ref = creation.copy(self.client, name, self.params.get("linked_clone", True), self.timeout)
                 self.journal.remember(CREATED_VM, ref)
-                self.journal.remember(CREATION_PENDING, ref)
             creation.complete(self.client, ref, self.timeout, fresh=fresh)
             self.journal.forget(CREATION_PENDING)
             self.journal.object_created()
