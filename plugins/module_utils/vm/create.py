@@ -13,12 +13,14 @@ import dataclasses
 import typing as t
 from xml.etree import ElementTree
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, normalize_record
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.naming import named
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import run_async
 from ansible_collections.xen.xapi.plugins.module_utils.vm.options import Params
 from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_source, read_view
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import HALTED, NULL_REF, Record, VmView
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import HALTED, NULL_REF, Record, VmView, is_null
 
 PROVISION_KEY = "disks"
 
@@ -88,6 +90,30 @@ class Creation:
         else:
             # A copy of a snapshot is a template: the new VM is made a plain VM, without provisioning.
             client.call("VM.set_is_a_template", ref, False)
+
+    def discard(self, client: XapiClient, ref: str, name: str, failure: XapiError, timeout: float) -> ResourceError:
+        """The error to report when the second step failed, once the copy is removed again with the disks made for it.
+
+        Left behind, the copy would stay a template: a later run would take it for a template made from a VM.
+        """
+        failure.display = named(client, failure)
+        step = "provisioning the copy of template" if self.from_template else "making a plain VM of the copy of"
+        what = "{0} {1!r}".format(step, self.source.get("name_label", ""))
+        uuid = ""
+        try:
+            record = normalize_record("VM", client.call("VM.get_record", ref))
+            uuid = str(record.get("uuid", ""))
+            view = read_view(client, ref, record)
+            made = [vbd["VDI"] for vbd in view.vbds.values() if not is_null(vbd.get("VDI")) and view.owns_vdi(vbd["VDI"])]
+            run_async(client, "VM.destroy", ref, timeout=timeout)
+            for vdi in made:
+                run_async(client, "VDI.destroy", vdi, timeout=timeout)
+        except XapiError as cleanup:
+            return ResourceError("{0} failed: {1} The copy, VM {2!r} (uuid {3}), could not be removed ({4}); remove it before "
+                                 "running again.".format(what, failure.describe(), name, uuid or "unknown", cleanup.describe()),
+                                 error_code=failure.code)
+        return ResourceError("{0} failed, so the copy was removed again: {1}".format(what, failure.describe()),
+                             error_code=failure.code)
 
 
 def plan(client: XapiClient, params: Params) -> Creation:

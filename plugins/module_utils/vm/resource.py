@@ -16,6 +16,7 @@ import typing as t
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, normalize_record
 from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._journal import Journal
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiError
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import DEFAULT_TASK_TIMEOUT
 from ansible_collections.xen.xapi.plugins.module_utils.vm import boot, cdrom, cloud_init, create, disks, hardware, metadata, networks, placement, power
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
@@ -136,7 +137,10 @@ class VmResource(Resource):
                     self.journal.remember(CREATION_PENDING, name)
                 ref = creation.copy(self.client, name, self.params.get("linked_clone", True), self.timeout)
                 self.journal.remember(CREATED_VM, ref)
-            creation.complete(self.client, ref, self.timeout, fresh=fresh)
+            try:
+                creation.complete(self.client, ref, self.timeout, fresh=fresh)
+            except XapiError as err:
+                raise creation.discard(self.client, ref, name, err, self.timeout)
             self.journal.forget(CREATION_PENDING)
             self.journal.object_created()
             # Kept as the view the final read starts from (see reread), marked stale for the steps below.
