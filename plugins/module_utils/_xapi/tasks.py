@@ -23,7 +23,10 @@ _FINISHED = ("success", "failure", "cancelled")
 _CANCEL_GRACE = 30.0
 # Sends of one Async call whose answers were lost (each one checked against the session's tasks first).
 _START_ATTEMPTS = 3
-# The longest a pending task is left to run between two looks at it: how late its end can be noticed.
+# A pending task is left to run between two looks at it only once it has run _PAUSE_AFTER seconds, and then for at
+# most _PAUSE_SHARE of the time it has run and _MAX_PAUSE seconds: how late its end can be noticed.
+_PAUSE_AFTER = 1.0
+_PAUSE_SHARE = 0.1
 _MAX_PAUSE = 1.0
 
 
@@ -62,29 +65,28 @@ def pause_before_next_look(progress: t.Any, elapsed: float, time_left: float) ->
     """Seconds to let a pending task run before asking about it again.
 
     xapi copies every progress step of an operation into ``task.progress`` (xapi_xenops.ml, ``update_task``) and
-    event.from wakes on each of them, though only the end matters here. From the progress made in ``elapsed``
-    seconds the time left is estimated as if the pace stays the same, and that much time passes before the next
-    look (which then blocks until the task changes again): a task costs a few calls however many steps it
-    reports. A task that speeds up is noticed late by at most ``_MAX_PAUSE``; one that has reported no progress
-    yet is waited on at once.
+    event.from wakes on each of them, though only the end matters here: a long copy reports hundreds of steps.
+    Once a task has run a while, the next look waits for the time its progress says is left (as if the pace stays
+    the same), but at most a tenth of the time it has run and a second, so its end is noticed late by at most that
+    much; the look then blocks until the task changes again. Tasks shorter than ``_PAUSE_AFTER`` are followed step
+    by step: a pause would only make their end noticed later. No pause before any progress is reported.
     """
     try:
         fraction = float(progress)
     except (TypeError, ValueError):
         return 0.0
-    if not 0.0 < fraction < 1.0 or elapsed <= 0.0:
+    if not 0.0 < fraction < 1.0 or elapsed < _PAUSE_AFTER:
         return 0.0
     estimated_left = elapsed * (1.0 - fraction) / fraction
-    return max(0.0, min(estimated_left, _MAX_PAUSE, time_left))
+    return max(0.0, min(estimated_left, _PAUSE_SHARE * elapsed, _MAX_PAUSE, time_left))
 
 
 def wait_for_task(client: XapiClient, task_ref: str, timeout: float, method: str = "task") -> dict[str, t.Any]:
     """Block until the task is no longer pending and return its record.
 
     Uses event.from on "task/<ref>": the first call (empty token) returns the current
-    snapshot at once, later calls block until the task changes, so nothing polls; once the
-    task reports progress, each look first lets it run for the time that progress says is
-    left (see pause_before_next_look).
+    snapshot at once, later calls block until the task changes, so nothing polls; a long
+    task is left to run for a while between looks (see pause_before_next_look).
     On timeout the task is asked to cancel, and followed a little longer: an operation that
     completed all the same is reported as done (its record is returned), one that was
     cancelled raises XapiTimeoutError.
