@@ -59,6 +59,8 @@ options:
       - The template (name or uuid) to create the VM from when it does not exist.
       - The VM is a fast clone of it (O(linked_clone=true)) or a full copy into O(sr), then provisioned
         (the disks the template describes are created on O(sr), or the pool's default SR).
+      - If provisioning fails, the copy is removed again with any disk made for it, and the error says so; a
+        connection that drops between the copy and the provisioning does not stop the run, which finishes its copy.
     type: str
   source:
     description:
