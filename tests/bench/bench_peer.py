@@ -74,6 +74,8 @@ def ansible_env(pool: SimProcess, collections: Path, **extra: str) -> dict[str, 
                ANSIBLE_CALLBACK_PLUGINS=str(Path(__file__).resolve().parent / "callback_plugins"),
                ANSIBLE_CALLBACKS_ENABLED="bench_timer",
                XAPI_HOST=pool.url, XAPI_USERNAME=pool.username, XAPI_PASSWORD=pool.password, XAPI_CA_PATH=pool.ca_cert or "",
+               # Ours checks the simulator's certificate, as users should; the peer cannot be given a CA.
+               XAPI_VALIDATE_CERTS="true" if pool.ca_cert else "false",
                XENSERVER_HOST=pool.url, XENSERVER_USER=pool.username, XENSERVER_PASSWORD=pool.password,
                XENSERVER_VALIDATE_CERTS="false")
     env.update(extra)

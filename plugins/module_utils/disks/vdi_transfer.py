@@ -17,9 +17,6 @@ import typing as t
 import urllib.error
 from urllib.parse import urlsplit
 
-from ansible.module_utils.urls import ConnectionError as UrlConnectionError
-from ansible.module_utils.urls import open_url
-
 from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.transfer import download, upload
@@ -84,6 +81,11 @@ def _shown(source: str) -> str:
 
 def _download_url(url: str, path: str, timeout: float) -> None:
     """Certificates verified, proxies from the environment honoured (Ansible's open_url)."""
+    # Imported here: Ansible's urls module loads the cryptography package where it is installed (some 80 ms), which
+    # no other path of xen_vdi needs.
+    from ansible.module_utils.urls import ConnectionError as UrlConnectionError  # pylint: disable=import-outside-toplevel
+    from ansible.module_utils.urls import open_url  # pylint: disable=import-outside-toplevel
+
     try:
         response = open_url(url, timeout=timeout, validate_certs=True)
         with open(path, "wb") as handle:

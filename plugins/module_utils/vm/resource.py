@@ -18,7 +18,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Fo
 from ansible_collections.xen.xapi.plugins.module_utils._journal import Journal
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiError
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import DEFAULT_TASK_TIMEOUT
-from ansible_collections.xen.xapi.plugins.module_utils.vm import boot, cdrom, cloud_init, create, disks, hardware, metadata, networks, placement, power
+from ansible_collections.xen.xapi.plugins.module_utils.vm import boot, cdrom, cloud_init, disks, hardware, metadata, networks, placement, power
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
 from ansible_collections.xen.xapi.plugins.module_utils.vm.guest import check_networks, has_addresses, wait_for_ip
 from ansible_collections.xen.xapi.plugins.module_utils.vm.options import Params, check_top_level
@@ -120,6 +120,9 @@ class VmResource(Resource):
                                 .format(self.params.get("uuid")))
         if not self.params.get("template") and not self.params.get("source"):
             raise ResourceError("VM {0!r} does not exist; give template (or source) to create it.".format(name))
+        # Imported here: only a run that makes the VM needs it (and XML parsing with it); every other run starts faster.
+        from ansible_collections.xen.xapi.plugins.module_utils.vm import create  # pylint: disable=import-outside-toplevel
+
         creation = create.plan(self.client, self.params)
         # Check the other options against the VM-to-be, so mistakes fail before anything is made.
         prospect = plan_changes(self.client, self.params, creation.prospect)
