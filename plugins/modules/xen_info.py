@@ -126,6 +126,8 @@ count:
   sample: 1
 """
 
+# First, so that the module utilities below compile once each (see _zip_import).
+from ansible_collections.xen.xapi.plugins.module_utils import _zip_import  # noqa: F401 pylint: disable=unused-import
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, api_class_name

@@ -178,6 +178,8 @@ diff:
       type: dict
 """
 
+# First, so that the module utilities below compile once each (see _zip_import).
+from ansible_collections.xen.xapi.plugins.module_utils import _zip_import  # noqa: F401 pylint: disable=unused-import
 from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
 from ansible_collections.xen.xapi.plugins.module_utils.vm.group_resource import VmGroupResource
