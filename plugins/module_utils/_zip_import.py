@@ -70,6 +70,8 @@ def _spec_in_zip(fullname: str, entry: str) -> t.Optional[ModuleSpec]:
         source = importer.get_source(fullname)
     except (ImportError, OSError):  # not a zip, or not in it
         return None
+    except Exception:  # pylint: disable=broad-exception-caught  # a zipimport unlike any known: Python's own import decides
+        return None
     if source is None:  # only compiled code in the zip: nothing to compile, zipimport does it well
         return None
     location = "{0}{1}{2}{3}".format(importer.archive, os.sep, importer.prefix, fullname.rpartition(".")[2])

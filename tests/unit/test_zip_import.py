@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -43,6 +44,11 @@ print(json.dumps({"compiled": {name.rpartition("/module_utils/")[2]: count for n
 """
 
 
+# The finder runs where modules run: on this Python and on the oldest one modules support (XEN_TARGET_PYTHON, set by
+# `make pytest`), whose zipimport is the oldest in use.
+PYTHONS = sorted({sys.executable, os.environ.get("XEN_TARGET_PYTHON") or sys.executable})
+
+
 def payload_zip(directory: Path) -> Path:
     """A zip laid out as Ansible's payload: empty package files up to module_utils, the sources below."""
     path = directory / "payload.zip"
@@ -56,20 +62,22 @@ def payload_zip(directory: Path) -> Path:
     return path
 
 
-def probe(tmp_path: Path, mode: str) -> dict:
+def probe(tmp_path: Path, mode: str, python: str) -> dict:
     zipped = payload_zip(tmp_path)
-    output = subprocess.run([sys.executable, "-c", PROBE, mode], capture_output=True, text=True, check=True,
+    output = subprocess.run([python, "-c", PROBE, mode], capture_output=True, text=True, check=True,
                             env={"PYTHONPATH": str(zipped), "PYTHONDONTWRITEBYTECODE": "1"}, cwd=str(tmp_path)).stdout
     return json.loads(output)
 
 
-def test_python_zipimport_compiles_each_source_twice(tmp_path: Path) -> None:
+@pytest.mark.parametrize("python", PYTHONS, ids=lambda python: Path(python).name)
+def test_python_zipimport_compiles_each_source_twice(tmp_path: Path, python: str) -> None:
     """Why the finder exists: without it, each file is compiled twice."""
-    assert probe(tmp_path, "without-finder")["compiled"] == {"sample/__init__.py": 2, "sample/leaf.py": 2}
+    assert probe(tmp_path, "without-finder", python)["compiled"] == {"sample/__init__.py": 2, "sample/leaf.py": 2}
 
 
-def test_finder_compiles_each_source_once_and_keeps_files_paths_and_tracebacks(tmp_path: Path) -> None:
-    result = probe(tmp_path, "with-finder")
+@pytest.mark.parametrize("python", PYTHONS, ids=lambda python: Path(python).name)
+def test_finder_compiles_each_source_once_and_keeps_files_paths_and_tracebacks(tmp_path: Path, python: str) -> None:
+    result = probe(tmp_path, "with-finder", python)
     assert result["compiled"] == {"sample/__init__.py": 1, "sample/leaf.py": 1}
     assert result["loader"] == "_SourceInZipLoader"
     zipped = str(tmp_path / "payload.zip")

@@ -17,7 +17,6 @@ from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceEr
 
 QCOW2_MAGIC = b"QFI\xfb"
 VHD_COOKIE = b"conectix"
-FORMATS = ("raw", "vhd", "qcow2")
 _CHECKSUM = re.compile(r"^(?P<algorithm>[a-z0-9]+):(?P<digest>[0-9a-fA-F]+)$")
 _READ = 1024 * 1024
 

@@ -15,7 +15,6 @@ from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, Re
 
 Records = t.Dict[str, Record]
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
-PLACEMENTS = ("normal", "anti_affinity")
 
 
 class Membership(t.NamedTuple):
