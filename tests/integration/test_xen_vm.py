@@ -34,6 +34,10 @@ def test_noop_run_on_a_running_vm_stays_within_the_call_budget(sim) -> None:
     assert stats["calls"]["event.from"] == 2, stats
 
 
+def test_devices_added_are_read_back_in_one_call(sim) -> None:
+    run_playbook(sim, "xen_vm_reread_count.yml")
+
+
 def test_documented_examples_run_as_written(sim, tmp_path: Path) -> None:
     run_examples(sim, tmp_path, "xen_vm")
 

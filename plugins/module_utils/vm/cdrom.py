@@ -42,7 +42,11 @@ def plan(ctx: PlanContext) -> t.List[VmChange]:
     slot = new_cd_slot(ctx.view, ctx.params) or "autodetect"
     record = new_vbd_record(ctx.vm_ref, slot, False, "RO", vbd_type="CD", vdi=iso_ref)
     hvm = bool(ctx.record.get("HVM_boot_policy"))
-    return [change("cdrom", None, iso.get("name_label"), lambda: ctx.call("VBD.create", record),
+
+    def add_drive() -> None:
+        ctx.made("VBD", ctx.call("VBD.create", record))
+        ctx.made("VDI", iso_ref)
+    return [change("cdrom", None, iso.get("name_label"), add_drive,
                    offline=hvm and ctx.view.power_state == RUNNING,
                    predict=sets("cdrom", {"iso": iso.get("name_label"), "uuid": iso.get("uuid"), "userdevice": slot}))]
 
@@ -56,4 +60,5 @@ def _insert(ctx: PlanContext, drive: str, iso: str, ejecting: bool) -> t.Callabl
         if ejecting:
             ctx.run("VBD.eject", drive)
         ctx.run("VBD.insert", drive, iso)
+        ctx.made("VDI", iso)
     return apply

@@ -223,7 +223,8 @@ def _make(ctx: PlanContext, option: t.Mapping[str, t.Any], current: t.Optional[D
         upload(ctx.client, "/import_raw_vdi", {"vdi": vdi, "format": "raw"}, len(image), io.BytesIO(image).read,
                "VDI.import_raw", timeout)
         slot = _free_slot(ctx)
-        ctx.call("VBD.create", new_vbd_record(ctx.vm_ref, slot, False, "RW", vbd_type="Disk", vdi=vdi))
+        ctx.made("VBD", ctx.call("VBD.create", new_vbd_record(ctx.vm_ref, slot, False, "RW", vbd_type="Disk", vdi=vdi)))
+        ctx.made("VDI", vdi)
     except BaseException:
         _quietly_destroy(ctx, vdi)
         raise

@@ -145,6 +145,10 @@ class PlanContext:
     def call(self, method: str, *args: t.Any) -> t.Any:
         return self.client.call(method, *args)
 
+    def made(self, cls: str, ref: t.Any) -> None:
+        """Note an object made for the VM (a VBD, VDI or VIF), so the read after the changes includes it (VmView.made)."""
+        self.view.made.setdefault(cls, []).append(str(ref))
+
     def run(self, method: str, *args: t.Any, timeout: t.Optional[float] = None) -> t.Any:
         """A long operation, as a task waited for on events (within task_timeout unless told otherwise)."""
         if timeout is None:

@@ -237,6 +237,8 @@ def attach(ctx: PlanContext, vdi_ref: str, vbd_record: Record, option: str, made
         if made_for_it:
             ctx.run("VDI.destroy", vdi_ref)
         raise
+    ctx.made("VBD", vbd_ref)
+    ctx.made("VDI", vdi_ref)
     try:
         plug(ctx, vbd_ref, option)
     except (XapiError, ResourceError) as err:

@@ -93,6 +93,7 @@ def _create(ctx: PlanContext, record: Record, option: str) -> t.Callable[[], Non
         if ctx.tracker.running:
             ctx.ensure_tools(HOTPLUG_NIC, option)
         vif = ctx.call("VIF.create", record)
+        ctx.made("VIF", vif)
         try:
             _plug(ctx, vif, option)
         except XapiError as err:

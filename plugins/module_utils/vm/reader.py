@@ -46,17 +46,20 @@ def read_view(client: XapiClient, ref: str, record: Record) -> VmView:
 
 
 def reread(client: XapiClient, ref: str, earlier: t.Optional[VmView] = None) -> VmView:
-    """The VM again, after changes. With the view read before them, in one call where its devices are the same ones.
+    """The VM again, after changes. With the view read before them, in one call where its devices are known.
 
-    The objects the earlier view held (the VM, its VBDs, VDIs, VIFs and guest metrics) come again with the pool
-    classes in one event.from; only when the VM now has a device or guest metrics that view did not know (a disk
-    was added, the guest agent came up) does it cost the two calls of a first read.
+    The objects the earlier view held (the VM, its VBDs, VDIs, VIFs and guest metrics) and those the run made for it
+    since (``made``: new disks and interfaces) come again with the pool classes in one event.from; only when the VM
+    now has a device or guest metrics nobody noted (the guest agent came up, another client added a disk) does it
+    cost the two calls of a first read.
     """
     if earlier is None or earlier.ref != ref:
         return read_view(client, ref, normalize_record("VM", client.call("VM.get_record", ref)))
     guest_metrics = earlier.record.get("guest_metrics", "")
-    objects = snapshot(client, POOL_CLASSES, {"VM": [ref], "VBD": list(earlier.vbds), "VIF": list(earlier.vifs),
-                                              "VDI": list(earlier.vdis), "VM_guest_metrics": [guest_metrics]})
+    made = earlier.made
+    objects = snapshot(client, POOL_CLASSES, {"VM": [ref], "VBD": list(earlier.vbds) + made.get("VBD", []),
+                                              "VIF": list(earlier.vifs) + made.get("VIF", []),
+                                              "VDI": list(earlier.vdis) + made.get("VDI", []), "VM_guest_metrics": [guest_metrics]})
     record = objects["VM"].get(ref)
     if record is None:  # gone: VM.get_record says so in xapi's words (HANDLE_INVALID)
         return read_view(client, ref, normalize_record("VM", client.call("VM.get_record", ref)))
