@@ -7,9 +7,9 @@ Python's zipimport (3.8 to 3.13) compiles every source file twice there: once wh
 the module's file name (``zipimporter.get_filename`` compiles the code to learn which file it comes from), and
 again to run it. xen_vm imports some 40 files: about 70 ms of compiling on every run, half of it wasted.
 
-Each module imports this first. Its finder, just ahead of Python's path finder, serves only this collection's module utilities
-found in a zip: it reads the source from the zip and compiles it once. Anything else (not in a zip, another
-package, a zip without the source) is left to Python's import system as before.
+Each module imports this first. Its finder, just ahead of Python's path finder, serves only this collection's
+module utilities found in a zip: it reads the source from the zip and compiles it once. Anything else (not in a
+zip, another package, a zip without the source) is left to Python's import system as before.
 """
 
 from __future__ import annotations
@@ -68,10 +68,8 @@ def _spec_in_zip(fullname: str, entry: str) -> t.Optional[ModuleSpec]:
             importer = zipimport.zipimporter(entry)
         is_package = importer.is_package(fullname)
         source = importer.get_source(fullname)
-    except (ImportError, OSError):  # not a zip, or not in it
-        return None
-    except Exception:  # pylint: disable=broad-exception-caught  # a zipimport unlike any known: Python's own import decides
-        return None
+    except Exception:  # pylint: disable=broad-exception-caught  # not a zip, not in it, or a zipimport unlike any known
+        return None  # Python's own import decides
     if source is None:  # only compiled code in the zip: nothing to compile, zipimport does it well
         return None
     location = "{0}{1}{2}{3}".format(importer.archive, os.sep, importer.prefix, fullname.rpartition(".")[2])
