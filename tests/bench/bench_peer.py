@@ -228,8 +228,8 @@ def payloads(pool: SimProcess, collections: Path, runs: int) -> None:
                "community.general.xenserver_guest_info": {"name": "x"}}
     print("\nPayload per module (what Ansible ships and the target imports; build on the controller and import on the "
           "target, medians of {0})".format(runs))
-    print("  {0:<46} {1:>6} {2:>7} {3:>10} {4:>9} {5:>9} {6:>9}".format("module", "files", "lines", "unzipped", "sent", "build s",
-                                                                         "import s"))
+    header = ("module", "files", "lines", "unzipped", "sent", "build s", "import s")
+    print("  {0:<46} {1:>6} {2:>7} {3:>10} {4:>9} {5:>9} {6:>9}".format(*header))
     for module, options in modules.items():
         archive, sent = payload(pool, collections, module, options)
         sources = [info for info in archive.infolist() if info.filename.endswith(".py")]
