@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import threading
 import time
 from typing import TYPE_CHECKING, Iterator
 
@@ -126,6 +127,45 @@ def test_an_async_call_whose_answer_is_lost_is_found_in_the_sessions_tasks(
     assert [xapi.xenapi.task.get_name_label(task) for task in tasks] == ["Async.VM.clone"]
     xapi.xenapi.task.destroy(tasks[0])
     assert xapi.xenapi.session.get_tasks(session) == []
+
+
+def test_a_plain_call_of_an_async_message_runs_as_a_cancellable_task_of_the_session(
+        sim_http: SimProcess, xapi: XenAPI.Session, clean_faults: None) -> None:
+    # xapi gives a plain VM.clone a task too (named after the call), listed while it runs and destroyed once it answers.
+    template = xapi.xenapi.VM.get_by_name_label("Debian Bookworm 12")[0]
+    sim_http.control_post("durations", {"VM.clone": 2.0})
+    outcome: list[object] = []
+
+    def clone() -> None:
+        other = XenAPI.Session(sim_http.url)
+        other.xenapi.login_with_password(sim_http.info["username"], sim_http.info["password"], "2.21", "pace-tests")
+        try:
+            outcome.append(other.xenapi.VM.clone(template, "plain clone"))
+        except XenAPI.Failure as err:
+            outcome.append(err.details)
+        finally:
+            other.xenapi.session.logout()
+
+    caller = threading.Thread(target=clone)
+    caller.start()
+    deadline = time.monotonic() + 5
+    tasks: list[str] = []
+    while not tasks and time.monotonic() < deadline:
+        tasks = [task for task in xapi.xenapi.task.get_all() if xapi.xenapi.task.get_name_label(task) == "VM.clone"]
+        time.sleep(0.05)
+    assert len(tasks) == 1, outcome
+    assert xapi.xenapi.task.get_status(tasks[0]) == "pending"
+    xapi.xenapi.task.cancel(tasks[0])
+    caller.join(10)
+    assert outcome and outcome[0][0] == "TASK_CANCELLED"
+    assert xapi.xenapi.VM.get_by_name_label("plain clone") == []
+    assert tasks[0] not in xapi.xenapi.task.get_all()
+    # Not cancelled, the call answers with the operation's value, and the task is gone with the answer.
+    sim_http.control_post("durations", {"VM.clone": 0.05})
+    clone_ref = xapi.xenapi.VM.clone(template, "plain clone")
+    assert xapi.xenapi.VM.get_name_label(clone_ref) == "plain clone"
+    assert [task for task in xapi.xenapi.task.get_all() if xapi.xenapi.task.get_name_label(task) == "VM.clone"] == []
+    xapi.xenapi.VM.destroy(clone_ref)
 
 
 def test_a_failure_injected_into_a_task_fails_the_task_not_the_call(

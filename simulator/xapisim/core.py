@@ -3,7 +3,8 @@
 The path of a call: statistics and faults, method lookup in the generated schema, arity,
 master check, session check, parameter types, then either a hand-written handler from the
 semantic layer (``semantics/``) or the generic layer (``generic.py``). ``Async.*`` calls run
-the same handler inside a task (``task_table.py``) on a thread of their own.
+the same handler inside a task (``task_table.py``) on a thread of their own; plain calls of
+messages that have an ``Async`` form run inside a task too, and answer when it ends.
 
 The core imports what it dispatches to and the tables it keeps; the control API (``control.py``),
 the scenarios and the persistence (``world.py``) are built on it and are never imported here.
@@ -11,7 +12,6 @@ the scenarios and the persistence (``world.py``) are built on it and are never i
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -174,7 +174,7 @@ class Simulator:
         if name in UNLOCKED_METHODS:
             return handler(ctx, *args)
         if message.is_async and not message.implicit and cls not in INSTANT_CLASSES:
-            time.sleep(self.duration(name, args))
+            return self._run_as_call_task(ctx, handler, args)
         with self.store.lock:
             return handler(ctx, *args)
 
@@ -188,6 +188,42 @@ class Simulator:
                          args=(task, ctx.duration, lambda: handler(ctx, *args),
                                lambda: self.faults.task_failure(ctx.method))).start()
         return task
+
+    def _run_as_call_task(self, ctx: CallContext, handler: Callable[..., Any], args: list[Any]) -> Any:
+        """A plain call of a message that has an ``Async`` form, answered when the operation ends.
+
+        xapi runs it as a task all the same: named after the call ("VM.start"), listed in the session's
+        ``tasks`` and in the object's ``current_operations``, cancellable while it runs; the task is
+        destroyed once the call answers (``context.ml`` ``of_http_req``, ``server_helpers.ml`` ``do_dispatch``).
+        """
+        store = self.store
+        writes_before = store.writes_by_this_thread()
+        with store.lock:
+            task = self.tasks.create(ctx.method, session=ctx.session)
+        ctx.task = task
+        ctx.duration = self.duration(ctx.method, args)
+        values: list[Any] = []
+        operation_writes: list[int] = []
+
+        def operation() -> None:
+            start = store.writes_by_this_thread()
+            try:
+                values.append(handler(ctx, *args))
+            finally:
+                operation_writes.append(store.writes_by_this_thread() - start)
+
+        try:
+            self.tasks.run(task, ctx.duration, operation, lambda: self.faults.task_failure(ctx.method))
+            with store.lock:
+                record = dict(store.records("task").get(task) or {})
+        finally:
+            with store.lock:
+                self.tasks.forget(task)
+            # The task is the call's own bookkeeping: a call is a write only if its operation changed something.
+            store.uncount_writes(store.writes_by_this_thread() - writes_before - sum(operation_writes))
+        if record.get("status") == "success" and values:
+            return values[0]
+        raise XapiError(*(record.get("error_info") or ["TASK_CANCELLED", task]))
 
     def _system_call(self, method: str, params: list) -> Any:
         """The calls outside the classes (gen_server.ml): introspection and the liveness probe, with no session.

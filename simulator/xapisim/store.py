@@ -210,6 +210,10 @@ class Store:
         """Mutations made so far by the calling thread (the statistics use differences)."""
         return getattr(self._writes, "count", 0)
 
+    def uncount_writes(self, count: int) -> None:
+        """Take back mutations of the calling thread that were bookkeeping, not changes a caller asked for."""
+        self._writes.count = getattr(self._writes, "count", 0) - count
+
     def oldest_generation(self) -> int:
         return self.log[0].gen - 1 if self.log else self.generation
 

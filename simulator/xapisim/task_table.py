@@ -1,4 +1,4 @@
-"""Tasks: the records every ``Async.*`` call and ``task.create`` make, their progress and their end.
+"""Tasks: the records every ``Async.*`` call, plain call of an async-capable message and ``task.create`` make.
 
 xapi keeps a finished task until its client destroys it or about 200 newer ones have finished;
 a task's ``result`` is the XML-RPC encoding of the operation's value, as a string. The

@@ -7,6 +7,7 @@ being quick.
 from __future__ import annotations
 
 import time
+import typing as t
 from typing import Iterator
 
 import pytest
@@ -14,8 +15,8 @@ from harness import run_playbook
 from xapisim.process import SimProcess
 
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ORIGINATOR, ConnectionParams, XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiTlsError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiTimeoutError, XapiTlsError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import run_async, run_state_change
 
 TEMPLATE = "Debian Bookworm 12"
 
@@ -111,6 +112,64 @@ def test_a_wait_broken_off_is_resumed_by_the_next_start_of_the_same_operation(si
     sim.control_post("durations", {"VM.clone": 0.05})
 
 
+def in_state(client: XapiClient, vm: str, state: str) -> t.Callable[[], bool]:
+    return lambda: client.call("VM.get_power_state", vm) == state
+
+
+def a_halted_vm(client: XapiClient) -> str:
+    vm = vms_named(client, "build01")[0]
+    if client.call("VM.get_power_state", vm) != "Halted":
+        client.call("VM.hard_shutdown", vm)
+    return vm
+
+
+def test_a_state_change_answered_late_is_followed_on_its_task(sim: SimProcess) -> None:
+    # The start outlasts the connection timeout: its task is found and waited on, the call is not sent again,
+    # and the master is not taken for silent.
+    sim.control_post("durations", {"VM.start": 2.5})
+    sim.control_post("reset_stats", {})
+    try:
+        with client_for(sim, timeout=1) as client:
+            vm = a_halted_vm(client)
+            run_state_change(client, "VM.start", vm, False, False, timeout=30, reached=in_state(client, vm, "Running"))
+            assert client.call("VM.get_power_state", vm) == "Running"
+            assert client.call("session.get_tasks", client.session_ref) == []
+            run_state_change(client, "VM.hard_shutdown", vm, timeout=30, reached=in_state(client, vm, "Halted"))
+        calls = sim.control_get("stats")["calls"]
+        assert calls["VM.start"] == 1 and calls["session.get_tasks"] >= 1
+    finally:
+        sim.control_post("durations", {"VM.start": 0.05})
+
+
+def test_a_state_change_past_its_timeout_is_cancelled(sim: SimProcess) -> None:
+    sim.control_post("durations", {"VM.start": 3.0})
+    try:
+        with client_for(sim) as client:
+            vm = a_halted_vm(client)
+            began = time.monotonic()
+            with pytest.raises(XapiTimeoutError, match="VM.start did not finish within 0.5 seconds; its task was asked to cancel and was "
+                                                       "cancelled"):
+                run_state_change(client, "VM.start", vm, False, False, timeout=0.5, reached=in_state(client, vm, "Running"))
+            assert time.monotonic() - began < 2.5
+            assert client.call("VM.get_power_state", vm) == "Halted"
+    finally:
+        sim.control_post("durations", {"VM.start": 0.05})
+
+
+def test_a_state_change_whose_answer_is_lost_is_left_to_the_next_read(sim: SimProcess) -> None:
+    sim.control_post("faults", {"lose_replies": {"fraction": 1.0, "max": 1, "methods": ["VM.start"]}})
+    sim.control_post("reset_stats", {})
+    with client_for(sim) as client:
+        vm = a_halted_vm(client)
+        with pytest.raises(XapiConnectionError) as caught:
+            run_state_change(client, "VM.start", vm, False, False, timeout=30, reached=in_state(client, vm, "Running"))
+        assert caught.value.request_sent
+        # It ran (the answer alone was lost): the read the engine makes next finds the VM running.
+        assert client.call("VM.get_power_state", vm) == "Running"
+        client.call("VM.hard_shutdown", vm)
+    assert sim.control_get("stats")["calls"]["VM.start"] == 1
+
+
 def test_logout_is_attempted_again_on_a_fresh_connection(sim: SimProcess) -> None:
     client = client_for(sim)
     client.login()
@@ -146,3 +205,7 @@ def test_a_failed_master_under_ha_is_followed_and_without_ha_explained(sim_facto
 
 def test_a_creation_resumes_after_a_drop_between_copy_and_provisioning(sim: SimProcess) -> None:
     run_playbook(sim, "connection_resumed_creation.yml")
+
+
+def test_power_operations_answered_late_or_lost_are_sent_once(sim: SimProcess) -> None:
+    run_playbook(sim, "connection_power_answers.yml")

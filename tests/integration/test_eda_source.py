@@ -91,10 +91,11 @@ def test_tag_filter_and_initial_snapshot(sim_factory) -> None:
         (lambda api: api.VM.hard_shutdown(vm(api, "web01")), 0),
         (lambda api: api.VM.hard_shutdown(vm(api, "web02")), 1),
     ])
-    # No VM had the tag at start: the snapshot is empty under that filter.
-    assert [(e["operation"], e["name"]) for e in events] == [("mod", "web02"), ("mod", "web02")]
+    # No VM had the tag at start: the snapshot is empty under that filter. The shutdown changes web02 more than
+    # once (xapi shows it in current_operations while it runs), and only once its power state.
+    assert {(e["operation"], e["name"]) for e in events} == {("mod", "web02")}
     assert events[0]["changes"]["tags"] == {"old": ["web", "production"], "new": ["web", "production", "auto-restart"]}
-    assert events[1]["changes"]["power_state"] == {"old": "Running", "new": "Halted"}
+    assert [e["changes"]["power_state"] for e in events[1:] if "power_state" in e["changes"]] == [{"old": "Running", "new": "Halted"}]
     unfiltered = stream(sim, args_for(sim, classes=["VM"], initial_snapshot=True), [(lambda api: None, len(guests))])
     assert sorted(e["name"] for e in unfiltered) == sorted(guests) and {e["operation"] for e in unfiltered} == {"snapshot"}
 

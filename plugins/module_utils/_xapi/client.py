@@ -314,11 +314,12 @@ class XapiClient:
         reasons = "; ".join("{0}: {1}".format(url, err.reason) for url, err in failures.items())
         raise XapiConnectionError(self._primary_url, "no host of the pool answered ({0})".format(reasons))
 
-    def call(self, method: str, *args: t.Any) -> t.Any:
+    def call(self, method: str, *args: t.Any, reply_within: t.Optional[float] = None) -> t.Any:
         """Call an XAPI message with the session prepended and return its value.
 
         A write whose answer is lost raises XapiConnectionError with request_sent: whether it ran is
         unknown, and only a fresh read can tell, which is the caller's business (see _engine).
+        reply_within bounds the wait for the answer instead of the connection timeout (see _tasks).
         """
         if self._session is None or self._transport is None:
             raise XapiConnectionError(self.base_url, "not logged in")
@@ -328,7 +329,7 @@ class XapiClient:
         redirects = 0
         while True:
             try:
-                return self._transport.call(method, [self._session] + list(args))
+                return self._transport.call(method, [self._session] + list(args), reply_within)
             except XapiError as err:
                 if err.code == "SESSION_INVALID" and not logged_in_again:
                     logged_in_again = True

@@ -48,14 +48,23 @@ def decode_task_result(text: str) -> t.Any:
     return plain_values(value)
 
 
+class _TaskGone(Exception):
+    """The task was destroyed; carries its last snapshot seen, if any."""
+
+    def __init__(self, last: t.Optional[dict[str, t.Any]]) -> None:
+        super().__init__("task destroyed")
+        self.last = last
+        self.cancel_requested = False
+
+
 def _task_snapshot(task_ref: str, events: t.Iterable[t.Mapping[str, t.Any]]) -> t.Optional[dict[str, t.Any]]:
-    """The latest snapshot of the task among events; raise HANDLE_INVALID if it was deleted."""
+    """The latest snapshot of the task among events; raise _TaskGone if it was deleted."""
     snapshot = None
     for event in events:
         if event.get("ref") != task_ref:
             continue
         if event.get("operation") == "del":
-            raise XapiError("HANDLE_INVALID", ["task", task_ref])
+            raise _TaskGone(snapshot)
         if event.get("snapshot") is not None:
             snapshot = normalize_record("task", event["snapshot"])
     return snapshot
@@ -89,8 +98,16 @@ def wait_for_task(client: XapiClient, task_ref: str, timeout: float, method: str
     task is left to run for a while between looks (see pause_before_next_look).
     On timeout the task is asked to cancel, and followed a little longer: an operation that
     completed all the same is reported as done (its record is returned), one that was
-    cancelled raises XapiTimeoutError.
+    cancelled raises XapiTimeoutError. A task destroyed meanwhile raises HANDLE_INVALID.
     """
+    try:
+        return _follow_task(client, task_ref, timeout, method)
+    except _TaskGone:
+        raise XapiError("HANDLE_INVALID", ["task", task_ref])
+
+
+def _follow_task(client: XapiClient, task_ref: str, timeout: float, method: str) -> dict[str, t.Any]:
+    """wait_for_task, raising _TaskGone when the task is destroyed before it is seen finished."""
     started = time.monotonic()
     deadline = started + timeout
     cancel_requested = False
@@ -98,13 +115,11 @@ def wait_for_task(client: XapiClient, task_ref: str, timeout: float, method: str
     token = ""
     while True:
         wait = 0.0 if token == "" else max(0.0, min(deadline - time.monotonic(), max_wait))
-        answer = client.call("event.from", ["task/" + task_ref], token, float(wait))
-        first = token == ""
-        token = answer.get("token", token)
-        record = _task_snapshot(task_ref, answer.get("events") or [])
-        if record is None and first:
-            # The task did not come with the snapshot: read it (raises HANDLE_INVALID if unknown).
-            record = normalize_record("task", client.call("task.get_record", task_ref))
+        try:
+            token, record = _look_at_task(client, task_ref, token, wait)
+        except _TaskGone as gone:
+            gone.cancel_requested = cancel_requested
+            raise
         if record is not None and record.get("status") in _FINISHED:
             if cancel_requested and record.get("status") == "cancelled":
                 raise XapiTimeoutError(method, timeout, task_ref)
@@ -123,6 +138,23 @@ def wait_for_task(client: XapiClient, task_ref: str, timeout: float, method: str
                 time.sleep(pause)
 
 
+def _look_at_task(client: XapiClient, task_ref: str, token: str, wait: float) -> t.Tuple[str, t.Optional[dict[str, t.Any]]]:
+    """(the next token, the task's latest snapshot if it changed): event.from on the task, blocking up to wait.
+
+    The first look (empty token) answers at once, with the task read directly if the events did not carry it.
+    """
+    answer = client.call("event.from", ["task/" + task_ref], token, float(wait))
+    record = _task_snapshot(task_ref, answer.get("events") or [])
+    if record is None and token == "":
+        try:
+            record = normalize_record("task", client.call("task.get_record", task_ref))
+        except XapiError as err:
+            if err.code == "HANDLE_INVALID":
+                raise _TaskGone(None)
+            raise
+    return answer.get("token", token), record
+
+
 def task_outcome(record: t.Mapping[str, t.Any]) -> t.Any:
     """The decoded result of a finished task, or its error raised as XapiError."""
     if record.get("status") == "success":
@@ -136,17 +168,18 @@ def task_outcome(record: t.Mapping[str, t.Any]) -> t.Any:
     raise error
 
 
-def find_started_task(client: XapiClient, method: str, known: t.Collection[str] = ()) -> t.Optional[str]:
+def find_started_task(client: XapiClient, method: str, known: t.Collection[str] = (), prefix: str = "Async.") -> t.Optional[str]:
     """The task of ``Async.<method>`` this session started but never heard back about, if any.
 
     xapi lists the tasks a session created in ``session.tasks``; a client that runs one task at a
-    time knows every task of its session but the one whose answer was lost.
+    time knows every task of its session but the one whose answer was lost. A plain call of a
+    message that has an Async form runs as a task named after the call (prefix "").
     """
     refs = [ref for ref in client.call("session.get_tasks", client.session_ref) if ref not in known]
     matches = []
     for ref in refs:
         try:
-            if client.call("task.get_name_label", ref) == "Async." + method:
+            if client.call("task.get_name_label", ref) == prefix + method:
                 matches.append(ref)
         except XapiError as err:
             if err.code != "HANDLE_INVALID":
@@ -154,10 +187,10 @@ def find_started_task(client: XapiClient, method: str, known: t.Collection[str] 
     return matches[-1] if matches else None
 
 
-def _look_for_task(client: XapiClient, method: str, known: t.Collection[str]) -> t.Tuple[bool, t.Optional[str]]:
+def _look_for_task(client: XapiClient, method: str, known: t.Collection[str], prefix: str = "Async.") -> t.Tuple[bool, t.Optional[str]]:
     """(whether the session's tasks could be listed, the task found among them)."""
     try:
-        return True, find_started_task(client, method, known)
+        return True, find_started_task(client, method, known, prefix)
     except XapiBaseError:
         return False, None
 
@@ -220,6 +253,48 @@ def run_async(client: XapiClient, method: str, *args: t.Any, timeout: float = DE
         raise
     _quietly(client, "task.destroy", task_ref)
     return task_outcome(record)
+
+
+def run_state_change(client: XapiClient, method: str, *args: t.Any, reached: t.Callable[[], bool],
+                     timeout: float = DEFAULT_TASK_TIMEOUT) -> None:
+    """Call <method>(*args) plainly, in one round trip, for an operation that brings an object to a state.
+
+    ``reached`` reads whether the object is in that state. xapi runs a plain call of a message that has an
+    Async form as a task all the same, named after the call, listed in ``session.tasks`` and cancellable
+    while it runs, and destroys it when it answers (context.ml ``of_http_req``, server_helpers.ml
+    ``do_dispatch``). So the answer is awaited at most ``timeout`` seconds and at most the connection
+    timeout, which keeps a silent master noticed as soon as with a task. When the answer is late or lost,
+    the session's tasks tell whether the operation still runs: if so, its task is followed on the event
+    stream as an Async one is, and cancelled at ``timeout``. Once it is gone (event.from then reports only
+    its deletion, not how it ended), ``reached`` tells whether it took effect. When it no longer runs, or
+    cannot be looked for, XapiConnectionError says that the outcome is unknown: the engine's next round
+    reads the object again and plans from what it finds; sent again then, such an operation does no harm.
+    """
+    deadline = time.monotonic() + timeout
+    try:
+        client.call(method, *args, reply_within=max(0.1, min(timeout, client.http_timeout)))
+        return
+    except XapiConnectionError as err:
+        if not err.recoverable or not err.request_sent:
+            raise
+        unanswered = err
+    session = client.session_ref
+    listed, task_ref = _look_for_task(client, method, (), prefix="")
+    if not listed or task_ref is None or client.session_ref != session:
+        raise unanswered
+    try:
+        task_outcome(_follow_task(client, task_ref, max(0.0, deadline - time.monotonic()), method))
+    except _TaskGone as gone:
+        last = gone.last or {}
+        if gone.cancel_requested and last.get("status") == "cancelled":
+            raise XapiTimeoutError(method, timeout, task_ref)
+        if last.get("status") in _FINISHED:
+            task_outcome(last)
+        elif not reached():
+            if gone.cancel_requested:
+                raise XapiTimeoutError(method, timeout, task_ref)
+            # It ended without taking effect, and how is not known: the next round sends it again and hears why.
+            raise unanswered
 
 
 def _quietly(client: XapiClient, method: str, *args: t.Any) -> None:

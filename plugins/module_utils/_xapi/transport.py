@@ -298,8 +298,11 @@ class Transport:
     def __repr__(self) -> str:
         return "Transport({0!r}, protocol={1!r})".format(self.base_url, self.protocol)
 
-    def call(self, method: str, params: t.Sequence[t.Any]) -> t.Any:
-        """Send one call; return its value, or raise XapiError / XapiConnectionError."""
+    def call(self, method: str, params: t.Sequence[t.Any], reply_within: t.Optional[float] = None) -> t.Any:
+        """Send one call; return its value, or raise XapiError / XapiConnectionError.
+
+        reply_within: seconds to wait for this call's answer, instead of the connection's timeout.
+        """
         if self.protocol == "jsonrpc":
             self._request_id += 1
             body = encode_jsonrpc_request(method, params, self._request_id)
@@ -307,7 +310,7 @@ class Transport:
             body = encode_xmlrpc_request(method, params)
         self.calls += 1
         try:
-            status, reason, payload = self._post(body)
+            status, reason, payload = self._post(body, reply_within)
         except XapiConnectionError as err:
             err.method = method
             raise
@@ -352,7 +355,7 @@ class Transport:
             raise _connection_error(self.url, err, self.timeout, request_sent=False)
         return self._connection, False
 
-    def _post(self, body: bytes) -> tuple[int, str, bytes]:
+    def _post(self, body: bytes, reply_within: t.Optional[float] = None) -> tuple[int, str, bytes]:
         connection, kept_alive = self._connected()
         try:
             connection.request("POST", _PATHS[self.protocol], body=body, headers=self._headers)
@@ -368,10 +371,15 @@ class Transport:
             except (OSError, http.client.HTTPException) as retry_err:
                 self.close()
                 raise _connection_error(self.url, retry_err, self.timeout, request_sent=False)
+        waited = self.timeout if reply_within is None else reply_within
         try:
+            if reply_within is not None and connection.sock is not None:
+                connection.sock.settimeout(reply_within)
             response = connection.getresponse()
             payload = response.read()
         except (OSError, http.client.HTTPException) as err:
             self.close()
-            raise _connection_error(self.url, err, self.timeout, request_sent=True)
+            raise _connection_error(self.url, err, waited, request_sent=True)
+        if reply_within is not None and connection.sock is not None:
+            connection.sock.settimeout(self.timeout)
         return response.status, response.reason, payload

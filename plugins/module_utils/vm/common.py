@@ -18,7 +18,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import 
     tools_state,
 )
 from ansible_collections.xen.xapi.plugins.module_utils._journal import Journal
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import DEFAULT_TASK_TIMEOUT, run_async
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import DEFAULT_TASK_TIMEOUT, run_async, run_state_change
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PAUSED, RUNNING, PoolObjects, Record, VmView
 
 Params = t.Mapping[str, t.Any]
@@ -154,6 +154,14 @@ class PlanContext:
         if timeout is None:
             timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
         return run_async(self.client, method, *args, timeout=timeout)
+
+    def change_state(self, method: str, *args: t.Any, state: str, timeout: t.Optional[float] = None) -> None:
+        """An operation that brings the VM to a power state, in one call (run_state_change): an answer that
+        is lost is settled by reading the VM's power state."""
+        if timeout is None:
+            timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
+        run_state_change(self.client, method, *args, timeout=timeout,
+                         reached=lambda: self.client.call("VM.get_power_state", self.vm_ref) == state)
 
     def needs_plugging(self, device: Record) -> bool:
         """Whether a listed disk or interface needs plugging in: the VM runs, or is paused and about to run, and

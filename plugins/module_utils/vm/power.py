@@ -140,13 +140,13 @@ def _step(ctx: PlanContext, step: str, host: t.Optional[str]) -> t.Callable[[], 
         elif step in BOOT_OPERATIONS:
             operation, paused = BOOT_OPERATIONS[step]
             if host:
-                ctx.run("VM.{0}_on".format(operation), vm, host, paused, False)
+                ctx.change_state("VM.{0}_on".format(operation), vm, host, paused, False, state=STEP_RESULTS[step])
             else:
-                ctx.run("VM." + operation, vm, paused, False)
+                ctx.change_state("VM." + operation, vm, paused, False, state=STEP_RESULTS[step])
         else:
             if step == "suspend":
                 ctx.ensure_tools(SUSPEND, "state")
-            ctx.run("VM." + step, vm)
+            ctx.change_state("VM." + step, vm, state=STEP_RESULTS[step])
         if step in BOOT_OPERATIONS or step == "reboot":
             ctx.tracker.booted = True
         ctx.tracker.state = STEP_RESULTS[step]
@@ -154,17 +154,28 @@ def _step(ctx: PlanContext, step: str, host: t.Optional[str]) -> t.Callable[[], 
 
 
 def clean_or_hard(ctx: PlanContext, operation: str, force: bool) -> None:
-    """A clean shutdown or reboot within shutdown_timeout; with force, the hard one if the guest does not comply."""
+    """A clean shutdown or reboot within shutdown_timeout; with force, the hard one if the guest does not comply.
+
+    A shutdown is a plain call (its outcome, Halted, shows on the next read); a reboot leaves the VM
+    running as before, so only its task can tell whether it happened.
+    """
     timeout = float(ctx.params.get("shutdown_timeout") or 120)
+
+    def run(method: str, vm: str, timeout: t.Optional[float] = None) -> None:
+        if operation == "shutdown":
+            ctx.change_state(method, vm, state=HALTED, timeout=timeout)
+        else:
+            ctx.run(method, vm, timeout=timeout)
+
     try:
         ctx.ensure_tools(SHUTDOWN if operation == "shutdown" else REBOOT, "state")
     except ResourceError:
         if not force:
             raise
-        ctx.run("VM.hard_" + operation, ctx.vm_ref)
+        run("VM.hard_" + operation, ctx.vm_ref)
         return
     try:
-        ctx.run("VM.clean_" + operation, ctx.vm_ref, timeout=timeout)
+        run("VM.clean_" + operation, ctx.vm_ref, timeout=timeout)
         return
     except XapiError as err:
         if not force:
@@ -174,4 +185,4 @@ def clean_or_hard(ctx: PlanContext, operation: str, force: bool) -> None:
         if not force:
             raise ResourceError("The clean {0} of the VM failed: {1} Set force: true to fall back to a hard {0}."
                                 .format(operation, err.describe()))
-    ctx.run("VM.hard_" + operation, ctx.vm_ref)
+    run("VM.hard_" + operation, ctx.vm_ref)
