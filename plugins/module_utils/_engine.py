@@ -24,7 +24,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._journal import CREATED, 
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.naming import named
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Snapshot, snapshot
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import DEFAULT_TASK_TIMEOUT, run_async
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import DEFAULT_TASK_TIMEOUT, run_async, run_state_change
 
 Record = t.Dict[str, t.Any]
 Found = t.Optional[t.Tuple[str, Record]]
@@ -145,6 +145,11 @@ class BatchedResource(Resource):
     def run_task(self, method: str, *args: t.Any) -> t.Any:
         self.forget_reads()
         return run_async(self.client, method, *args, timeout=self.timeout)
+
+    def change_state(self, method: str, ref: str, *args: t.Any, until: t.Tuple[str, t.Any]) -> None:
+        """A quick operation that brings the object to a state (a plug), in one plain call (run_state_change)."""
+        self.forget_reads()
+        run_state_change(self.client, method, ref, *args, until=until, timeout=self.timeout)
 
 
 def reconcile(module: XapiModule, resource_class: t.Type[Resource],

@@ -255,24 +255,25 @@ def run_async(client: XapiClient, method: str, *args: t.Any, timeout: float = DE
     return task_outcome(record)
 
 
-def run_state_change(client: XapiClient, method: str, *args: t.Any, reached: t.Callable[[], bool],
+def run_state_change(client: XapiClient, method: str, ref: str, *args: t.Any, until: t.Tuple[str, t.Any],
                      timeout: float = DEFAULT_TASK_TIMEOUT) -> None:
-    """Call <method>(*args) plainly, in one round trip, for an operation that brings an object to a state.
+    """Call <method>(ref, *args) plainly, in one round trip, for an operation that brings the object to a state.
 
-    ``reached`` reads whether the object is in that state. xapi runs a plain call of a message that has an
+    ``until`` is (field, value) of the object once the operation is done: ("power_state", "Running") for
+    VM.start, ("currently_attached", True) for VBD.plug. xapi runs a plain call of a message that has an
     Async form as a task all the same, named after the call, listed in ``session.tasks`` and cancellable
     while it runs, and destroys it when it answers (context.ml ``of_http_req``, server_helpers.ml
     ``do_dispatch``). So the answer is awaited at most ``timeout`` seconds and at most the connection
     timeout, which keeps a silent master noticed as soon as with a task. When the answer is late or lost,
     the session's tasks tell whether the operation still runs: if so, its task is followed on the event
     stream as an Async one is, and cancelled at ``timeout``. Once it is gone (event.from then reports only
-    its deletion, not how it ended), ``reached`` tells whether it took effect. When it no longer runs, or
+    its deletion, not how it ended), reading the field tells whether it took effect. When it no longer runs, or
     cannot be looked for, XapiConnectionError says that the outcome is unknown: the engine's next round
     reads the object again and plans from what it finds; sent again then, such an operation does no harm.
     """
     deadline = time.monotonic() + timeout
     try:
-        client.call(method, *args, reply_within=max(0.1, min(timeout, client.http_timeout)))
+        client.call(method, ref, *args, reply_within=max(0.1, min(timeout, client.http_timeout)))
         return
     except XapiConnectionError as err:
         if not err.recoverable or not err.request_sent:
@@ -290,7 +291,7 @@ def run_state_change(client: XapiClient, method: str, *args: t.Any, reached: t.C
             raise XapiTimeoutError(method, timeout, task_ref)
         if last.get("status") in _FINISHED:
             task_outcome(last)
-        elif not reached():
+        elif client.call("{0}.get_{1}".format(method.split(".", 1)[0], until[0]), ref) != until[1]:
             if gone.cancel_requested:
                 raise XapiTimeoutError(method, timeout, task_ref)
             # It ended without taking effect, and how is not known: the next round sends it again and hears why.

@@ -16,7 +16,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Fo
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiBaseError, XapiError, XapiTimeoutError
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import HOTPLUG_DISK, ensure_tools
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records, find_by_uuid, get_all_records_where, snapshot, where
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import run_state_change
 from ansible_collections.xen.xapi.plugins.module_utils._setters import applied_together, setter_changes
 from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import (
     NULL_REF,
@@ -33,6 +33,13 @@ from ansible_collections.xen.xapi.plugins.module_utils.disks.vbd_plan import Dri
 
 # Device positions of disk and CD drives (userdevice), as XAPI allows them.
 MAX_USERDEVICE = 254
+# The drive's (field, value) once each operation is done, given the operation's arguments after the drive.
+_DRIVE_STATE_AFTER: t.Dict[str, t.Callable[..., t.Tuple[str, t.Any]]] = {
+    "VBD.plug": lambda: ("currently_attached", True),
+    "VBD.unplug": lambda: ("currently_attached", False),
+    "VBD.eject": lambda: ("empty", True),
+    "VBD.insert": lambda vdi: ("VDI", vdi),
+}
 
 
 class VbdResource(Resource):
@@ -206,7 +213,7 @@ class VbdResource(Resource):
         ref = str(self.client.call("VBD.create", record))
         if plug:
             try:
-                run_async(self.client, "VBD.plug", ref, timeout=self.timeout)
+                run_state_change(self.client, "VBD.plug", ref, until=("currently_attached", True), timeout=self.timeout)
             except (XapiError, XapiTimeoutError) as err:
                 if keep_on_plug_failure:
                     raise
@@ -246,12 +253,13 @@ class VbdResource(Resource):
         self._stale = True
         self.client.call(method, *args)
 
-    def _task(self, method: str, *args: t.Any) -> None:
-        """Hot-plug and media operations involve the guest: run as tasks and waited for."""
+    def _task(self, method: str, ref: str, *args: t.Any) -> None:
+        """Hot-plug and media operations involve the guest: each is one plain call, settled by the drive's
+        state when its answer is late or lost (run_state_change)."""
         self._stale = True
         if method in ("VBD.plug", "VBD.unplug"):
-            self._ensure_tools(self._vbds.get(args[0], {}))
-        run_async(self.client, method, *args, timeout=self.timeout)
+            self._ensure_tools(self._vbds.get(ref, {}))
+        run_state_change(self.client, method, ref, *args, until=_DRIVE_STATE_AFTER[method](*args), timeout=self.timeout)
 
     # -- view -------------------------------------------------------------------------------
     def present(self, ref: t.Optional[str]) -> Record:

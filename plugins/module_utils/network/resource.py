@@ -145,12 +145,12 @@ class NetworkResource(BatchedResource):
             if step.action == "create":
                 self.run_task("VLAN.create", step.pif_ref, spec.tag, ref)
             else:
-                self.run_task("PIF.plug", step.pif_ref)
+                self.change_state("PIF.plug", step.pif_ref, until=("currently_attached", True))
 
     def _remove_vifs(self, steps: t.Sequence[VifStep]) -> None:
         for step in steps:
             if step.action == "unplug":
-                self.run_task("VIF.unplug", step.use.vif_ref)
+                self.change_state("VIF.unplug", step.use.vif_ref, until=("currently_attached", False))
             else:
                 self.call("VIF.destroy", step.use.vif_ref)
 

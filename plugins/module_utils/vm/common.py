@@ -155,13 +155,13 @@ class PlanContext:
             timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
         return run_async(self.client, method, *args, timeout=timeout)
 
-    def change_state(self, method: str, *args: t.Any, state: str, timeout: t.Optional[float] = None) -> None:
-        """An operation that brings the VM to a power state, in one call (run_state_change): an answer that
-        is lost is settled by reading the VM's power state."""
+    def change_state(self, method: str, ref: str, *args: t.Any, until: t.Tuple[str, t.Any], timeout: t.Optional[float] = None) -> None:
+        """An operation that brings an object (the VM, a drive, an interface) to a state, in one call
+        (run_state_change). until: (field, value) of the object once it is done, e.g. ("power_state",
+        "Running"); an answer that is lost is settled by reading that field."""
         if timeout is None:
             timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
-        run_state_change(self.client, method, *args, timeout=timeout,
-                         reached=lambda: self.client.call("VM.get_power_state", self.vm_ref) == state)
+        run_state_change(self.client, method, ref, *args, until=until, timeout=timeout)
 
     def needs_plugging(self, device: Record) -> bool:
         """Whether a listed disk or interface needs plugging in: the VM runs, or is paused and about to run, and

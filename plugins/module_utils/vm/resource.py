@@ -170,7 +170,7 @@ class VmResource(Resource):
         if view.power_state in (RUNNING, PAUSED):
             def stop() -> None:
                 if ctx.tracker.state == PAUSED:
-                    ctx.change_state("VM.hard_shutdown", ref, state=HALTED)
+                    ctx.change_state("VM.hard_shutdown", ref, until=("power_state", HALTED))
                 else:
                     # The VM is going: a guest that ignores the clean shutdown is stopped hard.
                     power.clean_or_hard(ctx, "shutdown", force=True)
