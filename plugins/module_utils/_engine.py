@@ -146,10 +146,10 @@ class BatchedResource(Resource):
         self.forget_reads()
         return run_async(self.client, method, *args, timeout=self.timeout)
 
-    def change_state(self, method: str, ref: str, *args: t.Any, until: t.Tuple[str, t.Any]) -> None:
+    def change_state(self, method: str, ref: str, *args: t.Any) -> None:
         """A quick operation that brings the object to a state (a plug), in one plain call (run_state_change)."""
         self.forget_reads()
-        run_state_change(self.client, method, ref, *args, until=until, timeout=self.timeout)
+        run_state_change(self.client, method, ref, *args, timeout=self.timeout)
 
 
 def reconcile(module: XapiModule, resource_class: t.Type[Resource],

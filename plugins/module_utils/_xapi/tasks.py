@@ -255,12 +255,38 @@ def run_async(client: XapiClient, method: str, *args: t.Any, timeout: float = DE
     return task_outcome(record)
 
 
-def run_state_change(client: XapiClient, method: str, ref: str, *args: t.Any, until: t.Tuple[str, t.Any],
-                     timeout: float = DEFAULT_TASK_TIMEOUT) -> None:
-    """Call <method>(ref, *args) plainly, in one round trip, for an operation that brings the object to a state.
+def _power_state(paused: t.Any) -> t.Tuple[str, t.Any]:
+    return ("power_state", "Paused" if paused else "Running")
 
-    ``until`` is (field, value) of the object once the operation is done: ("power_state", "Running") for
-    VM.start, ("currently_attached", True) for VBD.plug. xapi runs a plain call of a message that has an
+
+# Operations that bring their object (the first argument) to a state, and the (field, value) the object shows once
+# each is done, given the other arguments: how a lost answer is settled by reading the object.
+STATE_AFTER: t.Dict[str, t.Callable[..., t.Tuple[str, t.Any]]] = {
+    "VM.start": lambda paused, _force: _power_state(paused),
+    "VM.start_on": lambda _host, paused, _force: _power_state(paused),
+    "VM.resume": lambda paused, _force: _power_state(paused),
+    "VM.resume_on": lambda _host, paused, _force: _power_state(paused),
+    "VM.unpause": lambda: ("power_state", "Running"),
+    "VM.pause": lambda: ("power_state", "Paused"),
+    "VM.suspend": lambda: ("power_state", "Suspended"),
+    "VM.clean_shutdown": lambda: ("power_state", "Halted"),
+    "VM.hard_shutdown": lambda: ("power_state", "Halted"),
+    "VBD.plug": lambda: ("currently_attached", True),
+    "VBD.unplug": lambda: ("currently_attached", False),
+    "VIF.plug": lambda: ("currently_attached", True),
+    "VIF.unplug": lambda: ("currently_attached", False),
+    "PIF.plug": lambda: ("currently_attached", True),
+    "PBD.plug": lambda: ("currently_attached", True),
+    "PBD.unplug": lambda: ("currently_attached", False),
+    "VBD.eject": lambda: ("empty", True),
+    "VBD.insert": lambda vdi: ("VDI", vdi),
+}
+
+
+def run_state_change(client: XapiClient, method: str, ref: str, *args: t.Any, timeout: float = DEFAULT_TASK_TIMEOUT) -> None:
+    """Call <method>(ref, *args) plainly, in one round trip: an operation of STATE_AFTER, which brings the object to a state.
+
+    xapi runs a plain call of a message that has an
     Async form as a task all the same, named after the call, listed in ``session.tasks`` and cancellable
     while it runs, and destroys it when it answers (context.ml ``of_http_req``, server_helpers.ml
     ``do_dispatch``). So the answer is awaited at most ``timeout`` seconds and at most the connection
@@ -271,6 +297,7 @@ def run_state_change(client: XapiClient, method: str, ref: str, *args: t.Any, un
     cannot be looked for, XapiConnectionError says that the outcome is unknown: the engine's next round
     reads the object again and plans from what it finds; sent again then, such an operation does no harm.
     """
+    field, value = STATE_AFTER[method](*args)
     deadline = time.monotonic() + timeout
     try:
         client.call(method, ref, *args, reply_within=max(0.1, min(timeout, client.http_timeout)))
@@ -291,7 +318,7 @@ def run_state_change(client: XapiClient, method: str, ref: str, *args: t.Any, un
             raise XapiTimeoutError(method, timeout, task_ref)
         if last.get("status") in _FINISHED:
             task_outcome(last)
-        elif client.call("{0}.get_{1}".format(method.split(".", 1)[0], until[0]), ref) != until[1]:
+        elif client.call("{0}.get_{1}".format(method.split(".", 1)[0], field), ref) != value:
             if gone.cancel_requested:
                 raise XapiTimeoutError(method, timeout, task_ref)
             # It ended without taking effect, and how is not known: the next round sends it again and hears why.

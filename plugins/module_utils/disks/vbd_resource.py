@@ -33,13 +33,6 @@ from ansible_collections.xen.xapi.plugins.module_utils.disks.vbd_plan import Dri
 
 # Device positions of disk and CD drives (userdevice), as XAPI allows them.
 MAX_USERDEVICE = 254
-# The drive's (field, value) once each operation is done, given the operation's arguments after the drive.
-_DRIVE_STATE_AFTER: t.Dict[str, t.Callable[..., t.Tuple[str, t.Any]]] = {
-    "VBD.plug": lambda: ("currently_attached", True),
-    "VBD.unplug": lambda: ("currently_attached", False),
-    "VBD.eject": lambda: ("empty", True),
-    "VBD.insert": lambda vdi: ("VDI", vdi),
-}
 
 
 class VbdResource(Resource):
@@ -213,7 +206,7 @@ class VbdResource(Resource):
         ref = str(self.client.call("VBD.create", record))
         if plug:
             try:
-                run_state_change(self.client, "VBD.plug", ref, until=("currently_attached", True), timeout=self.timeout)
+                run_state_change(self.client, "VBD.plug", ref, timeout=self.timeout)
             except (XapiError, XapiTimeoutError) as err:
                 if keep_on_plug_failure:
                     raise
@@ -259,7 +252,7 @@ class VbdResource(Resource):
         self._stale = True
         if method in ("VBD.plug", "VBD.unplug"):
             self._ensure_tools(self._vbds.get(ref, {}))
-        run_state_change(self.client, method, ref, *args, until=_DRIVE_STATE_AFTER[method](*args), timeout=self.timeout)
+        run_state_change(self.client, method, ref, *args, timeout=self.timeout)
 
     # -- view -------------------------------------------------------------------------------
     def present(self, ref: t.Optional[str]) -> Record:

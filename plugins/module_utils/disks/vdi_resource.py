@@ -221,7 +221,7 @@ class VdiResource(BatchedResource):
     def _removal_change(self, step: RemovalStep) -> Change:
         before, after = step.describe()
         if step.action == "unplug":
-            return Change("vms", before, after, lambda: self.change_state("VBD.unplug", step.user.vbd_ref, until=("currently_attached", False)))
+            return Change("vms", before, after, lambda: self.change_state("VBD.unplug", step.user.vbd_ref))
         # Destroying a drive is a quick database change, not a task.
         return Change("vms", before, after, lambda: self.call("VBD.destroy", step.user.vbd_ref))
 

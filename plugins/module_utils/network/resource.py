@@ -145,12 +145,12 @@ class NetworkResource(BatchedResource):
             if step.action == "create":
                 self.run_task("VLAN.create", step.pif_ref, spec.tag, ref)
             else:
-                self.change_state("PIF.plug", step.pif_ref, until=("currently_attached", True))
+                self.change_state("PIF.plug", step.pif_ref)
 
     def _remove_vifs(self, steps: t.Sequence[VifStep]) -> None:
         for step in steps:
             if step.action == "unplug":
-                self.change_state("VIF.unplug", step.use.vif_ref, until=("currently_attached", False))
+                self.change_state("VIF.unplug", step.use.vif_ref)
             else:
                 self.call("VIF.destroy", step.use.vif_ref)
 

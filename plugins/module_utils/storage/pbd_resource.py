@@ -150,7 +150,7 @@ class PbdResource(BatchedResource):
         created: t.Dict[str, str] = {}
         for operation, plan in ordered:
             if operation == UNPLUG:
-                self.change_state("PBD.unplug", plan.pbd_ref, until=("currently_attached", False))
+                self.change_state("PBD.unplug", plan.pbd_ref)
             elif operation == DESTROY:
                 self.call("PBD.destroy", plan.pbd_ref)
             elif operation == CREATE:
@@ -158,7 +158,7 @@ class PbdResource(BatchedResource):
                 record = {"host": plan.host_ref, "SR": sr_ref, "device_config": plan.config, "other_config": other_config}
                 created[plan.host_ref] = str(self.call("PBD.create", record))
             else:
-                self.change_state("PBD.plug", created.get(plan.host_ref, plan.pbd_ref), until=("currently_attached", True))
+                self.change_state("PBD.plug", created.get(plan.host_ref, plan.pbd_ref))
 
     def settle_changes(self, done: t.List[Record], after: Record) -> None:
         """A PBD made anew (added, or re-created with other settings) is reported with the uuid XAPI gave it."""

@@ -142,7 +142,7 @@ class SrResource(BatchedResource):
     # -- writes -----------------------------------------------------------------------------
     def _unplug(self, pbd_refs: t.Sequence[str]) -> None:
         for pbd_ref in pbd_refs:
-            self.change_state("PBD.unplug", pbd_ref, until=("currently_attached", False))
+            self.change_state("PBD.unplug", pbd_ref)
 
     def _set_pool_fields(self, pools: t.Dict[str, Record], updates: t.Dict[str, str]) -> None:
         for pool_ref in pools:

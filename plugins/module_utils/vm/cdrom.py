@@ -52,13 +52,13 @@ def plan(ctx: PlanContext) -> t.List[VmChange]:
 
 
 def _eject(ctx: PlanContext, drive: str) -> t.Callable[[], None]:
-    return lambda: ctx.change_state("VBD.eject", drive, until=("empty", True))
+    return lambda: ctx.change_state("VBD.eject", drive)
 
 
 def _insert(ctx: PlanContext, drive: str, iso: str, ejecting: bool) -> t.Callable[[], None]:
     def apply() -> None:
         if ejecting:
-            ctx.change_state("VBD.eject", drive, until=("empty", True))
-        ctx.change_state("VBD.insert", drive, iso, until=("VDI", iso))
+            ctx.change_state("VBD.eject", drive)
+        ctx.change_state("VBD.insert", drive, iso)
         ctx.made("VDI", iso)
     return apply

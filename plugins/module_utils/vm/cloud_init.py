@@ -260,7 +260,7 @@ def _remove(ctx: PlanContext, drive: Drive, delivered: t.Optional[str] = None) -
     attached = ctx.call("VBD.get_currently_attached", drive.vbd_ref)
     if attached:
         ctx.ensure_tools(HOTPLUG_DISK, "cloud_init")
-        ctx.change_state("VBD.unplug", drive.vbd_ref, until=("currently_attached", False))
+        ctx.change_state("VBD.unplug", drive.vbd_ref)
     ctx.call("VBD.destroy", drive.vbd_ref)
     ctx.run("VDI.destroy", drive.vdi_ref)
     other = dict(ctx.call("VM.get_other_config", ctx.vm_ref))

@@ -155,13 +155,12 @@ class PlanContext:
             timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
         return run_async(self.client, method, *args, timeout=timeout)
 
-    def change_state(self, method: str, ref: str, *args: t.Any, until: t.Tuple[str, t.Any], timeout: t.Optional[float] = None) -> None:
-        """An operation that brings an object (the VM, a drive, an interface) to a state, in one call
-        (run_state_change). until: (field, value) of the object once it is done, e.g. ("power_state",
-        "Running"); an answer that is lost is settled by reading that field."""
+    def change_state(self, method: str, ref: str, *args: t.Any, timeout: t.Optional[float] = None) -> None:
+        """An operation that brings an object (the VM, a drive, an interface) to a state, in one plain call
+        (run_state_change: an answer that is late or lost is settled by the object's state)."""
         if timeout is None:
             timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
-        run_state_change(self.client, method, ref, *args, until=until, timeout=timeout)
+        run_state_change(self.client, method, ref, *args, timeout=timeout)
 
     def needs_plugging(self, device: Record) -> bool:
         """Whether a listed disk or interface needs plugging in: the VM runs, or is paused and about to run, and

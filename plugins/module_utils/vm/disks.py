@@ -149,7 +149,7 @@ def plug(ctx: PlanContext, vbd_ref: str, option: str) -> None:
     """Hot-plug a drive into the running VM, once its guest tools allow it."""
     if ctx.tracker.running:
         ctx.ensure_tools(HOTPLUG_DISK, option)
-        ctx.change_state("VBD.plug", vbd_ref, until=("currently_attached", True))
+        ctx.change_state("VBD.plug", vbd_ref)
 
 
 def _add(ctx: PlanContext, spec: DiskSpec, slot: str) -> t.List[VmChange]:
@@ -263,7 +263,7 @@ def _purge(ctx: PlanContext, vbd_ref: str, vbd: Record, vdi: t.Optional[Record])
     def apply() -> None:
         if ctx.tracker.running and attached:
             ctx.ensure_tools(HOTPLUG_DISK, "purge_disks")
-            ctx.change_state("VBD.unplug", vbd_ref, until=("currently_attached", False))
+            ctx.change_state("VBD.unplug", vbd_ref)
         ctx.call("VBD.destroy", vbd_ref)
         if destroy_disk:
             ctx.run("VDI.destroy", vbd["VDI"])

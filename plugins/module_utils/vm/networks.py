@@ -84,7 +84,7 @@ def _update(ctx: PlanContext, spec: NetworkSpec, network_ref: str, vif_ref: str,
 def _plug(ctx: PlanContext, vif_ref: str, option: str) -> None:
     if ctx.tracker.running:
         ctx.ensure_tools(HOTPLUG_NIC, option)
-        ctx.change_state("VIF.plug", vif_ref, until=("currently_attached", True))
+        ctx.change_state("VIF.plug", vif_ref)
 
 
 def _create(ctx: PlanContext, record: Record, option: str) -> t.Callable[[], None]:
@@ -107,7 +107,7 @@ def _remove(ctx: PlanContext, vif_ref: str, vif: Record) -> t.Callable[[], None]
     def apply() -> None:
         if ctx.tracker.running and vif.get("currently_attached"):
             ctx.ensure_tools(HOTPLUG_NIC, "networks")
-            ctx.change_state("VIF.unplug", vif_ref, until=("currently_attached", False))
+            ctx.change_state("VIF.unplug", vif_ref)
         ctx.call("VIF.destroy", vif_ref)
     return apply
 

@@ -140,13 +140,13 @@ def _step(ctx: PlanContext, step: str, host: t.Optional[str]) -> t.Callable[[], 
         elif step in BOOT_OPERATIONS:
             operation, paused = BOOT_OPERATIONS[step]
             if host:
-                ctx.change_state("VM.{0}_on".format(operation), vm, host, paused, False, until=("power_state", STEP_RESULTS[step]))
+                ctx.change_state("VM.{0}_on".format(operation), vm, host, paused, False)
             else:
-                ctx.change_state("VM." + operation, vm, paused, False, until=("power_state", STEP_RESULTS[step]))
+                ctx.change_state("VM." + operation, vm, paused, False)
         else:
             if step == "suspend":
                 ctx.ensure_tools(SUSPEND, "state")
-            ctx.change_state("VM." + step, vm, until=("power_state", STEP_RESULTS[step]))
+            ctx.change_state("VM." + step, vm)
         if step in BOOT_OPERATIONS or step == "reboot":
             ctx.tracker.booted = True
         ctx.tracker.state = STEP_RESULTS[step]
@@ -160,13 +160,7 @@ def clean_or_hard(ctx: PlanContext, operation: str, force: bool) -> None:
     running as before, so only its task can tell whether it happened.
     """
     timeout = float(ctx.params.get("shutdown_timeout") or 120)
-
-    def run(method: str, vm: str, timeout: t.Optional[float] = None) -> None:
-        if operation == "shutdown":
-            ctx.change_state(method, vm, until=("power_state", HALTED), timeout=timeout)
-        else:
-            ctx.run(method, vm, timeout=timeout)
-
+    run = ctx.change_state if operation == "shutdown" else ctx.run
     try:
         ctx.ensure_tools(SHUTDOWN if operation == "shutdown" else REBOOT, "state")
     except ResourceError:

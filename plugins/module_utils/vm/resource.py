@@ -24,7 +24,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.vm.guest import check_net
 from ansible_collections.xen.xapi.plugins.module_utils.vm.options import Params, check_top_level
 from ansible_collections.xen.xapi.plugins.module_utils.vm.present import present
 from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_vm, read_view, reread
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import HALTED, PAUSED, RUNNING, STATE_NAMES, VmView
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PAUSED, RUNNING, STATE_NAMES, VmView
 
 CONFIG_FAMILIES = (hardware, boot, metadata, disks, cdrom, networks, cloud_init)
 # Journal keys: the VM this run made, and whether making it (copy and provisioning) is still under way.
@@ -170,7 +170,7 @@ class VmResource(Resource):
         if view.power_state in (RUNNING, PAUSED):
             def stop() -> None:
                 if ctx.tracker.state == PAUSED:
-                    ctx.change_state("VM.hard_shutdown", ref, until=("power_state", HALTED))
+                    ctx.change_state("VM.hard_shutdown", ref)
                 else:
                     # The VM is going: a guest that ignores the clean shutdown is stopped hard.
                     power.clean_or_hard(ctx, "shutdown", force=True)
