@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, xen.xapi maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run XAPI messages as asynchronous tasks and wait for them through the event stream."""
+"""Run XAPI messages as asynchronous tasks and wait for them through the event stream, or, for operations that
+bring an object to a state, as one plain call whose late or lost answer is settled by its task or the object."""
 
 from __future__ import annotations
 
@@ -284,18 +285,18 @@ STATE_AFTER: t.Dict[str, t.Callable[..., t.Tuple[str, t.Any]]] = {
 
 
 def run_state_change(client: XapiClient, method: str, ref: str, *args: t.Any, timeout: float = DEFAULT_TASK_TIMEOUT) -> None:
-    """Call <method>(ref, *args) plainly, in one round trip: an operation of STATE_AFTER, which brings the object to a state.
+    """Call <method>(ref, *args) plainly, in one round trip: an operation of STATE_AFTER, which brings ref to a state.
 
-    xapi runs a plain call of a message that has an
-    Async form as a task all the same, named after the call, listed in ``session.tasks`` and cancellable
-    while it runs, and destroys it when it answers (context.ml ``of_http_req``, server_helpers.ml
-    ``do_dispatch``). So the answer is awaited at most ``timeout`` seconds and at most the connection
-    timeout, which keeps a silent master noticed as soon as with a task. When the answer is late or lost,
-    the session's tasks tell whether the operation still runs: if so, its task is followed on the event
-    stream as an Async one is, and cancelled at ``timeout``. Once it is gone (event.from then reports only
-    its deletion, not how it ended), reading the field tells whether it took effect. When it no longer runs, or
-    cannot be looked for, XapiConnectionError says that the outcome is unknown: the engine's next round
-    reads the object again and plans from what it finds; sent again then, such an operation does no harm.
+    xapi runs a plain call of a message that has an Async form as a task all the same, named after the call,
+    listed in ``session.tasks`` and cancellable while it runs, and destroys it when it answers (context.ml
+    ``of_http_req``, server_helpers.ml ``do_dispatch``). So the answer is awaited at most ``timeout`` seconds
+    and at most the connection timeout, which keeps a silent master noticed as soon as with a task. When the
+    answer is late or lost, the session's tasks tell whether the operation still runs: if so, its task is
+    followed on the event stream as an Async one is, and cancelled at ``timeout``. Once it is gone (event.from
+    then reports only its deletion, not how it ended), the object's field tells whether it took effect. When
+    it no longer runs, or cannot be looked for, XapiConnectionError says that the outcome is unknown: the
+    engine's next round reads the object again and plans from what it finds; sent again then, such an
+    operation does no harm.
     """
     field, value = STATE_AFTER[method](*args)
     deadline = time.monotonic() + timeout
