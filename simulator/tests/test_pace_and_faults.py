@@ -183,6 +183,15 @@ def test_a_failure_injected_into_a_task_fails_the_task_not_the_call(
     assert xapi.xenapi.VM.clone(template, "lucky clone")
 
 
+def test_a_failure_injected_into_a_task_fails_a_plain_call_of_the_same_operation(
+        sim_http: SimProcess, xapi: XenAPI.Session, clean_faults: None) -> None:
+    sim_http.control_post("faults", {"fail_in_task": {"method": "VM.clone", "times": 1, "error": ["SR_FULL", "1", "0"]}})
+    template = xapi.xenapi.VM.get_by_name_label("Debian Bookworm 12")[0]
+    assert failure(lambda: xapi.xenapi.VM.clone(template, "doomed plain clone")) == ["SR_FULL", "1", "0"]
+    assert xapi.xenapi.VM.get_by_name_label("doomed plain clone") == []
+    assert [task for task in xapi.xenapi.task.get_all() if xapi.xenapi.task.get_name_label(task) == "VM.clone"] == []
+
+
 def test_a_hung_host_takes_requests_and_never_answers(sim_http: SimProcess, clean_faults: None) -> None:
     sim_http.control_post("faults", {"hung_hosts": ["host2"]})
     session = XenAPI.Session(sim_http.info["hosts"]["host2"], transport=_TimeoutTransport(0.5))
