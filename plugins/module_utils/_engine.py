@@ -17,19 +17,12 @@ import copy
 import dataclasses
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError, XapiBaseError, XapiConnectionError, XapiError
-from ansible_collections.xen.xapi.plugins.module_utils._journal import CREATED, Journal, describe
-from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.naming import named
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Snapshot, snapshot
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import DEFAULT_TASK_TIMEOUT, run_async, run_state_change
+from ansible_collections.xen.xapi.plugins.module_utils import _journal, _module, _validate as validate
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, naming, query, tasks
 
 Record = t.Dict[str, t.Any]
 Found = t.Optional[t.Tuple[str, Record]]
-# ResourceError lives with the other errors; the resources import it from here, with the rest of the engine.
-__all__ = ["BatchedResource", "Change", "Found", "Record", "Resource", "ResourceError", "field_change", "merge_map", "one_or_none",
+__all__ = ["BatchedResource", "Change", "Found", "Record", "Resource", "field_change", "merge_map", "one_or_none",
            "reconcile", "string_map", "xapi_text"]
 
 # Rounds of one run after dropped connections: a few in a row that get nothing done end the run, and
@@ -62,11 +55,11 @@ class Resource:
     #: the key under which the object is returned, e.g. "vdi"
     result_key = "object"
 
-    def __init__(self, module: XapiModule, client: XapiClient) -> None:
+    def __init__(self, module: _module.XapiModule, client: xapi_client.XapiClient) -> None:
         self.module = module
         self.client = client
         self.params = module.params
-        self.journal = Journal()
+        self.journal = _journal.Journal()
 
     # -- hooks ------------------------------------------------------------------------------
     def locate(self) -> Found:
@@ -122,14 +115,14 @@ class BatchedResource(Resource):
     #: the XAPI classes ``world()`` reads, e.g. ("SR", "PBD", "host")
     read_classes: t.Sequence[str] = ()
 
-    def __init__(self, module: XapiModule, client: XapiClient) -> None:
+    def __init__(self, module: _module.XapiModule, client: xapi_client.XapiClient) -> None:
         super().__init__(module, client)
-        self._world: t.Optional[Snapshot] = None
-        self.timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
+        self._world: t.Optional[query.Snapshot] = None
+        self.timeout = float(self.params.get("task_timeout") or tasks.DEFAULT_TASK_TIMEOUT)
 
-    def world(self) -> Snapshot:
+    def world(self) -> query.Snapshot:
         if self._world is None:
-            self._world = snapshot(self.client, self.read_classes)
+            self._world = query.snapshot(self.client, self.read_classes)
         return self._world
 
     def forget_reads(self) -> None:
@@ -144,15 +137,15 @@ class BatchedResource(Resource):
 
     def run_task(self, method: str, *args: t.Any) -> t.Any:
         self.forget_reads()
-        return run_async(self.client, method, *args, timeout=self.timeout)
+        return tasks.run_async(self.client, method, *args, timeout=self.timeout)
 
     def change_state(self, method: str, ref: str, *args: t.Any) -> None:
         """A quick operation that brings the object to a state (a plug), in one plain call (run_state_change)."""
         self.forget_reads()
-        run_state_change(self.client, method, ref, *args, timeout=self.timeout)
+        tasks.run_state_change(self.client, method, ref, *args, timeout=self.timeout)
 
 
-def reconcile(module: XapiModule, resource_class: t.Type[Resource],
+def reconcile(module: _module.XapiModule, resource_class: t.Type[Resource],
               report: t.Optional[t.Callable[[t.Any], Record]] = None) -> t.NoReturn:
     """Run one module invocation through the shared path and exit with its result.
 
@@ -162,7 +155,7 @@ def reconcile(module: XapiModule, resource_class: t.Type[Resource],
     try:
         validate.common_options(module.params)
         resource_class.check_params(module.params)
-    except ResourceError as err:
+    except errors.ResourceError as err:
         module.fail(err.msg, **err.details)
     with module.client() as client:
         resource = resource_class(module, client)
@@ -170,13 +163,13 @@ def reconcile(module: XapiModule, resource_class: t.Type[Resource],
             result = _reconcile(module, resource)
             if report is not None:
                 result.update(report(resource))
-        except ResourceError as err:
+        except errors.ResourceError as err:
             journal = resource.journal
             module.fail(journal.failure_message(err.msg), **dict(err.details, **journal.failure_details()))
-        except XapiBaseError as err:
+        except errors.XapiBaseError as err:
             journal = resource.journal
-            if isinstance(err, XapiError):
-                err.display = named(client, err)
+            if isinstance(err, errors.XapiError):
+                err.display = naming.named(client, err)
             module.fail_from_error(err, prefix=journal.failed_step_prefix(), suffix=journal.failure_suffix(),
                                    **journal.failure_details())
     module.exit(**result)
@@ -214,7 +207,7 @@ def _plan(resource: Resource) -> Plan:
     return Plan(ref, before, create, changes, state)
 
 
-def _reconcile(module: XapiModule, resource: Resource) -> Record:
+def _reconcile(module: _module.XapiModule, resource: Resource) -> Record:
     """Rounds of read, plan, apply until the object matches, bounded.
 
     A connection that drops, or an answer that never comes, ends the round: the next one reads the
@@ -229,7 +222,7 @@ def _reconcile(module: XapiModule, resource: Resource) -> Record:
         progress = journal.progress
         try:
             return _round(module, resource)
-        except XapiConnectionError as err:
+        except errors.XapiConnectionError as err:
             idle_rounds = 0 if journal.progress != progress else idle_rounds + 1
             if not err.recoverable or idle_rounds >= MAX_ROUNDS_WITHOUT_PROGRESS or journal.rounds >= MAX_ROUNDS:
                 raise
@@ -237,7 +230,7 @@ def _reconcile(module: XapiModule, resource: Resource) -> Record:
             resource.new_round()
 
 
-def _round(module: XapiModule, resource: Resource) -> Record:
+def _round(module: _module.XapiModule, resource: Resource) -> Record:
     journal = resource.journal
     plan = _plan(resource)
     journal.settle(plan.ref is not None, plan.changes)
@@ -247,7 +240,7 @@ def _round(module: XapiModule, resource: Resource) -> Record:
     if first_round and (module.check_mode or not plan.changed):
         # Check mode stops here: nothing below this line runs, so nothing is written.
         steps = (resource.create_steps() if plan.create else []) + plan.changes
-        result: Record = {"changed": plan.changed, "changes": ([CREATED] if plan.create else []) + [describe(c) for c in steps],
+        result: Record = {"changed": plan.changed, "changes": ([_journal.CREATED] if plan.create else []) + [_journal.describe(c) for c in steps],
                           resource.result_key: plan.before}
         if module.diff_mode:
             result["diff"] = {"before": plan.before, "after": _predicted_after(resource, plan, steps)}
@@ -268,7 +261,7 @@ def _round(module: XapiModule, resource: Resource) -> Record:
     return result
 
 
-def _apply(journal: Journal, change: Change) -> None:
+def _apply(journal: _journal.Journal, change: Change) -> None:
     journal.run(change)
     if change.follow_up is not None:
         for next_change in change.follow_up():
@@ -296,8 +289,8 @@ def one_or_none(matches: t.List[t.Tuple[str, Record]], what: str, key: str) -> F
         return None
     if len(matches) > 1:
         uuids = sorted(match[1]["uuid"] for match in matches)
-        raise ResourceError("{0} {1!r} matches {2} objects ({3}); give its uuid instead.".format(what, key, len(uuids), ", ".join(uuids)),
-                            uuids=uuids)
+        raise errors.ResourceError("{0} {1!r} matches {2} objects ({3}); give its uuid instead.".format(what, key, len(uuids), ", ".join(uuids)),
+                                   uuids=uuids)
     return matches[0]
 
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.datamodel_fields import FIELDS, REF_FIELDS
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import quote, where_all
-from ansible_collections.xen.xapi.plugins.module_utils.storage.device_config import SECRET_MARKER, masked
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import datamodel_fields, query
+from ansible_collections.xen.xapi.plugins.module_utils.storage import device_config
 
 NULL_REF = "OpaqueRef:NULL"
 Record = t.Dict[str, t.Any]
@@ -32,15 +31,15 @@ def server_expression(params: t.Mapping[str, t.Any]) -> str:
     """The where-expression sent to the server: uuid and name (``true`` selects all)."""
     clauses = []
     if params.get("uuid"):
-        clauses.append('field "uuid" = ' + quote(params["uuid"]))
+        clauses.append('field "uuid" = ' + query.quote(params["uuid"]))
     if params.get("name") is not None:
-        clauses.append('field "name__label" = ' + quote(params["name"]))
-    return where_all(*clauses) if clauses else "true"
+        clauses.append('field "name__label" = ' + query.quote(params["name"]))
+    return query.where_all(*clauses) if clauses else "true"
 
 
 def check_filters(cls: str, filters: t.Mapping[str, t.Any]) -> None:
     """Every filter names a field of the class that holds one value; InfoError otherwise."""
-    fields = FIELDS.get(cls, {})
+    fields = datamodel_fields.FIELDS.get(cls, {})
     for name in sorted(filters):
         kind = fields.get(name)
         if kind is None:
@@ -85,7 +84,7 @@ def resolve_plan(cls: str, paths: t.Sequence[str]) -> t.Dict[t.Tuple[str, ...], 
         current = cls
         steps: t.Tuple[str, ...] = ()
         for step in path.split("."):
-            target = REF_FIELDS.get(current, {}).get(step)
+            target = datamodel_fields.REF_FIELDS.get(current, {}).get(step)
             if target is None:
                 raise InfoError("resolve: {0!r} is not a reference field of {1} (in {2!r}).".format(step, current, path))
             steps = steps + (step,)
@@ -124,7 +123,7 @@ def resolve_records(records: t.Dict[str, Record], plan: t.Dict[t.Tuple[str, ...]
 def without_secrets(cls: str, record: Record) -> Record:
     """A record fit to return: storage credentials (PBD device_config) and secret values masked."""
     if cls == "PBD" and isinstance(record.get("device_config"), dict):
-        return dict(record, device_config=masked(record["device_config"]))
+        return dict(record, device_config=device_config.masked(record["device_config"]))
     if cls == "secret" and "value" in record:
-        return dict(record, value=SECRET_MARKER)
+        return dict(record, value=device_config.SECRET_MARKER)
     return record

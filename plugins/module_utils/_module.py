@@ -10,15 +10,7 @@ import typing as t
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import PLAIN_HTTP_WARNING, ConnectionParams, XapiClient, plain_http_urls
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import (
-    XapiBaseError,
-    XapiConnectionError,
-    XapiError,
-    XapiTimeoutError,
-    redact,
-)
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import PROTOCOLS, build_base_url, url_credentials
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, transport
 
 # Keep in step with plugins/doc_fragments/connection.py.
 CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
@@ -27,7 +19,7 @@ CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "password": dict(type="str", no_log=True, aliases=["pass", "pwd"], fallback=(env_fallback, ["XAPI_PASSWORD", "XENSERVER_PASSWORD"])),
     "validate_certs": dict(type="bool", default=True, fallback=(env_fallback, ["XAPI_VALIDATE_CERTS", "XENSERVER_VALIDATE_CERTS"])),
     "ca_path": dict(type="path", fallback=(env_fallback, ["XAPI_CA_PATH"])),
-    "protocol": dict(type="str", default="jsonrpc", choices=list(PROTOCOLS)),
+    "protocol": dict(type="str", default="jsonrpc", choices=list(transport.PROTOCOLS)),
     "timeout": dict(type="int", default=60),
     "fallback_hosts": dict(type="list", elements="str", default=[]),
     "proxy": dict(type="str"),
@@ -65,8 +57,8 @@ class XapiModule:
         # Credentials written into a URL (https://root:secret@host) are hidden like the password in all output,
         # the invocation Ansible echoes included; messages of ours show such URLs without them anyway.
         for url in [self.params.get("hostname"), self.params.get("proxy")] + list(self.params.get("fallback_hosts") or []):
-            if url_credentials(url):
-                self.module.no_log_values.add(url_credentials(url))
+            if transport.url_credentials(url):
+                self.module.no_log_values.add(transport.url_credentials(url))
         # Secrets inside options that also hold ordinary values (see hide_secrets_of).
         self._option_secrets: set[str] = set()
         self._shown_params: dict[str, t.Any] = {}
@@ -110,28 +102,28 @@ class XapiModule:
     def warn(self, message: str) -> None:
         self.module.warn(message)
 
-    def connection_params(self) -> ConnectionParams:
+    def connection_params(self) -> xapi_client.ConnectionParams:
         if self.params["timeout"] <= 0:
             self.fail("timeout must be a positive number of seconds, not {0}.".format(self.params["timeout"]))
-        return ConnectionParams.from_module_params(self.params)
+        return xapi_client.ConnectionParams.from_module_params(self.params)
 
     @contextlib.contextmanager
-    def client(self) -> t.Iterator[XapiClient]:
+    def client(self) -> t.Iterator[xapi_client.XapiClient]:
         """A logged-in XapiClient, logged out on exit; XAPI failures end the module."""
         params = self.connection_params()
         for option, hosts in (("hostname", [params.hostname]), ("fallback_hosts", params.fallback_hosts)):
             for host in hosts:
                 try:
-                    build_base_url(host)
+                    transport.build_base_url(host)
                 except ValueError as err:
                     self.fail("{0}: {1}".format(option, err))
-        insecure = plain_http_urls(params)
+        insecure = xapi_client.plain_http_urls(params)
         for url in insecure:
-            self.warn(PLAIN_HTTP_WARNING.format(url))
+            self.warn(xapi_client.PLAIN_HTTP_WARNING.format(url))
         try:
-            with XapiClient(params) as client:
+            with xapi_client.XapiClient(params) as client:
                 yield client
-        except XapiBaseError as err:
+        except errors.XapiBaseError as err:
             self.fail_from_error(err)
 
     def _secrets(self) -> list[t.Optional[str]]:
@@ -139,23 +131,23 @@ class XapiModule:
 
     def fail(self, msg: str, **result: t.Any) -> t.NoReturn:
         result = self._before_leaving(result)
-        self.module.fail_json(msg=redact(msg, self._secrets()), **result)
+        self.module.fail_json(msg=errors.redact(msg, self._secrets()), **result)
         raise AssertionError("fail_json returned")  # for type checkers; fail_json exits
 
-    def fail_from_error(self, err: XapiBaseError, prefix: str = "", suffix: str = "", **result: t.Any) -> t.NoReturn:
+    def fail_from_error(self, err: errors.XapiBaseError, prefix: str = "", suffix: str = "", **result: t.Any) -> t.NoReturn:
         """End the module reporting a connection-layer failure in words, with its details."""
         secrets = self._secrets()
-        if isinstance(err, XapiError):
-            result.update(error_code=err.code, error_params=[redact(param, secrets) for param in err.params])
+        if isinstance(err, errors.XapiError):
+            result.update(error_code=err.code, error_params=[errors.redact(param, secrets) for param in err.params])
             if err.method:
                 # Which XAPI call failed, said in the message too: "... (VM.start: HOST_NOT_ENOUGH_FREE_MEMORY)".
                 result.update(method=err.method)
                 suffix = " ({0}: {1})".format(err.method, err.code) + suffix
-        elif isinstance(err, XapiConnectionError):
+        elif isinstance(err, errors.XapiConnectionError):
             result.update(url=err.url)
             if err.method:
                 result.update(method=err.method)
-        elif isinstance(err, XapiTimeoutError):
+        elif isinstance(err, errors.XapiTimeoutError):
             result.update(method=err.method, timeout=err.timeout)
         self.fail(prefix + err.describe() + suffix, **result)
 
@@ -167,7 +159,7 @@ class XapiModule:
 
 def _scrubbed(value: t.Any, secrets: list[str]) -> t.Any:
     if isinstance(value, str):
-        return redact(value, secrets)
+        return errors.redact(value, secrets)
     if isinstance(value, dict):
         return dict((key, _scrubbed(item, secrets)) for key, item in value.items())
     if isinstance(value, (list, tuple)):

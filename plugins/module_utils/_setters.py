@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, merge_map
+from ansible_collections.xen.xapi.plugins.module_utils import _engine
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,9 +26,9 @@ class Setter:
     value: t.Any
 
 
-def setter_changes(ref: str, setters: t.Iterable[Setter], call: t.Callable[..., t.Any]) -> t.List[Change]:
+def setter_changes(ref: str, setters: t.Iterable[Setter], call: t.Callable[..., t.Any]) -> t.List[_engine.Change]:
     """The engine's changes for ``setters`` on object ``ref``, each applied as ``call(method, ref, value)``."""
-    return [Change(setter.option, setter.before, setter.after, _bound_call(call, setter.method, ref, setter.value)) for setter in setters]
+    return [_engine.Change(setter.option, setter.before, setter.after, _bound_call(call, setter.method, ref, setter.value)) for setter in setters]
 
 
 def _bound_call(call: t.Callable[..., t.Any], method: str, ref: str, value: t.Any) -> t.Callable[[], None]:
@@ -44,7 +44,7 @@ def setter_if_changed(option: str, before: t.Any, wanted: t.Any, method: str) ->
 
 def map_setter(option: str, current: t.Mapping[str, str], wanted: t.Optional[t.Mapping[str, t.Any]], purge: bool, method: str) -> t.List[Setter]:
     """The setter for a string map option, merged into the current map or exact with purge."""
-    target = merge_map(current, wanted, purge)
+    target = _engine.merge_map(current, wanted, purge)
     if target is None:
         return []
     return [Setter(option, dict(current), target, method, target)]
@@ -64,12 +64,12 @@ def tags_setter(current: t.Sequence[str], wanted: t.Optional[t.Sequence[str]], p
     return [Setter("tags", list(current), target, method, target)] if changed else []
 
 
-def applied_together(items: t.Sequence[t.Tuple[str, t.Any, t.Any]], apply: t.Callable[[], None]) -> t.List[Change]:
+def applied_together(items: t.Sequence[t.Tuple[str, t.Any, t.Any]], apply: t.Callable[[], None]) -> t.List[_engine.Change]:
     """One reported change per (option, before, after), all made by a single action (e.g. recreating a drive).
 
     The action runs once, when the last of them is applied; the others only report.
     """
-    changes = [Change(option, before, after, _nothing) for option, before, after in items]
+    changes = [_engine.Change(option, before, after, _nothing) for option, before, after in items]
     if changes:
         changes[-1].apply = apply
     return changes

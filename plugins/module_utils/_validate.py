@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors
 
 INT64_MAX = 2 ** 63 - 1
 # Control characters: none belongs in a name; those XML 1.0 cannot carry do not belong in any text.
@@ -30,15 +30,15 @@ AUTODETECT = "autodetect"
 def name(value: t.Any, option: str) -> str:
     """A name to give an object: text, not blank, on one line, without control characters."""
     if value is None:
-        raise ResourceError("{0}: give a name; it is empty (null).".format(option))
+        raise errors.ResourceError("{0}: give a name; it is empty (null).".format(option))
     if not isinstance(value, str):
-        raise ResourceError("{0}: a name is text, not {1!r}.".format(option, value))
+        raise errors.ResourceError("{0}: a name is text, not {1!r}.".format(option, value))
     if not value.strip():
-        raise ResourceError("{0}: a name cannot be empty or blank ({1!r}); check that a templated value did not render "
-                            "empty.".format(option, value))
+        raise errors.ResourceError("{0}: a name cannot be empty or blank ({1!r}); check that a templated value did not render "
+                                   "empty.".format(option, value))
     if _CONTROL.search(value):
-        raise ResourceError("{0}: the name {1!r} holds a control character (such as a newline or a tab); XAPI would store it, "
-                            "but reading the object back over XML-RPC then fails. Remove it.".format(option, value))
+        raise errors.ResourceError("{0}: the name {1!r} holds a control character (such as a newline or a tab); XAPI would store it, "
+                                   "but reading the object back over XML-RPC then fails. Remove it.".format(option, value))
     return value
 
 
@@ -48,7 +48,7 @@ def text(value: t.Any, option: str) -> t.Optional[str]:
         return None
     value = str(value)
     if _NOT_XML.search(value):
-        raise ResourceError("{0}: {1!r} holds a control character that XML-RPC cannot carry; remove it.".format(option, value))
+        raise errors.ResourceError("{0}: {1!r} holds a control character that XML-RPC cannot carry; remove it.".format(option, value))
     return value
 
 
@@ -57,11 +57,11 @@ def count(value: t.Optional[int], option: str, minimum: int = 1, maximum: t.Opti
     if value is None:
         return None
     if value < minimum:
-        raise ResourceError("{0}: must be at least {1}, not {2}.".format(option, minimum, value))
+        raise errors.ResourceError("{0}: must be at least {1}, not {2}.".format(option, minimum, value))
     limit = INT64_MAX if maximum is None else maximum
     if value > limit:
         reason = why or "XAPI stores it as a 64-bit integer"
-        raise ResourceError("{0}: {1} is too large; the most is {2} ({3}).".format(option, value, limit, reason))
+        raise errors.ResourceError("{0}: {1} is too large; the most is {2} ({3}).".format(option, value, limit, reason))
     return value
 
 
@@ -70,9 +70,9 @@ def size(value: t.Optional[int], option: str) -> t.Optional[int]:
     if value is None:
         return None
     if value <= 0:
-        raise ResourceError("{0}: the size must be positive.".format(option))
+        raise errors.ResourceError("{0}: the size must be positive.".format(option))
     if value > INT64_MAX:
-        raise ResourceError("{0}: {1} bytes is more than XAPI can store (at most {2} bytes, 8 EiB).".format(option, value, INT64_MAX))
+        raise errors.ResourceError("{0}: {1} bytes is more than XAPI can store (at most {2} bytes, 8 EiB).".format(option, value, INT64_MAX))
     return value
 
 
@@ -81,8 +81,8 @@ def mtu(value: t.Optional[int], option: str) -> t.Optional[int]:
         return None
     low, high = MTU_RANGE
     if not low <= value <= high:
-        raise ResourceError("{0}: {1} is not a packet size a network can use; give {2} to {3} bytes, such as 1500 or 9000 "
-                            "(jumbo frames).".format(option, value, low, high))
+        raise errors.ResourceError("{0}: {1} is not a packet size a network can use; give {2} to {3} bytes, such as 1500 or 9000 "
+                                   "(jumbo frames).".format(option, value, low, high))
     return value
 
 
@@ -98,9 +98,9 @@ def bridge(value: t.Optional[str], option: str) -> t.Optional[str]:
     elif value.startswith(BRIDGE_RESERVED_PREFIXES):
         problem = "starts like the host's own devices ({0})".format(", ".join(BRIDGE_RESERVED_PREFIXES))
     if problem:
-        raise ResourceError("{0}: the bridge name {1!r} {2}, which XAPI refuses (INVALID_VALUE). Give a short name such as "
-                            "'br-backend', or leave bridge out to let XAPI choose one.".format(option, value, problem),
-                            error_code="INVALID_VALUE")
+        raise errors.ResourceError("{0}: the bridge name {1!r} {2}, which XAPI refuses (INVALID_VALUE). Give a short name such as "
+                                   "'br-backend', or leave bridge out to let XAPI choose one.".format(option, value, problem),
+                                   error_code="INVALID_VALUE")
     return value
 
 
@@ -118,7 +118,7 @@ def position(value: t.Any, option: str, highest: int, allow_autodetect: bool = F
         return text_value
     if isinstance(value, float) or not text_value.isdigit() or int(text_value) > highest:
         allowed = "0 to {0}".format(highest) + (", a device name such as xvdb, or autodetect for the first free one" if allow_autodetect else "")
-        raise ResourceError("{0}: {1!r} is not a device position; give a whole number from {2}.".format(option, value, allowed))
+        raise errors.ResourceError("{0}: {1!r} is not a device position; give a whole number from {2}.".format(option, value, allowed))
     return str(int(text_value))
 
 
@@ -126,10 +126,10 @@ def common_options(params: t.Mapping[str, t.Any]) -> None:
     """The options many modules share: timeouts, and the name and description of what they manage."""
     for option in ("task_timeout", "shutdown_timeout", "wait_for_ip_timeout"):
         if params.get(option) is not None and params[option] <= 0:
-            raise ResourceError("{0}: must be a positive number of seconds, not {1}.".format(option, params[option]))
+            raise errors.ResourceError("{0}: must be a positive number of seconds, not {1}.".format(option, params[option]))
     if (params.get("guest_tools_timeout") or 0) < 0:
-        raise ResourceError("guest_tools_timeout: must be 0 (do not wait) or a positive number of seconds, not {0}."
-                            .format(params["guest_tools_timeout"]))
+        raise errors.ResourceError("guest_tools_timeout: must be 0 (do not wait) or a positive number of seconds, not {0}."
+                                   .format(params["guest_tools_timeout"]))
     if params.get("name") is not None:
         name(params["name"], "name")
     text(params.get("description"), "description")

@@ -252,15 +252,14 @@ diff:
 
 # First, so that the module utilities below compile once each (see _zip_import).
 from ansible_collections.xen.xapi.plugins.module_utils import _zip_import  # noqa: F401 pylint: disable=unused-import
-from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
-from ansible_collections.xen.xapi.plugins.module_utils.pool.host_resource import HostResource
-from ansible_collections.xen.xapi.plugins.module_utils._module import METADATA_ARGUMENT_SPEC, XapiModule
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _module
+from ansible_collections.xen.xapi.plugins.module_utils.pool import host_resource
 
 
 def main() -> None:
-    module = XapiModule(
+    module = _module.XapiModule(
         argument_spec=dict(
-            METADATA_ARGUMENT_SPEC,  # other_config, tags, purge
+            _module.METADATA_ARGUMENT_SPEC,  # other_config, tags, purge
             name=dict(type="str", aliases=["name_label"]),
             uuid=dict(type="str"),
             state=dict(type="str", choices=["enabled", "disabled", "maintenance"]),
@@ -276,7 +275,7 @@ def main() -> None:
         mutually_exclusive=[["state", "enabled"]],
         supports_check_mode=True,
     )
-    reconcile(module, HostResource)
+    _engine.reconcile(module, host_resource.HostResource)
 
 
 if __name__ == "__main__":

@@ -130,36 +130,25 @@ count:
 from ansible_collections.xen.xapi.plugins.module_utils import _zip_import  # noqa: F401 pylint: disable=unused-import
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, api_class_name
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.datamodel import CLASSES
-from ansible_collections.xen.xapi.plugins.module_utils._info import (
-    InfoError,
-    check_filters,
-    matches,
-    resolve_plan,
-    resolve_records,
-    server_expression,
-    without_secrets,
-)
-from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import get_all_records_where, snapshot
+from ansible_collections.xen.xapi.plugins.module_utils import _info, _module
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, datamodel, query
 
 Record = t.Dict[str, t.Any]
 
 
-def read(client: XapiClient, cls: str, params: t.Mapping[str, t.Any]) -> t.List[Record]:
-    plan = resolve_plan(cls, params["resolve"])
+def read(client: xapi_client.XapiClient, cls: str, params: t.Mapping[str, t.Any]) -> t.List[Record]:
+    plan = _info.resolve_plan(cls, params["resolve"])
     filters = params["filters"]
-    records = get_all_records_where(client, cls, server_expression(params))
-    records = dict((ref, without_secrets(cls, record)) for ref, record in records.items() if matches(record, filters))
-    objects = snapshot(client, sorted(set(plan.values()))) if plan and records else {}
-    objects = dict((target, dict((ref, without_secrets(target, record)) for ref, record in found.items()))
+    records = query.get_all_records_where(client, cls, _info.server_expression(params))
+    records = dict((ref, _info.without_secrets(cls, record)) for ref, record in records.items() if _info.matches(record, filters))
+    objects = query.snapshot(client, sorted(set(plan.values()))) if plan and records else {}
+    objects = dict((target, dict((ref, _info.without_secrets(target, record)) for ref, record in found.items()))
                    for target, found in objects.items())
-    return resolve_records(records, plan, objects)
+    return _info.resolve_records(records, plan, objects)
 
 
 def main() -> None:
-    module = XapiModule(
+    module = _module.XapiModule(
         argument_spec=dict(
             class_name=dict(type="str", default="VM", aliases=["class"]),
             uuid=dict(type="str"),
@@ -169,13 +158,13 @@ def main() -> None:
         ),
         supports_check_mode=True,
     )
-    cls = api_class_name(module.params["class_name"])
-    if cls not in CLASSES:
-        module.fail("class_name: {0!r} is not an XAPI class; use one of {1}.".format(module.params["class_name"], ", ".join(sorted(CLASSES))))
+    cls = xapi_client.api_class_name(module.params["class_name"])
+    if cls not in datamodel.CLASSES:
+        module.fail("class_name: {0!r} is not an XAPI class; use one of {1}.".format(module.params["class_name"], ", ".join(sorted(datamodel.CLASSES))))
     try:
-        resolve_plan(cls, module.params["resolve"])
-        check_filters(cls, module.params["filters"])
-    except InfoError as err:
+        _info.resolve_plan(cls, module.params["resolve"])
+        _info.check_filters(cls, module.params["filters"])
+    except _info.InfoError as err:
         module.fail(str(err))
     with module.client() as client:
         records = read(client, cls, module.params)

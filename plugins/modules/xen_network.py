@@ -264,15 +264,14 @@ diff:
 
 # First, so that the module utilities below compile once each (see _zip_import).
 from ansible_collections.xen.xapi.plugins.module_utils import _zip_import  # noqa: F401 pylint: disable=unused-import
-from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
-from ansible_collections.xen.xapi.plugins.module_utils._module import METADATA_ARGUMENT_SPEC, XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.network.resource import NetworkResource
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _module
+from ansible_collections.xen.xapi.plugins.module_utils.network import resource
 
 
 def main() -> None:
-    module = XapiModule(
+    module = _module.XapiModule(
         argument_spec=dict(
-            METADATA_ARGUMENT_SPEC,  # other_config, tags, purge
+            _module.METADATA_ARGUMENT_SPEC,  # other_config, tags, purge
             state=dict(type="str", choices=["present", "absent"], default="present"),
             uuid=dict(type="str"),
             name=dict(type="str", aliases=["name_label"]),
@@ -290,7 +289,7 @@ def main() -> None:
         required_one_of=[["uuid", "name"]],
         supports_check_mode=True,
     )
-    reconcile(module, NetworkResource)
+    _engine.reconcile(module, resource.NetworkResource)
 
 
 if __name__ == "__main__":

@@ -213,14 +213,12 @@ diff:
 
 # First, so that the module utilities below compile once each (see _zip_import).
 from ansible_collections.xen.xapi.plugins.module_utils import _zip_import  # noqa: F401 pylint: disable=unused-import
-from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
-from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.storage.device_config import protect_secrets
-from ansible_collections.xen.xapi.plugins.module_utils.storage.pbd_resource import PbdResource
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _module
+from ansible_collections.xen.xapi.plugins.module_utils.storage import device_config, pbd_resource
 
 
 def main() -> None:
-    module = XapiModule(
+    module = _module.XapiModule(
         argument_spec=dict(
             state=dict(type="str", choices=["present", "absent"], default="present"),
             uuid=dict(type="str"),
@@ -237,8 +235,8 @@ def main() -> None:
         required_together=[["sr", "hosts"]],
         supports_check_mode=True,
     )
-    protect_secrets(module)
-    reconcile(module, PbdResource)
+    device_config.protect_secrets(module)
+    _engine.reconcile(module, pbd_resource.PbdResource)
 
 
 if __name__ == "__main__":

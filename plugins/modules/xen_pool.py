@@ -187,15 +187,14 @@ diff:
 
 # First, so that the module utilities below compile once each (see _zip_import).
 from ansible_collections.xen.xapi.plugins.module_utils import _zip_import  # noqa: F401 pylint: disable=unused-import
-from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
-from ansible_collections.xen.xapi.plugins.module_utils._module import METADATA_ARGUMENT_SPEC, XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.pool.pool_resource import PoolResource
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _module
+from ansible_collections.xen.xapi.plugins.module_utils.pool import pool_resource
 
 
 def main() -> None:
-    module = XapiModule(
+    module = _module.XapiModule(
         argument_spec=dict(
-            METADATA_ARGUMENT_SPEC,  # other_config, tags, purge
+            _module.METADATA_ARGUMENT_SPEC,  # other_config, tags, purge
             name=dict(type="str"),
             description=dict(type="str"),
             default_sr=dict(type="str"),
@@ -212,7 +211,7 @@ def main() -> None:
         ),
         supports_check_mode=True,
     )
-    reconcile(module, PoolResource)
+    _engine.reconcile(module, pool_resource.PoolResource)
 
 
 if __name__ == "__main__":

@@ -128,13 +128,12 @@ diff:
 
 # First, so that the module utilities below compile once each (see _zip_import).
 from ansible_collections.xen.xapi.plugins.module_utils import _zip_import  # noqa: F401 pylint: disable=unused-import
-from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
-from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.pool.member_resource import PoolMemberResource
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _module
+from ansible_collections.xen.xapi.plugins.module_utils.pool import member_resource
 
 
 def main() -> None:
-    module = XapiModule(
+    module = _module.XapiModule(
         argument_spec=dict(
             member=dict(type="str", required=True),
             member_username=dict(type="str"),
@@ -147,7 +146,7 @@ def main() -> None:
         ),
         supports_check_mode=True,
     )
-    reconcile(module, PoolMemberResource, report=lambda resource: {"pool_hosts": resource.pool_hosts()})
+    _engine.reconcile(module, member_resource.PoolMemberResource, report=lambda resource: {"pool_hosts": resource.host_names()})
 
 
 if __name__ == "__main__":

@@ -294,16 +294,14 @@ diff:
 
 # First, so that the module utilities below compile once each (see _zip_import).
 from ansible_collections.xen.xapi.plugins.module_utils import _zip_import  # noqa: F401 pylint: disable=unused-import
-from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
-from ansible_collections.xen.xapi.plugins.module_utils._module import METADATA_ARGUMENT_SPEC, XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.storage.device_config import protect_secrets
-from ansible_collections.xen.xapi.plugins.module_utils.storage.sr_resource import SrResource
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _module
+from ansible_collections.xen.xapi.plugins.module_utils.storage import device_config, sr_resource
 
 
 def main() -> None:
-    module = XapiModule(
+    module = _module.XapiModule(
         argument_spec=dict(
-            METADATA_ARGUMENT_SPEC,  # other_config, tags, purge
+            _module.METADATA_ARGUMENT_SPEC,  # other_config, tags, purge
             state=dict(type="str", choices=["present", "absent", "forgotten"], default="present"),
             uuid=dict(type="str"),
             name=dict(type="str", aliases=["name_label"]),
@@ -321,8 +319,8 @@ def main() -> None:
         required_one_of=[["uuid", "name"]],
         supports_check_mode=True,
     )
-    protect_secrets(module)
-    reconcile(module, SrResource)
+    device_config.protect_secrets(module)
+    _engine.reconcile(module, sr_resource.SrResource)
 
 
 if __name__ == "__main__":

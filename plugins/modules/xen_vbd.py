@@ -264,13 +264,12 @@ diff:
 
 # First, so that the module utilities below compile once each (see _zip_import).
 from ansible_collections.xen.xapi.plugins.module_utils import _zip_import  # noqa: F401 pylint: disable=unused-import
-from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
-from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.disks.vbd_resource import VbdResource
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _module
+from ansible_collections.xen.xapi.plugins.module_utils.disks import vbd_resource
 
 
 def main() -> None:
-    module = XapiModule(
+    module = _module.XapiModule(
         argument_spec=dict(
             state=dict(type="str", choices=["present", "absent"], default="present"),
             uuid=dict(type="str"),
@@ -291,7 +290,7 @@ def main() -> None:
         required_one_of=[["uuid", "vm"]],
         supports_check_mode=True,
     )
-    reconcile(module, VbdResource)
+    _engine.reconcile(module, vbd_resource.VbdResource)
 
 
 if __name__ == "__main__":

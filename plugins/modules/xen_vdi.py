@@ -323,23 +323,21 @@ diff:
 
 # First, so that the module utilities below compile once each (see _zip_import).
 from ansible_collections.xen.xapi.plugins.module_utils import _zip_import  # noqa: F401 pylint: disable=unused-import
-from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
-from ansible_collections.xen.xapi.plugins.module_utils._module import METADATA_ARGUMENT_SPEC, XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.disks.vdi_plan import VDI_TYPES
-from ansible_collections.xen.xapi.plugins.module_utils.disks.vdi_resource import VdiResource
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _module
+from ansible_collections.xen.xapi.plugins.module_utils.disks import vdi_plan, vdi_resource
 
 
 def main() -> None:
-    module = XapiModule(
+    module = _module.XapiModule(
         argument_spec=dict(
-            METADATA_ARGUMENT_SPEC,  # other_config, tags, purge
+            _module.METADATA_ARGUMENT_SPEC,  # other_config, tags, purge
             state=dict(type="str", choices=["present", "absent"], default="present"),
             uuid=dict(type="str"),
             name=dict(type="str", aliases=["name_label"]),
             sr=dict(type="str"),
             description=dict(type="str"),
             size=dict(type="raw"),
-            type=dict(type="str", choices=list(VDI_TYPES)),
+            type=dict(type="str", choices=list(vdi_plan.VDI_TYPES)),
             sharable=dict(type="bool"),
             read_only=dict(type="bool"),
             sm_config=dict(type="dict"),
@@ -355,7 +353,7 @@ def main() -> None:
         required_by={"checksum": "import_from"},
         supports_check_mode=True,
     )
-    reconcile(module, VdiResource)
+    _engine.reconcile(module, vdi_resource.VdiResource)
 
 
 if __name__ == "__main__":

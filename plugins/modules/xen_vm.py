@@ -600,10 +600,8 @@ diff:
 
 # First, so that the module utilities below compile once each (see _zip_import).
 from ansible_collections.xen.xapi.plugins.module_utils import _zip_import  # noqa: F401 pylint: disable=unused-import
-from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
-from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.vm.options import DISK_MODES, FIRMWARES, HA_PRIORITIES, IP_FAMILIES, STATES
-from ansible_collections.xen.xapi.plugins.module_utils.vm.resource import VmResource
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _module
+from ansible_collections.xen.xapi.plugins.module_utils.vm import options, resource
 
 DISK_OPTIONS = dict(
     name=dict(type="str"),
@@ -611,7 +609,7 @@ DISK_OPTIONS = dict(
     sr=dict(type="str"),
     userdevice=dict(type="str"),
     bootable=dict(type="bool"),
-    mode=dict(type="str", choices=list(DISK_MODES)),
+    mode=dict(type="str", choices=list(options.DISK_MODES)),
     vdi=dict(type="str"),
 )
 NETWORK_OPTIONS = dict(
@@ -638,7 +636,7 @@ CLOUD_INIT_OPTIONS = dict(
 ARGUMENT_SPEC = dict(
     name=dict(type="str", aliases=["name_label"]),
     uuid=dict(type="str"),
-    state=dict(type="str", default="present", choices=list(STATES)),
+    state=dict(type="str", default="present", choices=list(options.STATES)),
     template=dict(type="str"),
     source=dict(type="str"),
     linked_clone=dict(type="bool", default=True),
@@ -654,7 +652,7 @@ ARGUMENT_SPEC = dict(
     memory=dict(type="raw"),
     memory_dynamic_min=dict(type="raw"),
     memory_dynamic_max=dict(type="raw"),
-    firmware=dict(type="str", choices=list(FIRMWARES)),
+    firmware=dict(type="str", choices=list(options.FIRMWARES)),
     boot_order=dict(type="str"),
     platform=dict(type="dict"),
     description=dict(type="str"),
@@ -665,7 +663,7 @@ ARGUMENT_SPEC = dict(
     xenstore_data=dict(type="dict"),
     purge_xenstore_data=dict(type="bool", default=False),
     affinity=dict(type="str"),
-    ha_restart_priority=dict(type="str", choices=list(HA_PRIORITIES)),
+    ha_restart_priority=dict(type="str", choices=list(options.HA_PRIORITIES)),
     is_a_template=dict(type="bool"),
     disks=dict(type="list", elements="dict", options=DISK_OPTIONS),
     purge_disks=dict(type="bool", default=False),
@@ -674,7 +672,7 @@ ARGUMENT_SPEC = dict(
     purge_networks=dict(type="bool", default=False),
     target_host=dict(type="str"),
     wait_for_ip=dict(type="bool", default=False),
-    wait_for_ip_families=dict(type="list", elements="str", choices=list(IP_FAMILIES), default=["ipv4"]),
+    wait_for_ip_families=dict(type="list", elements="str", choices=list(options.IP_FAMILIES), default=["ipv4"]),
     wait_for_ip_timeout=dict(type="int", default=300),
     wait_for_ip_networks=dict(type="list", elements="str", default=[]),
     cloud_init=dict(type="dict", options=CLOUD_INIT_OPTIONS),
@@ -682,13 +680,13 @@ ARGUMENT_SPEC = dict(
 
 
 def main() -> None:
-    module = XapiModule(
+    module = _module.XapiModule(
         argument_spec=ARGUMENT_SPEC,
         required_one_of=[("name", "uuid")],
         mutually_exclusive=[("template", "source")],
         supports_check_mode=True,
     )
-    reconcile(module, VmResource)
+    _engine.reconcile(module, resource.VmResource)
 
 
 if __name__ == "__main__":

@@ -133,13 +133,12 @@ diff:
 
 # First, so that the module utilities below compile once each (see _zip_import).
 from ansible_collections.xen.xapi.plugins.module_utils import _zip_import  # noqa: F401 pylint: disable=unused-import
-from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
-from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.vm.export_resource import VmExportResource
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _module
+from ansible_collections.xen.xapi.plugins.module_utils.vm import export_resource
 
 
 def main() -> None:
-    module = XapiModule(
+    module = _module.XapiModule(
         argument_spec=dict(
             vm=dict(type="str", required=True),
             path=dict(type="path", required=True),
@@ -150,7 +149,7 @@ def main() -> None:
         ),
         supports_check_mode=True,
     )
-    reconcile(module, VmExportResource, report=lambda resource: resource.report)
+    _engine.reconcile(module, export_resource.VmExportResource, report=lambda resource: resource.report)
 
 
 if __name__ == "__main__":

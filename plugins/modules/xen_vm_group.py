@@ -180,13 +180,12 @@ diff:
 
 # First, so that the module utilities below compile once each (see _zip_import).
 from ansible_collections.xen.xapi.plugins.module_utils import _zip_import  # noqa: F401 pylint: disable=unused-import
-from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
-from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.vm.group_resource import VmGroupResource
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _module
+from ansible_collections.xen.xapi.plugins.module_utils.vm import group_resource
 
 
 def main() -> None:
-    module = XapiModule(
+    module = _module.XapiModule(
         argument_spec=dict(
             name=dict(type="str", required=True, aliases=["name_label"]),
             description=dict(type="str"),
@@ -196,7 +195,7 @@ def main() -> None:
         ),
         supports_check_mode=True,
     )
-    reconcile(module, VmGroupResource)
+    _engine.reconcile(module, group_resource.VmGroupResource)
 
 
 if __name__ == "__main__":

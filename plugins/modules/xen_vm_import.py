@@ -104,13 +104,12 @@ diff:
 
 # First, so that the module utilities below compile once each (see _zip_import).
 from ansible_collections.xen.xapi.plugins.module_utils import _zip_import  # noqa: F401 pylint: disable=unused-import
-from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
-from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.vm.import_resource import VmImportResource
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _module
+from ansible_collections.xen.xapi.plugins.module_utils.vm import import_resource
 
 
 def main() -> None:
-    module = XapiModule(
+    module = _module.XapiModule(
         argument_spec=dict(
             path=dict(type="path", required=True),
             name=dict(type="str", required=True),
@@ -121,7 +120,7 @@ def main() -> None:
         ),
         supports_check_mode=True,
     )
-    reconcile(module, VmImportResource, report=lambda resource: resource.report)
+    _engine.reconcile(module, import_resource.VmImportResource, report=lambda resource: resource.report)
 
 
 if __name__ == "__main__":

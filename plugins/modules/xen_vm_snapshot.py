@@ -276,14 +276,12 @@ diff:
 
 # First, so that the module utilities below compile once each (see _zip_import).
 from ansible_collections.xen.xapi.plugins.module_utils import _zip_import  # noqa: F401 pylint: disable=unused-import
-from ansible_collections.xen.xapi.plugins.module_utils._engine import reconcile
-from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
-from ansible_collections.xen.xapi.plugins.module_utils.vm.snapshots import POWER_CHOICES
-from ansible_collections.xen.xapi.plugins.module_utils.vm.snapshot_resource import SnapshotResource
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _module
+from ansible_collections.xen.xapi.plugins.module_utils.vm import snapshot_resource, snapshots
 
 
 def main() -> None:
-    module = XapiModule(
+    module = _module.XapiModule(
         argument_spec=dict(
             state=dict(type="str", choices=["present", "absent", "reverted"], default="present"),
             vm=dict(type="str", required=True),
@@ -292,7 +290,7 @@ def main() -> None:
             description=dict(type="str"),
             with_memory=dict(type="bool", default=False),
             ignore_disks=dict(type="list", elements="str"),
-            power_state_after=dict(type="str", choices=list(POWER_CHOICES)),
+            power_state_after=dict(type="str", choices=list(snapshots.POWER_CHOICES)),
             name_prefix=dict(type="str"),
             retain=dict(type="int"),
             task_timeout=dict(type="int", default=1800),
@@ -301,7 +299,7 @@ def main() -> None:
         required_together=[["name_prefix", "retain"]],
         supports_check_mode=True,
     )
-    reconcile(module, SnapshotResource, SnapshotResource.report)
+    _engine.reconcile(module, snapshot_resource.SnapshotResource, snapshot_resource.SnapshotResource.report)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import typing as t
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils.vm.cloud_init import check, content_hash, drive_files, network_config, wants_drive
 
 MACS = {"0": "AA:BB:CC:00:00:01", "1": "aa:bb:cc:00:00:02"}

@@ -11,7 +11,7 @@ import typing as t
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import master_first, master_last, order_by_host, pool_master, resolve_hosts
 from ansible_collections.xen.xapi.plugins.module_utils.storage.pbd_plan import (
     CREATE,

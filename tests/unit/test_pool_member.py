@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils.pool.member_resource import address_of, find_member
 
 HOSTS = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils.pool.pool_plan import ha_steps, pool_view, setters
 
 SRS = {"OpaqueRef:nfs": {"uuid": "u-nfs", "name_label": "NFS storage"}, "OpaqueRef:lvm": {"uuid": "u-lvm", "name_label": "Local"}}

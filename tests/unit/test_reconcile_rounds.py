@@ -13,8 +13,8 @@ import typing as t
 import pytest
 
 from ansible_collections.xen.xapi.plugins.module_utils import _engine
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Resource, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiError, XapiTlsError
+from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Resource
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError, XapiConnectionError, XapiError, XapiTlsError
 from ansible_collections.xen.xapi.plugins.module_utils._journal import CREATED, Journal
 
 LOST = "lost"        # the write took effect, its answer never came

@@ -8,7 +8,7 @@ import typing as t
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils.storage.disk_users import DiskUser, SrDisks
 from ansible_collections.xen.xapi.plugins.module_utils.storage.sr_plan import (
     check_destroyable,

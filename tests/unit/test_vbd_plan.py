@@ -9,7 +9,7 @@ import typing as t
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._setters import applied_together
 from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import NULL_REF
 from ansible_collections.xen.xapi.plugins.module_utils.disks.vbd_plan import (

@@ -8,7 +8,7 @@ import typing as t
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils._setters import map_setter, tags_setter
 from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import pool_default_sr, resolve_sr, resolve_vdi, vdi_candidates
 from ansible_collections.xen.xapi.plugins.module_utils.disks.vdi_plan import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils.vm.create import ProvisionDisk, provision_disks, rewrite_provision_spec
 
 SPEC = ('<provision><disk device="0" size="10737418240" sr="" bootable="true" type="system"/>'

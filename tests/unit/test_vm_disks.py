@@ -8,7 +8,7 @@ import typing as t
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils.vm import disks
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext
 from ansible_collections.xen.xapi.plugins.module_utils.vm.options import disk_specs

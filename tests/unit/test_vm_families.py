@@ -12,7 +12,7 @@ import typing as t
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils.vm import boot, cdrom, hardware, metadata, networks, placement, power
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange
 from ansible_collections.xen.xapi.plugins.module_utils.vm.present import present

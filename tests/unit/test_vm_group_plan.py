@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
 from ansible_collections.xen.xapi.plugins.module_utils.vm.group_plan import check_placement, group_view, membership, resolve_vms
 
 UUID_A = "0b2e7c43-8f6d-4a39-9a51-6c2f8d0e1a77"

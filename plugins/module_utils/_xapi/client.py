@@ -10,9 +10,7 @@ import time
 import typing as t
 import xmlrpc.client
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.datamodel import CLASSES, TYPED_FIELDS
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiBaseError, XapiConnectionError, XapiError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import Transport, build_base_url
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import datamodel, errors, transport as xapi_transport
 
 # The collection's version, announced to the server as the session originator and user agent.
 COLLECTION_VERSION = "0.1.0"
@@ -76,8 +74,8 @@ PLAIN_HTTP_WARNING = ("Connecting to {0} over plain HTTP: the password and all d
 
 def plain_http_urls(params: ConnectionParams) -> list[str]:
     """The hosts (configured and fallback) that would be talked to without TLS; ValueError for a bad host."""
-    base_url = build_base_url(params.hostname)
-    urls = [base_url] + [build_base_url(host, like=base_url) for host in params.fallback_hosts]
+    base_url = xapi_transport.build_base_url(params.hostname)
+    urls = [base_url] + [xapi_transport.build_base_url(host, like=base_url) for host in params.fallback_hosts]
     return [url for url in dict.fromkeys(urls) if url.startswith("http://")]
 
 
@@ -126,19 +124,19 @@ _CONVERTERS: dict[str, t.Callable[[t.Any], t.Any]] = {
     "int_map": _each_value(_to_int),
     "float_map": _each_value(_to_float),
 }
-_API_CLASS_BY_LOWER_NAME = dict((name.lower(), name) for name in CLASSES)
+_API_CLASS_BY_LOWER_NAME = dict((name.lower(), name) for name in datamodel.CLASSES)
 
 
 def api_class_name(name: str) -> str:
     """The API spelling of a class name given in any case ("vm" -> "VM")."""
-    return name if name in CLASSES else _API_CLASS_BY_LOWER_NAME.get(name.lower(), name)
+    return name if name in datamodel.CLASSES else _API_CLASS_BY_LOWER_NAME.get(name.lower(), name)
 
 
 def normalize_record(cls: str, record: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     """Return a copy of a record with ints, floats and datetimes in the same Python types for both
     transports (XML-RPC sends ints as strings, JSON-RPC as numbers)."""
     normalized = dict(record)
-    for kind, names in TYPED_FIELDS.get(api_class_name(cls), {}).items():
+    for kind, names in datamodel.TYPED_FIELDS.get(api_class_name(cls), {}).items():
         convert = _CONVERTERS[kind]
         for name in names:
             if name in normalized:
@@ -172,10 +170,10 @@ class XapiClient:
     def __init__(self, params: ConnectionParams, sleep: t.Callable[[float], None] = time.sleep) -> None:
         self._params = params
         self._sleep = sleep
-        self._transport: t.Optional[Transport] = None
+        self._transport: t.Optional[xapi_transport.Transport] = None
         self._session: t.Optional[str] = None
         self._retired_calls = 0
-        self._primary_url = build_base_url(params.hostname)
+        self._primary_url = xapi_transport.build_base_url(params.hostname)
         # Hosts that timed out during this run: asked again only when nothing else answers.
         self._silent_urls: t.Set[str] = set()
         self.task_ledger = TaskLedger()
@@ -219,18 +217,18 @@ class XapiClient:
     def candidate_urls(self) -> list[str]:
         """Current host first, then the configured host, then the fallback hosts, without repeats."""
         urls = [self.base_url, self._primary_url]
-        urls.extend(build_base_url(host, like=self._primary_url) for host in self._params.fallback_hosts)
+        urls.extend(xapi_transport.build_base_url(host, like=self._primary_url) for host in self._params.fallback_hosts)
         return list(dict.fromkeys(urls))
 
-    def _use_transport(self, base_url: str, timeout: t.Optional[float] = None) -> Transport:
+    def _use_transport(self, base_url: str, timeout: t.Optional[float] = None) -> xapi_transport.Transport:
         if self._transport is not None and self._transport.base_url == base_url and timeout is None:
             return self._transport
         if self._transport is not None:
             self._retired_calls += self._transport.calls
             self._transport.close()
-        self._transport = Transport(base_url, protocol=self._params.protocol, validate_certs=self._params.validate_certs,
-                                    ca_path=self._params.ca_path, timeout=timeout or self._params.timeout, user_agent=ORIGINATOR,
-                                    proxy=self._params.proxy)
+        self._transport = xapi_transport.Transport(base_url, protocol=self._params.protocol, validate_certs=self._params.validate_certs,
+                                                   ca_path=self._params.ca_path, timeout=timeout or self._params.timeout, user_agent=ORIGINATOR,
+                                                   proxy=self._params.proxy)
         return self._transport
 
     def _login_at(self, base_url: str) -> None:
@@ -239,19 +237,19 @@ class XapiClient:
         redirected = False
         for _redirect in range(MAX_MASTER_REDIRECTS + 1):
             if base_url in self._silent_urls:
-                raise XapiConnectionError(base_url, "it did not answer within {0:g} seconds earlier in this run".format(self.http_timeout),
-                                          timed_out=True)
+                raise errors.XapiConnectionError(base_url, "it did not answer within {0:g} seconds earlier in this run".format(self.http_timeout),
+                                                 timed_out=True)
             transport = self._use_transport(base_url)
             credentials = [self._params.username, self._params.password, API_VERSION, ORIGINATOR]
             try:
                 self._session = transport.call("session.login_with_password", credentials)
-            except XapiError as err:
+            except errors.XapiError as err:
                 if err.code != "HOST_IS_SLAVE" or not err.params:
                     raise
-                base_url = build_base_url(err.params[0], like=base_url)
+                base_url = xapi_transport.build_base_url(err.params[0], like=base_url)
                 redirected = True
                 continue
-            except XapiConnectionError as err:
+            except errors.XapiConnectionError as err:
                 if err.timed_out:
                     self._silent_urls.add(base_url)
                 if redirected:
@@ -263,7 +261,7 @@ class XapiClient:
                 # still count against the originator's session limit: end it.
                 self._quiet_logout(previous_session)
             return
-        raise XapiConnectionError(base_url, "more than {0} HOST_IS_SLAVE redirections".format(MAX_MASTER_REDIRECTS))
+        raise errors.XapiConnectionError(base_url, "more than {0} HOST_IS_SLAVE redirections".format(MAX_MASTER_REDIRECTS))
 
     def login(self) -> None:
         """Log in on the first host that answers: current, configured, then each fallback host.
@@ -273,7 +271,7 @@ class XapiClient:
         like a read: the session it may have made on the server is unknown, and xapi expires it.
         XAPI failures such as bad credentials, and TLS failures, end the attempt at once.
         """
-        failures: dict[str, XapiConnectionError] = {}
+        failures: dict[str, errors.XapiConnectionError] = {}
         delays = list((0.0,) + RETRY_DELAYS)
         waited = 0.0
         while True:
@@ -295,24 +293,24 @@ class XapiClient:
                 try:
                     self._login_at(url)
                     return
-                except XapiConnectionError as err:
+                except errors.XapiConnectionError as err:
                     if not err.recoverable:
                         self._close()
                         raise
                     failures[err.url] = err
-                except XapiBaseError:
+                except errors.XapiBaseError:
                     self._close()
                     raise
         self._close()
         master = _unanswering_master(failures)
         if master:
-            raise XapiConnectionError(master, "the pool's hosts name it as their master, but it does not answer. With HA the pool "
-                                      "elects a new master within minutes; without HA, make a member the master "
-                                      "(pool.emergency_transition_to_master) or bring this host back")
+            raise errors.XapiConnectionError(master, "the pool's hosts name it as their master, but it does not answer. With HA the pool "
+                                             "elects a new master within minutes; without HA, make a member the master "
+                                             "(pool.emergency_transition_to_master) or bring this host back")
         if len(failures) == 1:
             raise next(iter(failures.values()))
         reasons = "; ".join("{0}: {1}".format(url, err.reason) for url, err in failures.items())
-        raise XapiConnectionError(self._primary_url, "no host of the pool answered ({0})".format(reasons))
+        raise errors.XapiConnectionError(self._primary_url, "no host of the pool answered ({0})".format(reasons))
 
     def call(self, method: str, *args: t.Any, reply_within: t.Optional[float] = None) -> t.Any:
         """Call an XAPI message with the session prepended and return its value.
@@ -322,7 +320,7 @@ class XapiClient:
         reply_within bounds the wait for the answer instead of the connection timeout (see _tasks).
         """
         if self._session is None or self._transport is None:
-            raise XapiConnectionError(self.base_url, "not logged in")
+            raise errors.XapiConnectionError(self.base_url, "not logged in")
         read_only = is_read_only(method)
         delays = list(RETRY_DELAYS)
         logged_in_again = failed_over = False
@@ -330,7 +328,7 @@ class XapiClient:
         while True:
             try:
                 return self._transport.call(method, [self._session] + list(args), reply_within)
-            except XapiError as err:
+            except errors.XapiError as err:
                 if err.code == "SESSION_INVALID" and not logged_in_again:
                     logged_in_again = True
                     self._session = None
@@ -338,10 +336,10 @@ class XapiClient:
                 elif err.code == "HOST_IS_SLAVE" and err.params and redirects < MAX_MASTER_REDIRECTS:
                     # The master moved; the refusing member did not run the call, so sending it again is safe.
                     redirects += 1
-                    self._login_at(build_base_url(err.params[0], like=self.base_url))
+                    self._login_at(xapi_transport.build_base_url(err.params[0], like=self.base_url))
                 else:
                     raise
-            except XapiConnectionError as err:
+            except errors.XapiConnectionError as err:
                 if not err.recoverable or (err.request_sent and not read_only):
                     raise
                 if err.timed_out:
@@ -381,10 +379,10 @@ class XapiClient:
                     self._use_transport(base_url, timeout=min(self.http_timeout, LOGOUT_TIMEOUT))
                 self._transport.call("session.logout", [session])
                 return
-            except XapiConnectionError as err:
+            except errors.XapiConnectionError as err:
                 if not err.recoverable or err.timed_out:
                     return
-            except XapiBaseError:
+            except errors.XapiBaseError:
                 return
 
     def _close(self) -> None:
@@ -392,7 +390,7 @@ class XapiClient:
             self._transport.close()
 
 
-def _unanswering_master(failures: t.Mapping[str, XapiConnectionError]) -> str:
+def _unanswering_master(failures: t.Mapping[str, errors.XapiConnectionError]) -> str:
     """The master that members named but that did not answer, if any login failed that way."""
     for err in failures.values():
         if err.unanswering_master:

@@ -16,8 +16,7 @@ from __future__ import annotations
 import time
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, normalize_record
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors
 
 Record = t.Dict[str, t.Any]
 NULL_REF = "OpaqueRef:NULL"
@@ -98,7 +97,7 @@ def tools_state(vm: Record, metrics: Record, need: str) -> str:
     return WAITING
 
 
-def wait_for_tools(client: XapiClient, vm_ref: str, need: str, timeout: float) -> None:
+def wait_for_tools(client: xapi_client.XapiClient, vm_ref: str, need: str, timeout: float) -> None:
     """Return once the running VM's tools allow the operation; GuestToolsMissing after `timeout` seconds.
 
     Subscribes with event.from to the VM and its guest metrics, so the tools are noticed as soon as xapi
@@ -122,7 +121,7 @@ def wait_for_tools(client: XapiClient, vm_ref: str, need: str, timeout: float) -
                                 .format(WHAT[need], timeout))
 
 
-def ensure_tools(client: XapiClient, vm_ref: str, vm: Record, need: str, timeout: float, option: str,
+def ensure_tools(client: xapi_client.XapiClient, vm_ref: str, vm: Record, need: str, timeout: float, option: str,
                  advice: t.Optional[str] = None) -> None:
     """wait_for_tools, failing with a sentence for users: the option, the VM by name and uuid, the reason, what to do."""
     if not needs_tools(vm):
@@ -130,11 +129,11 @@ def ensure_tools(client: XapiClient, vm_ref: str, vm: Record, need: str, timeout
     try:
         wait_for_tools(client, vm_ref, need, timeout)
     except GuestToolsMissing as err:
-        raise ResourceError("{0}: cannot {1} in the running VM {2!r} ({3}): {4}. {5}".format(
+        raise errors.ResourceError("{0}: cannot {1} in the running VM {2!r} ({3}): {4}. {5}".format(
             option, WHAT[need], vm.get("name_label"), vm.get("uuid"), err.reason, advice or ADVICE[need]))
 
 
-def watch_guest(client: XapiClient, vm_ref: str, timeout: float, done: t.Callable[[Record, Record], bool]) -> bool:
+def watch_guest(client: xapi_client.XapiClient, vm_ref: str, timeout: float, done: t.Callable[[Record, Record], bool]) -> bool:
     """Follow a VM and its guest metrics on events until done(vm, metrics) is true; False on timeout.
 
     The first event.from (empty token) returns both records at once; later ones block until either
@@ -153,13 +152,13 @@ def watch_guest(client: XapiClient, vm_ref: str, timeout: float, done: t.Callabl
             if event.get("operation") == "del" or snapshot is None:
                 continue
             if event.get("class") == "vm" and event.get("ref") == vm_ref:
-                vm = normalize_record("VM", snapshot)
+                vm = xapi_client.normalize_record("VM", snapshot)
                 if (vm.get("guest_metrics") or NULL_REF) != metrics_ref:
                     metrics_ref, metrics = vm.get("guest_metrics") or NULL_REF, {}
                     if metrics_ref != NULL_REF:
                         token = ""  # subscribe to the new metrics record and read it now
             elif event.get("class") == "vm_guest_metrics" and event.get("ref") == metrics_ref:
-                metrics = normalize_record("VM_guest_metrics", snapshot)
+                metrics = xapi_client.normalize_record("VM_guest_metrics", snapshot)
         if token and vm and done(vm, metrics):
             return True
         if token and time.monotonic() >= deadline:

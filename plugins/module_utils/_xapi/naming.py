@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiBaseError, XapiError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors
 
 Record = t.Dict[str, t.Any]
 _REF = re.compile(r"^OpaqueRef:[0-9a-fA-F-]{36}$")
@@ -28,7 +27,7 @@ def references(params: t.Sequence[str]) -> t.List[str]:
     return sorted(set(param for param in params if _REF.match(param)))
 
 
-def lookup(client: XapiClient, refs: t.Sequence[str]) -> t.Dict[str, t.Tuple[str, Record]]:
+def lookup(client: xapi_client.XapiClient, refs: t.Sequence[str]) -> t.Dict[str, t.Tuple[str, Record]]:
     """ref -> (class, record) for the references that exist, in one call (plus one for owners)."""
     found = _read(client, [(cls, ref) for ref in refs for cls in CANDIDATE_CLASSES])
     owners = [(owner_cls, record.get(field, "")) for cls, record in found.values() for field, owner_cls in _OWNERS.get(cls, ())]
@@ -38,7 +37,7 @@ def lookup(client: XapiClient, refs: t.Sequence[str]) -> t.Dict[str, t.Tuple[str
     return found
 
 
-def _read(client: XapiClient, wanted: t.Sequence[t.Tuple[str, str]]) -> t.Dict[str, t.Tuple[str, Record]]:
+def _read(client: xapi_client.XapiClient, wanted: t.Sequence[t.Tuple[str, str]]) -> t.Dict[str, t.Tuple[str, Record]]:
     names = dict((cls.lower(), cls) for cls, _ref in wanted)
     answer = client.call("event.from", ["{0}/{1}".format(cls.lower(), ref) for cls, ref in wanted], "", 0.0)
     found: t.Dict[str, t.Tuple[str, Record]] = {}
@@ -72,13 +71,13 @@ def describe(ref: str, found: t.Mapping[str, t.Tuple[str, Record]]) -> str:
     return "{0} {1}".format(cls, uuid)
 
 
-def named(client: XapiClient, err: XapiError) -> t.List[str]:
+def named(client: xapi_client.XapiClient, err: errors.XapiError) -> t.List[str]:
     """The error's parameters with references in words; the parameters as they are when nothing can be read."""
     refs = references(err.params)
     if not refs:
         return list(err.params)
     try:
         found = lookup(client, refs)
-    except XapiBaseError:
+    except errors.XapiBaseError:
         return list(err.params)
     return [describe(param, found) if param in refs else param for param in err.params]

@@ -7,8 +7,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, api_class_name, normalize_record
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.datamodel import CLASSES, CLASSES_WITHOUT_EVENTS
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, datamodel
 
 # ref -> record, and class -> (ref -> record)
 NULL_REF = "OpaqueRef:NULL"
@@ -66,24 +65,24 @@ def where_any(*clauses: str) -> str:
 
 # --- Reads ------------------------------------------------------------------------------------
 
-def get_all_records_where(client: XapiClient, cls: str, expr: str) -> Records:
+def get_all_records_where(client: xapi_client.XapiClient, cls: str, expr: str) -> Records:
     """The records of one class matching a where-expression, normalised, keyed by ref."""
-    api_name = api_class_name(cls)
+    api_name = xapi_client.api_class_name(cls)
     records = client.call(api_name + ".get_all_records_where", expr)
-    return dict((ref, normalize_record(api_name, record)) for ref, record in records.items())
+    return dict((ref, xapi_client.normalize_record(api_name, record)) for ref, record in records.items())
 
 
 def event_class_name(cls: str) -> str:
     """The event.from subscription name of an API class ("VM" -> "vm"); ValueError if it has no events."""
-    api_name = api_class_name(cls)
-    if api_name not in CLASSES:
+    api_name = xapi_client.api_class_name(cls)
+    if api_name not in datamodel.CLASSES:
         raise ValueError("{0!r} is not an XAPI class.".format(cls))
-    if api_name in CLASSES_WITHOUT_EVENTS:
+    if api_name in datamodel.CLASSES_WITHOUT_EVENTS:
         raise ValueError("XAPI class {0} produces no events, so it cannot be part of a snapshot.".format(api_name))
-    return CLASSES[api_name]
+    return datamodel.CLASSES[api_name]
 
 
-def snapshot(client: XapiClient, classes: t.Sequence[str] = (),
+def snapshot(client: xapi_client.XapiClient, classes: t.Sequence[str] = (),
              objects: t.Optional[t.Mapping[str, t.Iterable[str]]] = None) -> Snapshot:
     """Every object of ``classes`` plus the single objects ``{class: [ref, ...]}``, in one event.from call.
 
@@ -95,7 +94,7 @@ def snapshot(client: XapiClient, classes: t.Sequence[str] = (),
     subscriptions = [event_class_name(cls) for cls in classes]
     for cls, refs in objects.items():
         subscriptions.extend("{0}/{1}".format(event_class_name(cls), ref) for ref in sorted(set(refs)) if ref and ref != NULL_REF)
-    names = dict((event_class_name(cls), api_class_name(cls)) for cls in list(classes) + list(objects))
+    names = dict((event_class_name(cls), xapi_client.api_class_name(cls)) for cls in list(classes) + list(objects))
     result: Snapshot = dict((api_name, {}) for api_name in names.values())
     if not subscriptions:
         return result
@@ -104,7 +103,7 @@ def snapshot(client: XapiClient, classes: t.Sequence[str] = (),
         api_name = names.get(str(event.get("class", "")).lower())
         if api_name is None or event.get("operation") == "del" or event.get("snapshot") is None:
             continue
-        result[api_name][event["ref"]] = normalize_record(api_name, event["snapshot"])
+        result[api_name][event["ref"]] = xapi_client.normalize_record(api_name, event["snapshot"])
     return result
 
 

@@ -11,9 +11,7 @@ import typing as t
 import xml.parsers.expat
 import xmlrpc.client
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, normalize_record
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiBaseError, XapiConnectionError, XapiError, XapiTimeoutError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import plain_values
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, transport
 
 DEFAULT_TASK_TIMEOUT = 600.0
 # Share of the HTTP timeout one blocking event.from may use, so the server always answers
@@ -45,8 +43,8 @@ def decode_task_result(text: str) -> t.Any:
     try:
         (value,), _method = xmlrpc.client.loads(document)
     except (ValueError, xml.parsers.expat.ExpatError, xmlrpc.client.ResponseError) as err:
-        raise XapiError("INTERNAL_ERROR", ["unreadable task result {0!r}: {1}".format(text, err)])
-    return plain_values(value)
+        raise errors.XapiError("INTERNAL_ERROR", ["unreadable task result {0!r}: {1}".format(text, err)])
+    return transport.plain_values(value)
 
 
 class _TaskGone(Exception):
@@ -67,7 +65,7 @@ def _task_snapshot(task_ref: str, events: t.Iterable[t.Mapping[str, t.Any]]) -> 
         if event.get("operation") == "del":
             raise _TaskGone(snapshot)
         if event.get("snapshot") is not None:
-            snapshot = normalize_record("task", event["snapshot"])
+            snapshot = xapi_client.normalize_record("task", event["snapshot"])
     return snapshot
 
 
@@ -91,7 +89,7 @@ def pause_before_next_look(progress: t.Any, elapsed: float, time_left: float) ->
     return max(0.0, min(estimated_left, _PAUSE_SHARE * elapsed, _MAX_PAUSE, time_left))
 
 
-def wait_for_task(client: XapiClient, task_ref: str, timeout: float, method: str = "task") -> dict[str, t.Any]:
+def wait_for_task(client: xapi_client.XapiClient, task_ref: str, timeout: float, method: str = "task") -> dict[str, t.Any]:
     """Block until the task is no longer pending and return its record.
 
     Uses event.from on "task/<ref>": the first call (empty token) returns the current
@@ -104,10 +102,10 @@ def wait_for_task(client: XapiClient, task_ref: str, timeout: float, method: str
     try:
         return _follow_task(client, task_ref, timeout, method)
     except _TaskGone:
-        raise XapiError("HANDLE_INVALID", ["task", task_ref])
+        raise errors.XapiError("HANDLE_INVALID", ["task", task_ref])
 
 
-def _follow_task(client: XapiClient, task_ref: str, timeout: float, method: str) -> dict[str, t.Any]:
+def _follow_task(client: xapi_client.XapiClient, task_ref: str, timeout: float, method: str) -> dict[str, t.Any]:
     """wait_for_task, raising _TaskGone when the task is destroyed before it is seen finished."""
     started = time.monotonic()
     deadline = started + timeout
@@ -123,11 +121,11 @@ def _follow_task(client: XapiClient, task_ref: str, timeout: float, method: str)
             raise
         if record is not None and record.get("status") in _FINISHED:
             if cancel_requested and record.get("status") == "cancelled":
-                raise XapiTimeoutError(method, timeout, task_ref)
+                raise errors.XapiTimeoutError(method, timeout, task_ref)
             return record
         if time.monotonic() >= deadline:
             if cancel_requested:
-                raise XapiTimeoutError(method, timeout, task_ref, settled=False)
+                raise errors.XapiTimeoutError(method, timeout, task_ref, settled=False)
             # The operation may be past the point where it can stop: see how it ends before saying it did not happen.
             _quietly(client, "task.cancel", task_ref)
             cancel_requested = True
@@ -139,7 +137,7 @@ def _follow_task(client: XapiClient, task_ref: str, timeout: float, method: str)
                 time.sleep(pause)
 
 
-def _look_at_task(client: XapiClient, task_ref: str, token: str, wait: float) -> t.Tuple[str, t.Optional[dict[str, t.Any]]]:
+def _look_at_task(client: xapi_client.XapiClient, task_ref: str, token: str, wait: float) -> t.Tuple[str, t.Optional[dict[str, t.Any]]]:
     """(the next token, the task's latest snapshot if it changed): event.from on the task, blocking up to wait.
 
     The first look (empty token) answers at once, with the task read directly if the events did not carry it.
@@ -148,8 +146,8 @@ def _look_at_task(client: XapiClient, task_ref: str, token: str, wait: float) ->
     record = _task_snapshot(task_ref, answer.get("events") or [])
     if record is None and token == "":
         try:
-            record = normalize_record("task", client.call("task.get_record", task_ref))
-        except XapiError as err:
+            record = xapi_client.normalize_record("task", client.call("task.get_record", task_ref))
+        except errors.XapiError as err:
             if err.code == "HANDLE_INVALID":
                 raise _TaskGone(None)
             raise
@@ -163,13 +161,13 @@ def task_outcome(record: t.Mapping[str, t.Any]) -> t.Any:
     error_info = list(record.get("error_info") or [])
     if not error_info:
         error_info = ["TASK_CANCELLED"] if record.get("status") == "cancelled" else ["INTERNAL_ERROR", "task failed without error_info"]
-    error = XapiError(error_info[0], error_info[1:])
+    error = errors.XapiError(error_info[0], error_info[1:])
     # The task's name is the call that ran as it, "Async.VM.start".
     error.method = str(record.get("name_label", ""))[len("Async."):] if str(record.get("name_label", "")).startswith("Async.") else ""
     raise error
 
 
-def find_started_task(client: XapiClient, method: str, known: t.Collection[str] = (), prefix: str = "Async.") -> t.Optional[str]:
+def find_started_task(client: xapi_client.XapiClient, method: str, known: t.Collection[str] = (), prefix: str = "Async.") -> t.Optional[str]:
     """The task of ``Async.<method>`` this session started but never heard back about, if any.
 
     xapi lists the tasks a session created in ``session.tasks``; a client that runs one task at a
@@ -182,17 +180,17 @@ def find_started_task(client: XapiClient, method: str, known: t.Collection[str] 
         try:
             if client.call("task.get_name_label", ref) == prefix + method:
                 matches.append(ref)
-        except XapiError as err:
+        except errors.XapiError as err:
             if err.code != "HANDLE_INVALID":
                 raise
     return matches[-1] if matches else None
 
 
-def _look_for_task(client: XapiClient, method: str, known: t.Collection[str], prefix: str = "Async.") -> t.Tuple[bool, t.Optional[str]]:
+def _look_for_task(client: xapi_client.XapiClient, method: str, known: t.Collection[str], prefix: str = "Async.") -> t.Tuple[bool, t.Optional[str]]:
     """(whether the session's tasks could be listed, the task found among them)."""
     try:
         return True, find_started_task(client, method, known, prefix)
-    except XapiBaseError:
+    except errors.XapiBaseError:
         return False, None
 
 
@@ -201,7 +199,7 @@ def call_key(method: str, args: t.Sequence[t.Any]) -> str:
     return method + json.dumps(list(args), sort_keys=True, default=str)
 
 
-def start_task(client: XapiClient, method: str, *args: t.Any) -> str:
+def start_task(client: xapi_client.XapiClient, method: str, *args: t.Any) -> str:
     """Send ``Async.<method>`` and return its task, without ever starting the operation twice.
 
     When the answer is lost the operation may or may not have started: the session's own tasks
@@ -222,7 +220,7 @@ def start_task(client: XapiClient, method: str, *args: t.Any) -> str:
             task = str(client.call("Async." + method, *args))
             ledger.seen.add(task)
             return task
-        except XapiConnectionError as err:
+        except errors.XapiConnectionError as err:
             if not err.recoverable or not err.request_sent:
                 raise
             listed, found = _look_for_task(client, method, ledger.seen)
@@ -236,7 +234,7 @@ def start_task(client: XapiClient, method: str, *args: t.Any) -> str:
     raise AssertionError("unreachable")
 
 
-def run_async(client: XapiClient, method: str, *args: t.Any, timeout: float = DEFAULT_TASK_TIMEOUT) -> t.Any:
+def run_async(client: xapi_client.XapiClient, method: str, *args: t.Any, timeout: float = DEFAULT_TASK_TIMEOUT) -> t.Any:
     """Call Async.<method>(*args), wait for the task and return its decoded result.
 
     Raises the task's XAPI error, or XapiTimeoutError after `timeout` seconds (the task is
@@ -246,7 +244,7 @@ def run_async(client: XapiClient, method: str, *args: t.Any, timeout: float = DE
     task_ref = start_task(client, method, *args)
     try:
         record = wait_for_task(client, task_ref, timeout, method)
-    except XapiConnectionError:
+    except errors.XapiConnectionError:
         client.task_ledger.pending[call_key(method, args)] = (client.session_ref or "", task_ref)
         raise
     except BaseException:
@@ -284,7 +282,7 @@ STATE_AFTER: t.Dict[str, t.Callable[..., t.Tuple[str, t.Any]]] = {
 }
 
 
-def run_state_change(client: XapiClient, method: str, ref: str, *args: t.Any, timeout: float = DEFAULT_TASK_TIMEOUT) -> None:
+def run_state_change(client: xapi_client.XapiClient, method: str, ref: str, *args: t.Any, timeout: float = DEFAULT_TASK_TIMEOUT) -> None:
     """Call <method>(ref, *args) plainly, in one round trip: an operation of STATE_AFTER, which brings ref to a state.
 
     xapi runs a plain call of a message that has an Async form as a task all the same, named after the call,
@@ -303,7 +301,7 @@ def run_state_change(client: XapiClient, method: str, ref: str, *args: t.Any, ti
     try:
         client.call(method, ref, *args, reply_within=max(0.1, min(timeout, client.http_timeout)))
         return
-    except XapiConnectionError as err:
+    except errors.XapiConnectionError as err:
         if not err.recoverable or not err.request_sent:
             raise
         unanswered = err
@@ -316,19 +314,19 @@ def run_state_change(client: XapiClient, method: str, ref: str, *args: t.Any, ti
     except _TaskGone as gone:
         last = gone.last or {}
         if gone.cancel_requested and last.get("status") == "cancelled":
-            raise XapiTimeoutError(method, timeout, task_ref)
+            raise errors.XapiTimeoutError(method, timeout, task_ref)
         if last.get("status") in _FINISHED:
             task_outcome(last)
         elif client.call("{0}.get_{1}".format(method.split(".", 1)[0], field), ref) != value:
             if gone.cancel_requested:
-                raise XapiTimeoutError(method, timeout, task_ref)
+                raise errors.XapiTimeoutError(method, timeout, task_ref)
             # It ended without taking effect, and how is not known: the next round sends it again and hears why.
             raise unanswered
 
 
-def _quietly(client: XapiClient, method: str, *args: t.Any) -> None:
+def _quietly(client: xapi_client.XapiClient, method: str, *args: t.Any) -> None:
     """Best-effort clean-up call: its failure must not hide the outcome being reported."""
     try:
         client.call(method, *args)
-    except XapiBaseError:
+    except errors.XapiBaseError:
         pass

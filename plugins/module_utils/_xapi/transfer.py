@@ -18,10 +18,7 @@ import time
 import typing as t
 from urllib.parse import urlencode, urlsplit
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiBaseError, XapiConnectionError, XapiError, XapiProtocolError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import task_outcome, wait_for_task
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import make_ssl_context, open_connection
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, tasks, transport
 
 PIECE = 1024 * 1024
 MAX_REDIRECTS = 3
@@ -33,10 +30,10 @@ class TransferResult(t.NamedTuple):
     seconds: float
 
 
-def _connection(client: XapiClient, url: str) -> http.client.HTTPConnection:
+def _connection(client: xapi_client.XapiClient, url: str) -> http.client.HTTPConnection:
     parts = urlsplit(url)
-    context = make_ssl_context(client.params.validate_certs, client.params.ca_path) if parts.scheme == "https" else None
-    return open_connection(parts.scheme, parts.hostname or "", parts.port, client.http_timeout, context, client.params.proxy)
+    context = transport.make_ssl_context(client.params.validate_certs, client.params.ca_path) if parts.scheme == "https" else None
+    return transport.open_connection(parts.scheme, parts.hostname or "", parts.port, client.http_timeout, context, client.params.proxy)
 
 
 def _shown(url: str) -> str:
@@ -45,29 +42,29 @@ def _shown(url: str) -> str:
     return "{0}://{1}{2}".format(parts.scheme, parts.netloc, parts.path)
 
 
-def _start(client: XapiClient, label: str) -> str:
+def _start(client: xapi_client.XapiClient, label: str) -> str:
     return client.call("task.create", label, "")
 
 
-def _finish(client: XapiClient, task: str, label: str, timeout: float) -> t.Any:
-    record = wait_for_task(client, task, timeout, label)
+def _finish(client: xapi_client.XapiClient, task: str, label: str, timeout: float) -> t.Any:
+    record = tasks.wait_for_task(client, task, timeout, label)
     try:
-        return task_outcome(record)
-    except XapiError as err:
+        return tasks.task_outcome(record)
+    except errors.XapiError as err:
         err.method = label
         raise
     finally:
         _quiet_destroy(client, task)
 
 
-def _quiet_destroy(client: XapiClient, task: str) -> None:
+def _quiet_destroy(client: xapi_client.XapiClient, task: str) -> None:
     try:
         client.call("task.destroy", task)
-    except XapiBaseError:
+    except errors.XapiBaseError:
         pass
 
 
-def _open(client: XapiClient, method: str, path: str, query: t.Mapping[str, str], task: str, length: t.Optional[int] = None) \
+def _open(client: xapi_client.XapiClient, method: str, path: str, query: t.Mapping[str, str], task: str, length: t.Optional[int] = None) \
         -> t.Tuple[http.client.HTTPConnection, str]:
     """A connection with the request line and headers sent (following 302s), and the URL it went to."""
     full_query = dict(query, session_id=client.session_ref or "", task_id=task)
@@ -93,20 +90,20 @@ def _open(client: XapiClient, method: str, path: str, query: t.Mapping[str, str]
             continue
         connection.response = response  # type: ignore[attr-defined]
         return connection, url
-    raise XapiProtocolError(_shown(url), "more than {0} redirections".format(MAX_REDIRECTS))
+    raise errors.XapiProtocolError(_shown(url), "more than {0} redirections".format(MAX_REDIRECTS))
 
 
-def _dropped(url: str, err: BaseException, request_sent: bool) -> XapiConnectionError:
+def _dropped(url: str, err: BaseException, request_sent: bool) -> errors.XapiConnectionError:
     if isinstance(err, ssl.SSLCertVerificationError):
         reason = "TLS certificate verification failed ({0})".format(err.verify_message or err)
     elif isinstance(err, (socket.timeout, TimeoutError)):
         reason = "no answer in time"
     else:
         reason = "the transfer was cut off ({0})".format(type(err).__name__)
-    return XapiConnectionError(_shown(url), reason, request_sent=request_sent)
+    return errors.XapiConnectionError(_shown(url), reason, request_sent=request_sent)
 
 
-def download(client: XapiClient, path: str, query: t.Mapping[str, str], write: t.Callable[[bytes], None],
+def download(client: xapi_client.XapiClient, path: str, query: t.Mapping[str, str], write: t.Callable[[bytes], None],
              label: str, timeout: float, progress: t.Optional[t.Callable[[int], None]] = None) -> TransferResult:
     """GET ``path`` and pass the body to ``write`` piece by piece; the task's outcome decides success."""
     started = time.monotonic()
@@ -118,7 +115,7 @@ def download(client: XapiClient, path: str, query: t.Mapping[str, str], write: t
         try:
             if response.status != 200:
                 response.read()
-                _raise_task_error_or(client, task, label, XapiProtocolError(_shown(url), "HTTP {0} {1}".format(response.status, response.reason)))
+                _raise_task_error_or(client, task, label, errors.XapiProtocolError(_shown(url), "HTTP {0} {1}".format(response.status, response.reason)))
             while True:
                 try:
                     piece = response.read(PIECE)
@@ -139,7 +136,7 @@ def download(client: XapiClient, path: str, query: t.Mapping[str, str], write: t
     return TransferResult(value, moved, time.monotonic() - started)
 
 
-def upload(client: XapiClient, path: str, query: t.Mapping[str, str], length: int, read: t.Callable[[int], bytes],
+def upload(client: xapi_client.XapiClient, path: str, query: t.Mapping[str, str], length: int, read: t.Callable[[int], bytes],
            label: str, timeout: float) -> TransferResult:
     """PUT ``length`` bytes from ``read`` to ``path``; the task's outcome decides success.
 
@@ -156,7 +153,7 @@ def upload(client: XapiClient, path: str, query: t.Mapping[str, str], length: in
             while sent < length:
                 piece = read(min(PIECE, length - sent))
                 if not piece:
-                    raise XapiProtocolError(_shown(url), "the file ended after {0} of {1} bytes".format(sent, length))
+                    raise errors.XapiProtocolError(_shown(url), "the file ended after {0} of {1} bytes".format(sent, length))
                 try:
                     connection.send(piece)
                 except OSError as err:
@@ -167,10 +164,10 @@ def upload(client: XapiClient, path: str, query: t.Mapping[str, str], length: in
         finally:
             connection.close()
         if status is not None and status >= 300:
-            _raise_task_error_or(client, task, label, XapiProtocolError(_shown(url), "HTTP {0}".format(status)))
+            _raise_task_error_or(client, task, label, errors.XapiProtocolError(_shown(url), "HTTP {0}".format(status)))
         try:
             value = _finish(client, task, label, timeout)
-        except XapiError:
+        except errors.XapiError:
             raise
         if cut_off is not None:
             raise _dropped(url, cut_off, request_sent=True)
@@ -189,15 +186,15 @@ def _status(connection: http.client.HTTPConnection) -> t.Optional[int]:
         return None
 
 
-def _raise_task_error_or(client: XapiClient, task: str, label: str, fallback: XapiBaseError) -> t.NoReturn:
+def _raise_task_error_or(client: xapi_client.XapiClient, task: str, label: str, fallback: errors.XapiBaseError) -> t.NoReturn:
     """The error the task recorded for a refused transfer, if it has finished with one; ``fallback`` otherwise."""
     try:
         record = client.call("task.get_record", task)
-    except XapiBaseError:
+    except errors.XapiBaseError:
         raise fallback
     if record.get("status") == "failure" and record.get("error_info"):
         info = list(record["error_info"])
-        error = XapiError(info[0], info[1:])
+        error = errors.XapiError(info[0], info[1:])
         error.method = label
         raise error
     raise fallback

@@ -17,7 +17,7 @@ import base64
 import urllib.request
 from urllib.parse import unquote, urlsplit
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiError, XapiProtocolError, XapiTlsError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors
 
 PROTOCOLS = ("jsonrpc", "xmlrpc")
 _PATHS = {"jsonrpc": "/jsonrpc", "xmlrpc": "/"}
@@ -129,13 +129,13 @@ def decode_xmlrpc_response(body: bytes) -> t.Any:
         (envelope,), _method = xmlrpc.client.loads(body)
     except xmlrpc.client.Fault as fault:
         # xapi reports failures in the envelope, not as faults; keep the text if one comes anyway.
-        raise XapiError("Fault", [fault.faultString])
+        raise errors.XapiError("Fault", [fault.faultString])
     if not isinstance(envelope, dict) or "Status" not in envelope:
         raise ValueError("the XML-RPC response has no Status")
     if envelope["Status"] == "Success":
         return plain_values(envelope.get("Value", ""))
     description = envelope.get("ErrorDescription") or ["UNKNOWN_ERROR"]
-    raise XapiError(description[0], description[1:])
+    raise errors.XapiError(description[0], description[1:])
 
 
 def encode_jsonrpc_request(method: str, params: t.Sequence[t.Any], request_id: int) -> bytes:
@@ -155,10 +155,10 @@ def decode_jsonrpc_response(body: bytes) -> t.Any:
     if isinstance(error, dict):
         data = error.get("data")
         params = data if isinstance(data, list) else ([] if data is None else [data])
-        raise XapiError(str(error.get("message") or error.get("code")), params)
+        raise errors.XapiError(str(error.get("message") or error.get("code")), params)
     if isinstance(error, list) and error:
-        raise XapiError(str(error[0]), error[1:])
-    raise XapiError(str(error))
+        raise errors.XapiError(str(error[0]), error[1:])
+    raise errors.XapiError(str(error))
 
 
 # --- HTTP -------------------------------------------------------------------------------------
@@ -213,12 +213,12 @@ def _is_tls_failure(err: BaseException) -> bool:
     return isinstance(err, ssl.SSLError) and not isinstance(err, _TRANSIENT_TLS_ERRORS)
 
 
-def _connection_error(url: str, err: BaseException, timeout: float, request_sent: bool) -> XapiConnectionError:
+def _connection_error(url: str, err: BaseException, timeout: float, request_sent: bool) -> errors.XapiConnectionError:
     """The connection-layer exception for a network failure, classified for the retry logic."""
     if _is_tls_failure(err):
-        return XapiTlsError(url, _reason(err, timeout), request_sent=request_sent)
+        return errors.XapiTlsError(url, _reason(err, timeout), request_sent=request_sent)
     timed_out = isinstance(err, (socket.timeout, TimeoutError))
-    return XapiConnectionError(url, _reason(err, timeout), request_sent=request_sent, timed_out=timed_out)
+    return errors.XapiConnectionError(url, _reason(err, timeout), request_sent=request_sent, timed_out=timed_out)
 
 
 def proxy_for(scheme: str, host: str, proxy: t.Optional[str] = None) -> t.Optional[str]:
@@ -293,7 +293,7 @@ class Transport:
             try:
                 self._ssl_context = make_ssl_context(validate_certs, ca_path)
             except (OSError, ssl.SSLError) as err:
-                raise XapiTlsError(self.url, "cannot load CA certificates from {0}: {1}".format(ca_path, err))
+                raise errors.XapiTlsError(self.url, "cannot load CA certificates from {0}: {1}".format(ca_path, err))
 
     def __repr__(self) -> str:
         return "Transport({0!r}, protocol={1!r})".format(self.base_url, self.protocol)
@@ -311,20 +311,20 @@ class Transport:
         self.calls += 1
         try:
             status, reason, payload = self._post(body, reply_within)
-        except XapiConnectionError as err:
+        except errors.XapiConnectionError as err:
             err.method = method
             raise
         if status != 200:
-            raise XapiProtocolError(self.url, "HTTP {0} {1}".format(status, reason))
+            raise errors.XapiProtocolError(self.url, "HTTP {0} {1}".format(status, reason))
         try:
             if self.protocol == "jsonrpc":
                 return decode_jsonrpc_response(payload)
             return decode_xmlrpc_response(payload)
-        except XapiError as err:
+        except errors.XapiError as err:
             err.method = method
             raise
         except (ValueError, xml.parsers.expat.ExpatError, xmlrpc.client.ResponseError) as err:
-            raise XapiProtocolError(self.url, "unreadable {0} response ({1})".format(self.protocol, err))
+            raise errors.XapiProtocolError(self.url, "unreadable {0} response ({1})".format(self.protocol, err))
 
     @property
     def connected(self) -> bool:

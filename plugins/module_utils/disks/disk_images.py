@@ -13,7 +13,7 @@ import re
 import struct
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors
 
 QCOW2_MAGIC = b"QFI\xfb"
 VHD_COOKIE = b"conectix"
@@ -33,8 +33,8 @@ def parse_checksum(text: t.Optional[str]) -> t.Optional[t.Tuple[str, str]]:
         return None
     match = _CHECKSUM.match(text.strip())
     if match is None or match.group("algorithm") not in hashlib.algorithms_guaranteed:
-        raise ResourceError("checksum: give it as <algorithm>:<hex digest>, for example sha256:9f86d0..., with an algorithm "
-                            "among {0}.".format(", ".join(sorted(a for a in hashlib.algorithms_guaranteed if not a.startswith("shake")))))
+        raise errors.ResourceError("checksum: give it as <algorithm>:<hex digest>, for example sha256:9f86d0..., with an algorithm "
+                                   "among {0}.".format(", ".join(sorted(a for a in hashlib.algorithms_guaranteed if not a.startswith("shake")))))
     return match.group("algorithm"), match.group("digest").lower()
 
 

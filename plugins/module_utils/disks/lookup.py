@@ -11,16 +11,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Found, Record, ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import (
-    Records,
-    find_by_name,
-    find_by_uuid,
-    get_all_records_where,
-    where,
-    where_any,
-)
+from ansible_collections.xen.xapi.plugins.module_utils import _engine
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, query
 
 NULL_REF = "OpaqueRef:NULL"
 # Power states in which a guest's drives can be hot-plugged and unplugged.
@@ -31,91 +23,91 @@ def is_null(ref: t.Optional[str]) -> bool:
     return not ref or ref == NULL_REF
 
 
-def is_live(vm_record: t.Optional[Record]) -> bool:
+def is_live(vm_record: t.Optional[_engine.Record]) -> bool:
     return bool(vm_record) and vm_record.get("power_state") in LIVE_POWER_STATES
 
 
 # --- storage repositories ---------------------------------------------------------------------
 
-def resolve_sr(srs: Records, key: str, option: str = "sr") -> t.Tuple[str, Record]:
+def resolve_sr(srs: query.Records, key: str, option: str = "sr") -> t.Tuple[str, _engine.Record]:
     """The SR a user named by uuid or name; fails naming the option when none or several match."""
-    found = one_or_none(find_by_uuid_or_name(srs, key), "{0}: storage repository".format(option), key)
+    found = _engine.one_or_none(find_by_uuid_or_name(srs, key), "{0}: storage repository".format(option), key)
     if found is None:
         names = sorted(set(record.get("name_label", "") for record in srs.values()))
-        raise ResourceError("{0}: no storage repository has the name or uuid {1!r}. Known names: {2}.".format(option, key, ", ".join(names)))
+        raise errors.ResourceError("{0}: no storage repository has the name or uuid {1!r}. Known names: {2}.".format(option, key, ", ".join(names)))
     return found
 
 
-def pool_default_sr(pools: Records, srs: Records) -> t.Tuple[str, Record]:
+def pool_default_sr(pools: query.Records, srs: query.Records) -> t.Tuple[str, _engine.Record]:
     """The pool's default SR, for options documented as defaulting to it."""
     for record in pools.values():
         ref = record.get("default_SR")
         if not is_null(ref) and ref in srs:
             return ref, srs[ref]
-    raise ResourceError("sr: the pool has no default storage repository; name one with the sr option.")
+    raise errors.ResourceError("sr: the pool has no default storage repository; name one with the sr option.")
 
 
-def find_by_uuid_or_name(records: Records, key: str) -> t.List[t.Tuple[str, Record]]:
+def find_by_uuid_or_name(records: query.Records, key: str) -> t.List[t.Tuple[str, _engine.Record]]:
     """A uuid match wins; otherwise every record with this name_label."""
-    by_uuid = find_by_uuid(records, key)
-    return [by_uuid] if by_uuid is not None else find_by_name(records, key)
+    by_uuid = query.find_by_uuid(records, key)
+    return [by_uuid] if by_uuid is not None else query.find_by_name(records, key)
 
 
 # --- virtual disks ----------------------------------------------------------------------------
 
-def vdi_candidates(vdis: Records, key: str, sr_ref: t.Optional[str] = None) -> t.List[t.Tuple[str, Record]]:
+def vdi_candidates(vdis: query.Records, key: str, sr_ref: t.Optional[str] = None) -> t.List[t.Tuple[str, _engine.Record]]:
     """The VDIs a user means by ``key``: the one with that uuid, else the disks (not snapshots) with
     that name, in ``sr_ref`` when given."""
-    by_uuid = find_by_uuid(vdis, key)
+    by_uuid = query.find_by_uuid(vdis, key)
     if by_uuid is not None:
         return [by_uuid]
-    return [(ref, record) for ref, record in find_by_name(vdis, key)
+    return [(ref, record) for ref, record in query.find_by_name(vdis, key)
             if not record.get("is_a_snapshot") and (sr_ref is None or record.get("SR") == sr_ref)]
 
 
-def resolve_vdi(vdis: Records, key: str, sr_ref: t.Optional[str], option: str, sr_hint: str = "sr") -> t.Tuple[str, Record]:
+def resolve_vdi(vdis: query.Records, key: str, sr_ref: t.Optional[str], option: str, sr_hint: str = "sr") -> t.Tuple[str, _engine.Record]:
     """Exactly one VDI for ``key``; fails naming ``option`` when there is none or several."""
-    found = one_or_none(vdi_candidates(vdis, key, sr_ref), "{0}: virtual disk".format(option), key)
+    found = _engine.one_or_none(vdi_candidates(vdis, key, sr_ref), "{0}: virtual disk".format(option), key)
     if found is None:
         where_text = " in that storage repository" if sr_ref else ""
-        raise ResourceError("{0}: no virtual disk has the name or uuid {1!r}{2}; check the name, or give its uuid or the {3} it is in.".format(
+        raise errors.ResourceError("{0}: no virtual disk has the name or uuid {1!r}{2}; check the name, or give its uuid or the {3} it is in.".format(
             option, key, where_text, sr_hint))
     return found
 
 
-def iso_libraries(srs: Records) -> t.Set[str]:
+def iso_libraries(srs: query.Records) -> t.Set[str]:
     """The SRs that hold CD images: ISO libraries (content type iso) and hosts' physical drives (udev)."""
     return set(ref for ref, sr in srs.items() if sr.get("content_type") == "iso" or sr.get("type") in ("iso", "udev"))
 
 
-def resolve_iso(vdis: Records, srs: Records, key: str, option: str, sr_ref: t.Optional[str] = None) -> t.Tuple[str, Record]:
+def resolve_iso(vdis: query.Records, srs: query.Records, key: str, option: str, sr_ref: t.Optional[str] = None) -> t.Tuple[str, _engine.Record]:
     """Exactly one ISO image for ``key`` (in ``sr_ref`` when given): a disk in an ISO library, never a VM's virtual disk."""
     libraries = iso_libraries(srs)
     candidates = vdi_candidates(vdis, key, sr_ref)
     images = [(ref, record) for ref, record in candidates if record.get("SR") in libraries]
-    found = one_or_none(images, "{0}: ISO image".format(option), key)
+    found = _engine.one_or_none(images, "{0}: ISO image".format(option), key)
     if found is not None:
         return found
     if candidates:
         ref, record = candidates[0]
         sr_name = srs.get(record.get("SR", ""), {}).get("name_label", record.get("SR"))
-        raise ResourceError("{0}: {1!r} ({2}) is a virtual disk in storage repository {3!r}, not an ISO image; a CD drive takes "
-                            "images from an ISO library.".format(option, record.get("name_label"), record.get("uuid"), sr_name))
+        raise errors.ResourceError("{0}: {1!r} ({2}) is a virtual disk in storage repository {3!r}, not an ISO image; a CD drive takes "
+                                   "images from an ISO library.".format(option, record.get("name_label"), record.get("uuid"), sr_name))
     known = sorted(set(record.get("name_label", "") for record in vdis.values() if record.get("SR") in libraries))
-    raise ResourceError("{0}: no ISO image has the name or uuid {1!r}. Known images: {2}.".format(option, key, ", ".join(known) or "none"))
+    raise errors.ResourceError("{0}: no ISO image has the name or uuid {1!r}. Known images: {2}.".format(option, key, ", ".join(known) or "none"))
 
 
 # --- virtual machines -------------------------------------------------------------------------
 
-def find_vms(client: XapiClient, key: str) -> Records:
+def find_vms(client: xapi_client.XapiClient, key: str) -> query.Records:
     """The VM records whose uuid or name_label is ``key`` (one call)."""
-    return get_all_records_where(client, "VM", where_any(where(uuid=key), where(name_label=key)))
+    return query.get_all_records_where(client, "VM", query.where_any(query.where(uuid=key), query.where(name_label=key)))
 
 
-def pick_vm(vms: Records, key: str, option: str = "vm") -> Found:
+def pick_vm(vms: query.Records, key: str, option: str = "vm") -> _engine.Found:
     """The VM a user means: the uuid match, else the one VM (not a snapshot) with that name."""
-    by_uuid = find_by_uuid(vms, key)
+    by_uuid = query.find_by_uuid(vms, key)
     if by_uuid is not None:
         return by_uuid
-    named = [(ref, record) for ref, record in find_by_name(vms, key) if not record.get("is_a_snapshot")]
-    return one_or_none(named, "{0}: VM".format(option), key)
+    named = [(ref, record) for ref, record in query.find_by_name(vms, key) if not record.get("is_a_snapshot")]
+    return _engine.one_or_none(named, "{0}: VM".format(option), key)

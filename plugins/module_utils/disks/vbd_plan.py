@@ -9,10 +9,9 @@ import dataclasses
 import re
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Found, Record, ResourceError, one_or_none, string_map
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records
-from ansible_collections.xen.xapi.plugins.module_utils._setters import Setter, map_setter, setter_if_changed
-from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import NULL_REF, is_live, is_null
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _setters
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, query
+from ansible_collections.xen.xapi.plugins.module_utils.disks import lookup
 
 AUTODETECT = "autodetect"
 _NAMED_DEVICE = re.compile(r"^(?:xvd|hd|sd)([a-z]+)$")
@@ -56,7 +55,7 @@ class Wanted:
 
     @property
     def wants_empty(self) -> bool:
-        return self.vdi_ref == NULL_REF
+        return self.vdi_ref == lookup.NULL_REF
 
     @property
     def drive_type(self) -> str:
@@ -65,35 +64,36 @@ class Wanted:
 
 # --- which drive ------------------------------------------------------------------------------
 
-def find_drive(vm_record: Record, vbds: Records, wanted: Wanted) -> Found:
+def find_drive(vm_record: _engine.Record, vbds: query.Records, wanted: Wanted) -> _engine.Found:
     """The VM's drive the options name: the one at userdevice; else the one holding vdi (to be moved
     there, when userdevice is set); else, for type=CD without userdevice, the VM's only CD drive."""
     drives = [(ref, vbds[ref]) for ref in sorted(vm_record.get("VBDs") or []) if ref in vbds]
     vm_name = vm_record.get("name_label", "")
     by_position = wanted.userdevice not in (None, AUTODETECT)
     if by_position:
-        found = one_or_none([d for d in drives if same_device(d[1]["userdevice"], wanted.userdevice)],
-                            "userdevice: drives of VM {0!r} at".format(vm_name), wanted.userdevice)
+        found = _engine.one_or_none([d for d in drives if same_device(d[1]["userdevice"], wanted.userdevice)],
+                                    "userdevice: drives of VM {0!r} at".format(vm_name), wanted.userdevice)
         if found is not None:
             return found
     if wanted.vdi_ref is not None and not wanted.wants_empty:
-        found = one_or_none([d for d in drives if d[1]["VDI"] == wanted.vdi_ref], "vdi: drives of VM {0!r} holding".format(vm_name), wanted.vdi_name or "")
+        found = _engine.one_or_none([d for d in drives if d[1]["VDI"] == wanted.vdi_ref], "vdi: drives of VM {0!r} holding".format(vm_name),
+                                    wanted.vdi_name or "")
         if found is not None:
             return found
     if wanted.type == "CD" and not by_position:
-        return one_or_none([d for d in drives if d[1]["type"] == "CD"], "type: CD drives of VM", vm_name)
+        return _engine.one_or_none([d for d in drives if d[1]["type"] == "CD"], "type: CD drives of VM", vm_name)
     if by_position or wanted.vdi_ref is not None:
         return None
-    raise ResourceError("userdevice: say which drive of VM {0!r} is meant, by its position (userdevice) or by its disk (vdi).".format(vm_name))
+    raise errors.ResourceError("userdevice: say which drive of VM {0!r} is meant, by its position (userdevice) or by its disk (vdi).".format(vm_name))
 
 
 # --- a new drive ------------------------------------------------------------------------------
 
-def create_record(vm_ref: str, wanted: Wanted) -> Record:
+def create_record(vm_ref: str, wanted: Wanted) -> _engine.Record:
     """The argument of VBD.create; refuses combinations XAPI would refuse, naming the option."""
     drive_type = wanted.drive_type
     if wanted.vdi_ref is None or (wanted.wants_empty and drive_type != "CD"):
-        raise ResourceError("vdi: required to create a {0} drive; give the disk's name or uuid (only CD drives can be empty).".format(drive_type))
+        raise errors.ResourceError("vdi: required to create a {0} drive; give the disk's name or uuid (only CD drives can be empty).".format(drive_type))
     mode = wanted.mode or ("RO" if drive_type == "CD" or wanted.vdi_read_only else "RW")
     check_mode(drive_type, mode, wanted)
     return {
@@ -105,7 +105,7 @@ def create_record(vm_ref: str, wanted: Wanted) -> Record:
         "type": drive_type,
         "unpluggable": True if wanted.unpluggable is None else wanted.unpluggable,
         "empty": wanted.wants_empty,
-        "other_config": string_map(wanted.other_config or {}) or {},
+        "other_config": _engine.string_map(wanted.other_config or {}) or {},
         "qos_algorithm_type": "",
         "qos_algorithm_params": {},
     }
@@ -113,9 +113,9 @@ def create_record(vm_ref: str, wanted: Wanted) -> Record:
 
 def check_mode(drive_type: str, mode: str, wanted: Wanted) -> None:
     if drive_type == "CD" and mode != "RO":
-        raise ResourceError("mode: CD drives are read-only; set mode to RO or leave it unset.")
+        raise errors.ResourceError("mode: CD drives are read-only; set mode to RO or leave it unset.")
     if mode == "RW" and wanted.vdi_read_only:
-        raise ResourceError("mode: disk {0!r} is read-only, so it can only be attached with mode RO.".format(wanted.vdi_name))
+        raise errors.ResourceError("mode: disk {0!r} is read-only, so it can only be attached with mode RO.".format(wanted.vdi_name))
 
 
 # --- changes to an existing drive -------------------------------------------------------------
@@ -131,7 +131,7 @@ class DrivePlan:
     made); ``note`` explains an ignored plugged=true.
     """
 
-    setters: t.List[Setter] = dataclasses.field(default_factory=list)
+    setters: t.List[_setters.Setter] = dataclasses.field(default_factory=list)
     recreate: t.List[t.Tuple[str, t.Any, t.Any]] = dataclasses.field(default_factory=list)
     replacement: t.Optional[Wanted] = None
     media: t.Optional[t.Tuple[str, t.Any, t.Any]] = None
@@ -145,7 +145,7 @@ def default_mode(drive_type: str, vdi_read_only: bool) -> str:
     return "RO" if drive_type == "CD" or vdi_read_only else "RW"
 
 
-def final_mode(record: Record, wanted: Wanted, drive_type: str) -> str:
+def final_mode(record: _engine.Record, wanted: Wanted, drive_type: str) -> str:
     """The mode asked for; else the default of a new type; else the current one (RO if the new disk is read-only)."""
     if wanted.mode is not None:
         mode = wanted.mode
@@ -157,31 +157,31 @@ def final_mode(record: Record, wanted: Wanted, drive_type: str) -> str:
     return mode
 
 
-def plan_drive(record: Record, vdi_name: str, vm_record: Record, vbds: Records, wanted: Wanted) -> DrivePlan:
+def plan_drive(record: _engine.Record, vdi_name: str, vm_record: _engine.Record, vbds: query.Records, wanted: Wanted) -> DrivePlan:
     """Compare an existing drive with the options. ``wanted.vdi_read_only`` must describe the disk the
     drive will hold (the current one when vdi is not set)."""
     plan = DrivePlan()
     drive_type = wanted.type or record["type"]
     mode = final_mode(record, wanted, drive_type)
     vdi_ref = record["VDI"] if wanted.vdi_ref is None else wanted.vdi_ref
-    if drive_type != "CD" and is_null(vdi_ref):
-        raise ResourceError("vdi: only CD drives can be empty; give the disk for this {0} drive, or remove it with state=absent.".format(drive_type))
+    if drive_type != "CD" and lookup.is_null(vdi_ref):
+        raise errors.ResourceError("vdi: only CD drives can be empty; give the disk for this {0} drive, or remove it with state=absent.".format(drive_type))
     for option, before, after in (("type", record["type"], drive_type), ("mode", record["mode"], mode)):
         if before != after:
             plan.recreate.append((option, before, after))
     if vdi_ref != record["VDI"]:
-        vdi_change = ("vdi", vdi_name, "" if is_null(vdi_ref) else (wanted.vdi_name or ""))
+        vdi_change = ("vdi", vdi_name, "" if lookup.is_null(vdi_ref) else (wanted.vdi_name or ""))
         if drive_type == "CD" and record["type"] == "CD":
             plan.media = vdi_change
             plan.eject = not record["empty"]
-            plan.insert = None if is_null(vdi_ref) else vdi_ref
+            plan.insert = None if lookup.is_null(vdi_ref) else vdi_ref
         else:
             _check_not_attached_elsewhere(record, vdi_name, vm_record, vbds, wanted)
             plan.recreate.append(vdi_change)
     userdevice = _planned_userdevice(plan, record, vm_record, vbds, wanted)
-    plan.setters += (setter_if_changed("bootable", record["bootable"], wanted.bootable, "VBD.set_bootable")
-                     + setter_if_changed("unpluggable", record["unpluggable"], wanted.unpluggable, "VBD.set_unpluggable")
-                     + map_setter("other_config", record["other_config"], wanted.other_config, wanted.purge, "VBD.set_other_config"))
+    plan.setters += (_setters.setter_if_changed("bootable", record["bootable"], wanted.bootable, "VBD.set_bootable")
+                     + _setters.setter_if_changed("unpluggable", record["unpluggable"], wanted.unpluggable, "VBD.set_unpluggable")
+                     + _setters.map_setter("other_config", record["other_config"], wanted.other_config, wanted.purge, "VBD.set_other_config"))
     if plan.recreate:
         _plan_replacement(plan, record, vm_record, wanted, dict(vdi_ref=vdi_ref, mode=mode, type=drive_type, userdevice=userdevice))
     else:
@@ -189,33 +189,33 @@ def plan_drive(record: Record, vdi_name: str, vm_record: Record, vbds: Records, 
     return plan
 
 
-def _check_not_attached_elsewhere(record: Record, vdi_name: str, vm_record: Record, vbds: Records, wanted: Wanted) -> None:
+def _check_not_attached_elsewhere(record: _engine.Record, vdi_name: str, vm_record: _engine.Record, vbds: query.Records, wanted: Wanted) -> None:
     """Putting a disk that the VM already has in another drive is a move the user must make explicit."""
     for ref in vm_record.get("VBDs") or []:
         other = vbds.get(ref)
         if other is not None and other["uuid"] != record["uuid"] and other["VDI"] == wanted.vdi_ref:
-            raise ResourceError("vdi: disk {0!r} is already attached to VM {1!r} at position {2}, and position {3} holds disk {4!r}. "
-                                "Detach one of them first (state=absent), or choose a free position.".format(
-                                    wanted.vdi_name, vm_record.get("name_label", ""), other["userdevice"], record["userdevice"], vdi_name))
+            raise errors.ResourceError("vdi: disk {0!r} is already attached to VM {1!r} at position {2}, and position {3} holds disk {4!r}. "
+                                       "Detach one of them first (state=absent), or choose a free position.".format(
+                                           wanted.vdi_name, vm_record.get("name_label", ""), other["userdevice"], record["userdevice"], vdi_name))
 
 
-def _planned_userdevice(plan: DrivePlan, record: Record, vm_record: Record, vbds: Records, wanted: Wanted) -> str:
+def _planned_userdevice(plan: DrivePlan, record: _engine.Record, vm_record: _engine.Record, vbds: query.Records, wanted: Wanted) -> str:
     """Moving a drive to another position: in place while unplugged, by recreating it while plugged."""
     if wanted.userdevice in (None, AUTODETECT) or same_device(record["userdevice"], wanted.userdevice):
         return record["userdevice"]
     for ref in vm_record.get("VBDs") or []:
         other = vbds.get(ref)
         if other is not None and other["uuid"] != record["uuid"] and same_device(other["userdevice"], wanted.userdevice):
-            raise ResourceError("userdevice: VM {0!r} already has drive {1} at position {2}; choose a free position.".format(
+            raise errors.ResourceError("userdevice: VM {0!r} already has drive {1} at position {2}; choose a free position.".format(
                 vm_record.get("name_label", ""), other["uuid"], wanted.userdevice))
     if record["currently_attached"]:
         plan.recreate.append(("userdevice", record["userdevice"], wanted.userdevice))
     else:
-        plan.setters.append(Setter("userdevice", record["userdevice"], wanted.userdevice, "VBD.set_userdevice", wanted.userdevice))
+        plan.setters.append(_setters.Setter("userdevice", record["userdevice"], wanted.userdevice, "VBD.set_userdevice", wanted.userdevice))
     return wanted.userdevice
 
 
-def _plan_replacement(plan: DrivePlan, record: Record, vm_record: Record, wanted: Wanted, final: t.Dict[str, t.Any]) -> None:
+def _plan_replacement(plan: DrivePlan, record: _engine.Record, vm_record: _engine.Record, wanted: Wanted, final: t.Dict[str, t.Any]) -> None:
     """The new drive gets every final value at creation, so the setters become part of the recreation."""
     plan.recreate.extend((s.option, s.before, s.after) for s in plan.setters)
     if plan.media is not None:
@@ -225,12 +225,12 @@ def _plan_replacement(plan: DrivePlan, record: Record, vm_record: Record, wanted
     if attached:
         check_unpluggable_for_recreate(record, vm_record)
     replug = attached if wanted.plugged is None else wanted.plugged
-    if replug and not is_live(vm_record):
+    if replug and not lookup.is_live(vm_record):
         plan.note = not_running_note(vm_record)
-    plan.plug = replug and is_live(vm_record)
+    plan.plug = replug and lookup.is_live(vm_record)
     if plan.plug != attached:
         plan.recreate.append(("currently_attached", attached, plan.plug))
-    other_config = map_setter("other_config", record["other_config"], wanted.other_config, wanted.purge, "")
+    other_config = _setters.map_setter("other_config", record["other_config"], wanted.other_config, wanted.purge, "")
     plan.replacement = dataclasses.replace(
         wanted, vdi_ref=final["vdi_ref"], userdevice=final["userdevice"], mode=final["mode"], type=final["type"],
         bootable=record["bootable"] if wanted.bootable is None else wanted.bootable,
@@ -238,49 +238,49 @@ def _plan_replacement(plan: DrivePlan, record: Record, vm_record: Record, wanted
         other_config=other_config[0].value if other_config else dict(record["other_config"]), purge=True)
 
 
-def check_unpluggable_for_recreate(record: Record, vm_record: Record) -> None:
+def check_unpluggable_for_recreate(record: _engine.Record, vm_record: _engine.Record) -> None:
     """Recreating a plugged drive means unplugging it: refuse when that cannot be done."""
-    if not is_live(vm_record):
-        raise ResourceError("VM {0!r} is {1}: its drive {2} cannot be recreated in that state; resume it or shut it down first.".format(
+    if not lookup.is_live(vm_record):
+        raise errors.ResourceError("VM {0!r} is {1}: its drive {2} cannot be recreated in that state; resume it or shut it down first.".format(
             vm_record.get("name_label", ""), vm_record.get("power_state", ""), record["uuid"]))
     if not record["unpluggable"]:
-        raise ResourceError("mode, type, vdi or userdevice: changing them recreates the drive, which means unplugging it from running VM {0!r}, "
-                            "but it is not unpluggable; shut the VM down first.".format(vm_record.get("name_label", "")))
+        raise errors.ResourceError("mode, type, vdi or userdevice: changing them recreates the drive, which means unplugging it from running VM {0!r}, "
+                                   "but it is not unpluggable; shut the VM down first.".format(vm_record.get("name_label", "")))
 
 
-def _plan_plugging(plan: DrivePlan, record: Record, vm_record: Record, wanted: Wanted) -> None:
+def _plan_plugging(plan: DrivePlan, record: _engine.Record, vm_record: _engine.Record, wanted: Wanted) -> None:
     attached = bool(record["currently_attached"])
     if wanted.plugged is None or wanted.plugged == attached:
         return
-    if is_live(vm_record):
+    if lookup.is_live(vm_record):
         unpluggable = record["unpluggable"] if wanted.unpluggable is None else wanted.unpluggable
         if not wanted.plugged and not unpluggable:
-            raise ResourceError("plugged: this drive of running VM {0!r} is not unpluggable, so it cannot be unplugged while the VM runs; "
-                                "set unpluggable=true or shut the VM down first.".format(vm_record.get("name_label", "")))
+            raise errors.ResourceError("plugged: this drive of running VM {0!r} is not unpluggable, so it cannot be unplugged while the VM runs; "
+                                       "set unpluggable=true or shut the VM down first.".format(vm_record.get("name_label", "")))
         plan.plug = wanted.plugged
     elif wanted.plugged:
         plan.note = not_running_note(vm_record)
     else:
-        raise ResourceError("plugged: VM {0!r} is {1}, and drives can only be unplugged from a running VM; resume it or shut it down first.".format(
+        raise errors.ResourceError("plugged: VM {0!r} is {1}, and drives can only be unplugged from a running VM; resume it or shut it down first.".format(
             vm_record.get("name_label", ""), vm_record.get("power_state", "")), power_state=vm_record.get("power_state", ""))
 
 
-def not_running_note(vm_record: Record) -> str:
+def not_running_note(vm_record: _engine.Record) -> str:
     return ("plugged=true is ignored: VM {0!r} is {1}, not running; its drives are attached when it starts.".format(
         vm_record.get("name_label", ""), vm_record.get("power_state", "")))
 
 
 # --- the returned view ------------------------------------------------------------------------
 
-def vbd_view(record: Record, vm_record: Record, vdi_record: t.Optional[Record]) -> Record:
+def vbd_view(record: _engine.Record, vm_record: _engine.Record, vdi_record: t.Optional[_engine.Record]) -> _engine.Record:
     """The drive as returned by the module (documented in RETURN)."""
     vdi = vdi_record or {}
     return {
         "uuid": record["uuid"],
         "vm": vm_record.get("name_label", ""),
         "vm_uuid": vm_record.get("uuid", ""),
-        "vdi": "" if is_null(record["VDI"]) else vdi.get("name_label", ""),
-        "vdi_uuid": "" if is_null(record["VDI"]) else vdi.get("uuid", ""),
+        "vdi": "" if lookup.is_null(record["VDI"]) else vdi.get("name_label", ""),
+        "vdi_uuid": "" if lookup.is_null(record["VDI"]) else vdi.get("uuid", ""),
         "userdevice": record["userdevice"],
         "device": record["device"],
         "mode": record["mode"],

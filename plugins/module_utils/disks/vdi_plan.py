@@ -8,11 +8,9 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError, string_map
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.units import format_size, parse_size
-from ansible_collections.xen.xapi.plugins.module_utils._setters import Setter, map_setter, setter_if_changed, tags_setter
-from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import is_live
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _setters
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, query, units
+from ansible_collections.xen.xapi.plugins.module_utils.disks import lookup
 
 # The values of the datamodel's vdi_type enum.
 VDI_TYPES = ("system", "user", "ephemeral", "suspend", "crashdump", "ha_statefile", "metadata", "redo_log", "rrd", "pvs_cache", "cbt_metadata")
@@ -28,11 +26,11 @@ def parse_size_option(value: t.Any, option: str = "size") -> t.Optional[int]:
     if value is None:
         return None
     try:
-        size = parse_size(value)
+        size = units.parse_size(value)
     except ValueError as err:
-        raise ResourceError("{0}: {1}".format(option, err))
+        raise errors.ResourceError("{0}: {1}".format(option, err))
     if size <= 0:
-        raise ResourceError("{0}: a disk must be larger than 0 bytes.".format(option))
+        raise errors.ResourceError("{0}: a disk must be larger than 0 bytes.".format(option))
     return size
 
 
@@ -47,38 +45,39 @@ def size_target(current: int, wanted: t.Optional[int]) -> t.Optional[int]:
         return wanted
     if current - wanted < SIZE_ROUNDING_SLACK:
         return None
-    raise ResourceError(
+    raise errors.ResourceError(
         "size: the disk is {0} ({1} bytes), larger than the {2} ({3} bytes) asked for; disks can grow but never shrink. "
-        "Ask for at least the current size, or copy the data to a new, smaller disk.".format(format_size(current), current, format_size(wanted), wanted),
+        "Ask for at least the current size, or copy the data to a new, smaller disk.".format(
+            units.format_size(current), current, units.format_size(wanted), wanted),
         current_size=current, requested_size=wanted)
 
 
-def check_unchangeable(record: Record, params: t.Mapping[str, t.Any], sr_ref: t.Optional[str]) -> None:
+def check_unchangeable(record: _engine.Record, params: t.Mapping[str, t.Any], sr_ref: t.Optional[str]) -> None:
     """Refuse options that ask for something XAPI cannot change on an existing disk."""
     if params.get("type") is not None and params["type"] != record["type"]:
-        raise ResourceError("type: disk {0} is of type {1!r} and the type of an existing disk cannot change; "
-                            "remove it and create it again with type {2!r}.".format(record["uuid"], record["type"], params["type"]))
+        raise errors.ResourceError("type: disk {0} is of type {1!r} and the type of an existing disk cannot change; "
+                                   "remove it and create it again with type {2!r}.".format(record["uuid"], record["type"], params["type"]))
     if sr_ref is not None and record["SR"] != sr_ref:
-        raise ResourceError("sr: disk {0} is in another storage repository; disks are not moved. "
-                            "Create a copy in that repository with the source option instead.".format(record["uuid"]))
+        raise errors.ResourceError("sr: disk {0} is in another storage repository; disks are not moved. "
+                                   "Create a copy in that repository with the source option instead.".format(record["uuid"]))
 
 
-def metadata_setters(record: Record, params: t.Mapping[str, t.Any]) -> t.List[Setter]:
+def metadata_setters(record: _engine.Record, params: t.Mapping[str, t.Any]) -> t.List[_setters.Setter]:
     """The in-place changes of name, description, flags, maps and tags the options ask for."""
     purge = bool(params.get("purge"))
     return (
-        setter_if_changed("name", record["name_label"], params.get("name"), "VDI.set_name_label")
-        + setter_if_changed("description", record["name_description"], params.get("description"), "VDI.set_name_description")
-        + setter_if_changed("sharable", record["sharable"], params.get("sharable"), "VDI.set_sharable")
-        + setter_if_changed("read_only", record["read_only"], params.get("read_only"), "VDI.set_read_only")
-        + map_setter("other_config", record["other_config"], params.get("other_config"), purge, "VDI.set_other_config")
+        _setters.setter_if_changed("name", record["name_label"], params.get("name"), "VDI.set_name_label")
+        + _setters.setter_if_changed("description", record["name_description"], params.get("description"), "VDI.set_name_description")
+        + _setters.setter_if_changed("sharable", record["sharable"], params.get("sharable"), "VDI.set_sharable")
+        + _setters.setter_if_changed("read_only", record["read_only"], params.get("read_only"), "VDI.set_read_only")
+        + _setters.map_setter("other_config", record["other_config"], params.get("other_config"), purge, "VDI.set_other_config")
         # sm_config is always merged: the storage driver keeps its own keys there.
-        + map_setter("sm_config", record["sm_config"], params.get("sm_config"), False, "VDI.set_sm_config")
-        + tags_setter(record["tags"], params.get("tags"), purge, "VDI.set_tags")
+        + _setters.map_setter("sm_config", record["sm_config"], params.get("sm_config"), False, "VDI.set_sm_config")
+        + _setters.tags_setter(record["tags"], params.get("tags"), purge, "VDI.set_tags")
     )
 
 
-def create_record(params: t.Mapping[str, t.Any], sr_ref: str, size: int) -> Record:
+def create_record(params: t.Mapping[str, t.Any], sr_ref: str, size: int) -> _engine.Record:
     """The argument of VDI.create for a new blank disk."""
     return {
         "name_label": params["name"],
@@ -88,17 +87,18 @@ def create_record(params: t.Mapping[str, t.Any], sr_ref: str, size: int) -> Reco
         "type": params.get("type") or DEFAULT_TYPE,
         "sharable": bool(params.get("sharable")),
         "read_only": bool(params.get("read_only")),
-        "other_config": string_map(params.get("other_config") or {}) or {},
+        "other_config": _engine.string_map(params.get("other_config") or {}) or {},
         "xenstore_data": {},
-        "sm_config": string_map(params.get("sm_config") or {}) or {},
+        "sm_config": _engine.string_map(params.get("sm_config") or {}) or {},
         "tags": list(dict.fromkeys(str(tag) for tag in params.get("tags") or [])),
     }
 
 
-def check_copy(source: Record, params: t.Mapping[str, t.Any], size: t.Optional[int]) -> None:
+def check_copy(source: _engine.Record, params: t.Mapping[str, t.Any], size: t.Optional[int]) -> None:
     """Refuse a copy whose options contradict the source: another type, or a smaller size."""
     if params.get("type") is not None and params["type"] != source["type"]:
-        raise ResourceError("type: the source disk is of type {0!r}, and a copy keeps its type; leave type unset or set it to {0!r}.".format(source["type"]))
+        raise errors.ResourceError("type: the source disk is of type {0!r}, and a copy keeps its type; leave type unset or set it to {0!r}."
+                                   .format(source["type"]))
     if size is not None:
         size_target(source["virtual_size"], size)
 
@@ -110,9 +110,9 @@ class Attachment:
     """One drive (VBD) through which a VM uses the disk."""
 
     vbd_ref: str
-    vbd: Record
+    vbd: _engine.Record
     vm_ref: str
-    vm: Record
+    vm: _engine.Record
 
     @property
     def vm_name(self) -> str:
@@ -123,7 +123,7 @@ class Attachment:
         return bool(self.vbd.get("currently_attached"))
 
 
-def attachments(record: Record, vbds: Records, vms: Records) -> t.List[Attachment]:
+def attachments(record: _engine.Record, vbds: query.Records, vms: query.Records) -> t.List[Attachment]:
     """The drives of the disk, with their VMs, in a stable order."""
     found = []
     for vbd_ref in record.get("VBDs") or []:
@@ -137,17 +137,17 @@ def attachments(record: Record, vbds: Records, vms: Records) -> t.List[Attachmen
 def resize_method(disk_name: str, users: t.Sequence[Attachment], sr_capabilities: t.Sequence[str]) -> str:
     """VDI.resize needs the disk unused; a disk plugged into a running guest grows with resize_online,
     which only some storage drivers offer (the VDI_RESIZE_ONLINE capability of their SM record)."""
-    live = [user.vm_name for user in users if user.plugged and is_live(user.vm)]
+    live = [user.vm_name for user in users if user.plugged and lookup.is_live(user.vm)]
     if not live:
         return "VDI.resize"
     if "VDI_RESIZE_ONLINE" in sr_capabilities:
         return "VDI.resize_online"
-    raise ResourceError("size: disk {0!r} is plugged into running VM {1!r}, and the driver of its storage repository cannot grow a disk "
-                        "in use. Unplug it first (xen.xapi.xen_vbd with plugged=false) or shut the VM down, then grow it.".format(
-                            disk_name, live[0]), vm=live[0])
+    raise errors.ResourceError("size: disk {0!r} is plugged into running VM {1!r}, and the driver of its storage repository cannot grow a disk "
+                               "in use. Unplug it first (xen.xapi.xen_vbd with plugged=false) or shut the VM down, then grow it.".format(
+                                   disk_name, live[0]), vm=live[0])
 
 
-def driver_capabilities(sr_record: Record, sms: Records) -> t.List[str]:
+def driver_capabilities(sr_record: _engine.Record, sms: query.Records) -> t.List[str]:
     """The capabilities of the storage driver (SM record) behind an SR."""
     for sm in sms.values():
         if sm.get("type") == sr_record.get("type"):
@@ -183,23 +183,23 @@ def removal_steps(disk_name: str, users: t.Sequence[Attachment], force: bool) ->
 
 def _check_unplug(disk_name: str, user: Attachment, force: bool) -> Attachment:
     power_state = user.vm.get("power_state", "unknown")
-    if not is_live(user.vm):
-        raise ResourceError("state=absent: disk {0!r} is in use by VM {1!r}, which is {2}; its drive cannot be unplugged in that state. "
-                            "Resume the VM, or shut it down, then try again.".format(disk_name, user.vm_name, power_state),
-                            vm=user.vm_name, power_state=power_state)
+    if not lookup.is_live(user.vm):
+        raise errors.ResourceError("state=absent: disk {0!r} is in use by VM {1!r}, which is {2}; its drive cannot be unplugged in that state. "
+                                   "Resume the VM, or shut it down, then try again.".format(disk_name, user.vm_name, power_state),
+                                   vm=user.vm_name, power_state=power_state)
     if not force:
-        raise ResourceError("state=absent: disk {0!r} is in use by running VM {1!r}; set force=true to unplug it from the guest and "
-                            "detach it first, or detach it with xen.xapi.xen_vbd.".format(disk_name, user.vm_name),
-                            vm=user.vm_name, power_state=power_state)
+        raise errors.ResourceError("state=absent: disk {0!r} is in use by running VM {1!r}; set force=true to unplug it from the guest and "
+                                   "detach it first, or detach it with xen.xapi.xen_vbd.".format(disk_name, user.vm_name),
+                                   vm=user.vm_name, power_state=power_state)
     if not user.vbd.get("unpluggable"):
-        raise ResourceError("state=absent: disk {0!r} is plugged into running VM {1!r} through a drive that is not unpluggable; "
-                            "shut the VM down first.".format(disk_name, user.vm_name), vm=user.vm_name, power_state=power_state)
+        raise errors.ResourceError("state=absent: disk {0!r} is plugged into running VM {1!r} through a drive that is not unpluggable; "
+                                   "shut the VM down first.".format(disk_name, user.vm_name), vm=user.vm_name, power_state=power_state)
     return user
 
 
 # --- the returned view ------------------------------------------------------------------------
 
-def vdi_view(record: Record, srs: Records, users: t.Sequence[Attachment]) -> Record:
+def vdi_view(record: _engine.Record, srs: query.Records, users: t.Sequence[Attachment]) -> _engine.Record:
     """The disk as returned by the module (documented in RETURN)."""
     sr = srs.get(record["SR"], {})
     return {
@@ -220,7 +220,7 @@ def vdi_view(record: Record, srs: Records, users: t.Sequence[Attachment]) -> Rec
     }
 
 
-def _user_view(user: Attachment) -> Record:
+def _user_view(user: Attachment) -> _engine.Record:
     return {
         "name": user.vm_name,
         "uuid": user.vm.get("uuid", ""),

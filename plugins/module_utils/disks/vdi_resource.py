@@ -11,28 +11,9 @@ from __future__ import annotations
 import os
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
-from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import find_by_name, find_by_uuid, snapshot
-from ansible_collections.xen.xapi.plugins.module_utils._setters import setter_changes
-from ansible_collections.xen.xapi.plugins.module_utils.disks.disk_images import inspect
-from ansible_collections.xen.xapi.plugins.module_utils.disks.vdi_transfer import check_source, export_disk, fetched, local_image_info, upload_image
-from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import NULL_REF, pool_default_sr, resolve_sr, resolve_vdi
-from ansible_collections.xen.xapi.plugins.module_utils.disks.vdi_plan import (
-    Attachment,
-    RemovalStep,
-    attachments,
-    check_copy,
-    check_unchangeable,
-    create_record,
-    driver_capabilities,
-    metadata_setters,
-    parse_size_option,
-    removal_steps,
-    resize_method,
-    size_target,
-    vdi_view,
-)
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _setters, _validate as validate
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, query
+from ansible_collections.xen.xapi.plugins.module_utils.disks import disk_images, lookup, vdi_plan, vdi_transfer
 
 READ_CLASSES = ("VDI", "SR", "pool", "VBD", "SM")
 # Journal key of a copy made by this run, still carrying its source's name until it is renamed.
@@ -41,107 +22,107 @@ COPY = "vdi/copy"
 IMPORT_PENDING = "vdi/import"
 
 
-class VdiResource(BatchedResource):
+class VdiResource(_engine.BatchedResource):
     read_classes = READ_CLASSES
     result_key = "vdi"
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self._predicted: Record = {}
-        self._vms: t.Dict[str, Record] = {}
-        self._sr: t.Optional[t.Tuple[str, Record]] = None
-        self._source: t.Optional[t.Tuple[str, Record]] = None
+        self._predicted: _engine.Record = {}
+        self._vms: t.Dict[str, _engine.Record] = {}
+        self._sr: t.Optional[t.Tuple[str, _engine.Record]] = None
+        self._source: t.Optional[t.Tuple[str, _engine.Record]] = None
 
     # -- reads ------------------------------------------------------------------------------
     def forget_reads(self) -> None:
         super().forget_reads()
         self._vms = {}
 
-    def _users(self, record: Record) -> t.List[Attachment]:
+    def _users(self, record: _engine.Record) -> t.List[vdi_plan.Attachment]:
         """The disk's drives and their VMs; the VMs are read once, only for disks that have drives."""
         vbds = self.world()["VBD"]
         vm_refs = set(vbds[ref]["VM"] for ref in record.get("VBDs") or [] if ref in vbds)
         missing = vm_refs - set(self._vms)
         if missing:
-            self._vms.update(snapshot(self.client, objects={"VM": missing})["VM"])
-        return attachments(record, vbds, self._vms)
+            self._vms.update(query.snapshot(self.client, objects={"VM": missing})["VM"])
+        return vdi_plan.attachments(record, vbds, self._vms)
 
     # -- identity ---------------------------------------------------------------------------
-    def _target_sr(self) -> t.Tuple[str, Record]:
+    def _target_sr(self) -> t.Tuple[str, _engine.Record]:
         """Where the disk is looked for and made: sr, else the source's SR, else the pool's default SR."""
         if self._sr is None:
             world = self.world()
             if self.params["sr"] is not None:
-                self._sr = resolve_sr(world["SR"], self.params["sr"])
+                self._sr = lookup.resolve_sr(world["SR"], self.params["sr"])
             elif self.params["source"] is not None:
                 source_sr = self._source_disk()[1]["SR"]
                 self._sr = (source_sr, world["SR"].get(source_sr, {}))
             else:
-                self._sr = pool_default_sr(world["pool"], world["SR"])
+                self._sr = lookup.pool_default_sr(world["pool"], world["SR"])
         return self._sr
 
-    def _source_disk(self) -> t.Tuple[str, Record]:
+    def _source_disk(self) -> t.Tuple[str, _engine.Record]:
         if self._source is None:
-            self._source = resolve_vdi(self.world()["VDI"], self.params["source"], None, "source", sr_hint="uuid")
+            self._source = lookup.resolve_vdi(self.world()["VDI"], self.params["source"], None, "source", sr_hint="uuid")
         return self._source
 
     @classmethod
     def check_params(cls, params: t.Mapping[str, t.Any]) -> None:
-        validate.size(parse_size_option(params.get("size")), "size")
-        check_source(params.get("import_from"), params.get("checksum"))
+        validate.size(vdi_plan.parse_size_option(params.get("size")), "size")
+        vdi_transfer.check_source(params.get("import_from"), params.get("checksum"))
         target = params.get("export_to")
         if target and not os.path.isdir(os.path.dirname(os.path.abspath(target))):
-            raise ResourceError("export_to: the folder of {0} does not exist; create it first.".format(target))
+            raise errors.ResourceError("export_to: the folder of {0} does not exist; create it first.".format(target))
 
-    def locate(self) -> Found:
+    def locate(self) -> _engine.Found:
         vdis = self.world()["VDI"]
         if self.params["uuid"] is not None:
-            return find_by_uuid(vdis, self.params["uuid"])
+            return query.find_by_uuid(vdis, self.params["uuid"])
         sr_ref = self._target_sr()[0]
-        named = [(ref, record) for ref, record in find_by_name(vdis, self.params["name"])
+        named = [(ref, record) for ref, record in query.find_by_name(vdis, self.params["name"])
                  if record["SR"] == sr_ref and not record.get("is_a_snapshot")]
-        return one_or_none(named, "name: virtual disk", self.params["name"])
+        return _engine.one_or_none(named, "name: virtual disk", self.params["name"])
 
     # -- plans ------------------------------------------------------------------------------
     def plan_create(self) -> t.Callable[[], str]:
         if self.params["uuid"] is not None:
-            raise ResourceError("uuid: no virtual disk has the uuid {0!r}. XAPI chooses the uuid of a new disk: to create one, "
-                                "give name (with size, and sr or source) instead of uuid.".format(self.params["uuid"]))
-        size = parse_size_option(self.params["size"])
+            raise errors.ResourceError("uuid: no virtual disk has the uuid {0!r}. XAPI chooses the uuid of a new disk: to create one, "
+                                       "give name (with size, and sr or source) instead of uuid.".format(self.params["uuid"]))
+        size = vdi_plan.parse_size_option(self.params["size"])
         sr_ref = self._target_sr()[0]
         if self.params["source"] is not None:
             source_ref, source = self._source_disk()
-            check_copy(source, self.params, size)
-            copy = dict(source, **create_record(self.params, sr_ref, max(size or 0, int(source["virtual_size"]))))
-            self._predicted = vdi_view(dict(copy, uuid=None, physical_utilisation=0), self.world()["SR"], [])
+            vdi_plan.check_copy(source, self.params, size)
+            copy = dict(source, **vdi_plan.create_record(self.params, sr_ref, max(size or 0, int(source["virtual_size"]))))
+            self._predicted = vdi_plan.vdi_view(dict(copy, uuid=None, physical_utilisation=0), self.world()["SR"], [])
             return lambda: self._copy(source_ref, sr_ref, size)
         if self.params["import_from"]:
             return self._plan_import(sr_ref, size)
         if size is None:
-            raise ResourceError("size: required to create disk {0!r}; give it in bytes or with a unit, such as 10GiB.".format(self.params["name"]))
-        record = create_record(self.params, sr_ref, size)
-        self._predicted = vdi_view(dict(record, uuid=None, physical_utilisation=0), self.world()["SR"], [])
+            raise errors.ResourceError("size: required to create disk {0!r}; give it in bytes or with a unit, such as 10GiB.".format(self.params["name"]))
+        record = vdi_plan.create_record(self.params, sr_ref, size)
+        self._predicted = vdi_plan.vdi_view(dict(record, uuid=None, physical_utilisation=0), self.world()["SR"], [])
         return lambda: str(self.run_task("VDI.create", record))
 
-    def predict_created(self) -> Record:
+    def predict_created(self) -> _engine.Record:
         return dict(self._predicted)
 
     def _plan_import(self, sr_ref: str, size: t.Optional[int]) -> t.Callable[[], str]:
         """A new disk the size of the image (or ``size``, if larger), filled with it, or nothing left at all."""
-        image = local_image_info(self.params["import_from"], self.params["checksum"])
+        image = vdi_transfer.local_image_info(self.params["import_from"], self.params["checksum"])
         if image is not None and size is not None and size < image.virtual_size:
-            raise ResourceError("size: {0} bytes is smaller than the image {1} ({2} bytes).".format(
+            raise errors.ResourceError("size: {0} bytes is smaller than the image {1} ({2} bytes).".format(
                 size, self.params["import_from"], image.virtual_size))
         planned = max(size or 0, image.virtual_size if image else 0)
-        self._predicted = vdi_view(dict(create_record(self.params, sr_ref, planned), uuid=None, physical_utilisation=0),
-                                   self.world()["SR"], [])
+        self._predicted = vdi_plan.vdi_view(dict(vdi_plan.create_record(self.params, sr_ref, planned), uuid=None, physical_utilisation=0),
+                                            self.world()["SR"], [])
 
         def make() -> str:
-            with fetched(self.params["import_from"], self.params["checksum"], self.timeout) as path:
-                found = inspect(path)
+            with vdi_transfer.fetched(self.params["import_from"], self.params["checksum"], self.timeout) as path:
+                found = disk_images.inspect(path)
                 if size is not None and size < found.virtual_size:
-                    raise ResourceError("size: {0} bytes is smaller than the image ({1} bytes).".format(size, found.virtual_size))
-                ref = str(self.run_task("VDI.create", create_record(self.params, sr_ref, max(size or 0, found.virtual_size))))
+                    raise errors.ResourceError("size: {0} bytes is smaller than the image ({1} bytes).".format(size, found.virtual_size))
+                ref = str(self.run_task("VDI.create", vdi_plan.create_record(self.params, sr_ref, max(size or 0, found.virtual_size))))
                 self.journal.remember(IMPORT_PENDING, ref)
                 self._fill(ref, path, found.format)
             self._export_if_asked(ref)
@@ -152,8 +133,8 @@ class VdiResource(BatchedResource):
         """Upload the image; a disk made for it that XAPI refused to fill goes again, so none is left empty."""
         self.journal.begin("import_from", None, self.params["import_from"])
         try:
-            upload_image(self.client, ref, path, image_format, self.timeout)
-        except ResourceError:
+            vdi_transfer.upload_image(self.client, ref, path, image_format, self.timeout)
+        except errors.ResourceError:
             raise
         except Exception:
             if self.journal.recall(IMPORT_PENDING) == ref:
@@ -170,69 +151,69 @@ class VdiResource(BatchedResource):
         target = self.params["export_to"]
         if target and not os.path.exists(target):
             self.journal.begin("export_to", None, target)
-            export_disk(self.client, ref, target, self.timeout)
+            vdi_transfer.export_disk(self.client, ref, target, self.timeout)
 
     def _copy(self, source_ref: str, sr_ref: str, size: t.Optional[int]) -> str:
         """Copy the source into the target SR, then give the copy the requested name, size and metadata."""
         # A copy carries the source's name until renamed: an earlier round's copy is found by the journal.
-        ref = self.journal.recall(COPY) or str(self.run_task("VDI.copy", source_ref, sr_ref, NULL_REF, NULL_REF))
+        ref = self.journal.recall(COPY) or str(self.run_task("VDI.copy", source_ref, sr_ref, lookup.NULL_REF, lookup.NULL_REF))
         self.journal.remember(COPY, ref)
         self.journal.object_created()
         copy = self.client.normalize("VDI", self.client.call("VDI.get_record", ref))
-        for setter in metadata_setters(copy, self.params):
+        for setter in vdi_plan.metadata_setters(copy, self.params):
             self.journal.begin(setter.option, setter.before, setter.after)
             self.call(setter.method, ref, setter.value)
-        new_size = size_target(copy["virtual_size"], size)
+        new_size = vdi_plan.size_target(copy["virtual_size"], size)
         if new_size is not None:
             self.journal.begin("size", copy["virtual_size"], new_size)
             self.run_task("VDI.resize", ref, new_size)
         self.journal.forget(COPY)
         return ref
 
-    def plan_update(self, ref: str, record: Record) -> t.List[Change]:
+    def plan_update(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
         sr_ref = self._target_sr()[0] if self.params["sr"] is not None else None
-        check_unchangeable(record, self.params, sr_ref)
-        changes = setter_changes(ref, metadata_setters(record, self.params), self.call)
+        vdi_plan.check_unchangeable(record, self.params, sr_ref)
+        changes = _setters.setter_changes(ref, vdi_plan.metadata_setters(record, self.params), self.call)
         if self.journal.recall(IMPORT_PENDING) == ref:
             # An earlier round made the disk and lost its connection while filling it: fill it now.
-            changes.append(Change("import_from", None, self.params["import_from"], lambda: self._refill(ref)))
-        new_size = size_target(record["virtual_size"], parse_size_option(self.params["size"]))
+            changes.append(_engine.Change("import_from", None, self.params["import_from"], lambda: self._refill(ref)))
+        new_size = vdi_plan.size_target(record["virtual_size"], vdi_plan.parse_size_option(self.params["size"]))
         if new_size is not None:
             world = self.world()
-            capabilities = driver_capabilities(world["SR"].get(record["SR"], {}), world["SM"])
-            method = resize_method(record["name_label"], self._users(record), capabilities)
-            changes.append(Change("size", record["virtual_size"], new_size, lambda: self.run_task(method, ref, new_size)))
+            capabilities = vdi_plan.driver_capabilities(world["SR"].get(record["SR"], {}), world["SM"])
+            method = vdi_plan.resize_method(record["name_label"], self._users(record), capabilities)
+            changes.append(_engine.Change("size", record["virtual_size"], new_size, lambda: self.run_task(method, ref, new_size)))
         target = self.params["export_to"]
         if target and not os.path.exists(target):
-            changes.append(Change("export_to", None, target, lambda: export_disk(self.client, ref, target, self.timeout) and None,
-                                  predict=lambda after: None))
+            changes.append(_engine.Change("export_to", None, target, lambda: vdi_transfer.export_disk(self.client, ref, target, self.timeout) and None,
+                                          predict=lambda after: None))
         return changes
 
     def _refill(self, ref: str) -> None:
-        with fetched(self.params["import_from"], self.params["checksum"], self.timeout) as path:
-            self._fill(ref, path, inspect(path).format)
+        with vdi_transfer.fetched(self.params["import_from"], self.params["checksum"], self.timeout) as path:
+            self._fill(ref, path, disk_images.inspect(path).format)
 
-    def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
-        steps = removal_steps(record["name_label"], self._users(record), bool(self.params["force"]))
+    def plan_delete(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
+        steps = vdi_plan.removal_steps(record["name_label"], self._users(record), bool(self.params["force"]))
         changes = [self._removal_change(step) for step in steps]
-        changes.append(Change("state", "present", "absent", lambda: self.run_task("VDI.destroy", ref)))
+        changes.append(_engine.Change("state", "present", "absent", lambda: self.run_task("VDI.destroy", ref)))
         return changes
 
-    def _removal_change(self, step: RemovalStep) -> Change:
+    def _removal_change(self, step: vdi_plan.RemovalStep) -> _engine.Change:
         before, after = step.describe()
         if step.action == "unplug":
-            return Change("vms", before, after, lambda: self.change_state("VBD.unplug", step.user.vbd_ref))
+            return _engine.Change("vms", before, after, lambda: self.change_state("VBD.unplug", step.user.vbd_ref))
         # Destroying a drive is a quick database change, not a task.
-        return Change("vms", before, after, lambda: self.call("VBD.destroy", step.user.vbd_ref))
+        return _engine.Change("vms", before, after, lambda: self.call("VBD.destroy", step.user.vbd_ref))
 
     # -- writes -----------------------------------------------------------------------------
 
     # -- view -------------------------------------------------------------------------------
-    def present(self, ref: t.Optional[str]) -> Record:
+    def present(self, ref: t.Optional[str]) -> _engine.Record:
         if ref is None:
             return {}
         world = self.world()
         record = world["VDI"].get(ref)
         if record is None:
             return {}
-        return vdi_view(record, world["SR"], self._users(record))
+        return vdi_plan.vdi_view(record, world["SR"], self._users(record))

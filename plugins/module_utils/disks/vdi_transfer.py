@@ -17,10 +17,8 @@ import typing as t
 import urllib.error
 from urllib.parse import urlsplit
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.transfer import download, upload
-from ansible_collections.xen.xapi.plugins.module_utils.disks.disk_images import DiskImage, file_digest, inspect, parse_checksum
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, transfer
+from ansible_collections.xen.xapi.plugins.module_utils.disks import disk_images
 
 _PIECE = 1024 * 1024
 
@@ -31,32 +29,32 @@ def is_url(source: str) -> bool:
 
 def check_source(source: t.Optional[str], checksum: t.Optional[str]) -> None:
     """Refuse what can be refused before connecting: a missing local file, a malformed checksum."""
-    parse_checksum(checksum)
+    disk_images.parse_checksum(checksum)
     if source and not is_url(source) and not os.path.isfile(source):
-        raise ResourceError("import_from: {0} is not a file on the machine that runs the module, nor an http(s) URL.".format(source))
+        raise errors.ResourceError("import_from: {0} is not a file on the machine that runs the module, nor an http(s) URL.".format(source))
 
 
-def local_image_info(source: str, checksum: t.Optional[str]) -> t.Optional[DiskImage]:
+def local_image_info(source: str, checksum: t.Optional[str]) -> t.Optional[disk_images.DiskImage]:
     """The image of a local file, its checksum verified (None for a URL: it is only known once downloaded)."""
     if is_url(source):
         return None
-    _verify(source, source, parse_checksum(checksum))
-    return inspect(source)
+    _verify(source, source, disk_images.parse_checksum(checksum))
+    return disk_images.inspect(source)
 
 
 def _verify(source: str, path: str, expected: t.Optional[t.Tuple[str, str]]) -> None:
     if expected is None:
         return
-    actual = file_digest(path, expected[0])
+    actual = disk_images.file_digest(path, expected[0])
     if actual != expected[1]:
-        raise ResourceError("checksum: {0} has {1} {2}, not {3}; nothing was created.".format(
+        raise errors.ResourceError("checksum: {0} has {1} {2}, not {3}; nothing was created.".format(
             _shown(source), expected[0], actual, expected[1]))
 
 
 @contextlib.contextmanager
 def fetched(source: str, checksum: t.Optional[str], timeout: float) -> t.Iterator[str]:
     """A local path holding the image, its checksum verified; a URL is downloaded to a temporary file."""
-    expected = parse_checksum(checksum)
+    expected = disk_images.parse_checksum(checksum)
     folder = None
     path = source
     try:
@@ -92,19 +90,19 @@ def _download_url(url: str, path: str, timeout: float) -> None:
             shutil.copyfileobj(response, handle, _PIECE)
     except (urllib.error.URLError, UrlConnectionError, OSError, ValueError) as err:
         reason = getattr(err, "reason", None) or err
-        raise ResourceError("import_from: cannot download {0}: {1}.".format(_shown(url), reason))
+        raise errors.ResourceError("import_from: cannot download {0}: {1}.".format(_shown(url), reason))
 
 
-def upload_image(client: XapiClient, vdi: str, path: str, image_format: str, timeout: float) -> int:
+def upload_image(client: xapi_client.XapiClient, vdi: str, path: str, image_format: str, timeout: float) -> int:
     """Fill ``vdi`` with the image at ``path``; returns the bytes sent."""
     size = os.path.getsize(path)
     with open(path, "rb") as handle:
-        result = upload(client, "/import_raw_vdi", {"vdi": vdi, "format": image_format}, size, handle.read,
-                        "VDI.import_raw", timeout)
+        result = transfer.upload(client, "/import_raw_vdi", {"vdi": vdi, "format": image_format}, size, handle.read,
+                                 "VDI.import_raw", timeout)
     return result.bytes_moved
 
 
-def export_disk(client: XapiClient, vdi: str, path: str, timeout: float) -> int:
+def export_disk(client: xapi_client.XapiClient, vdi: str, path: str, timeout: float) -> int:
     """Write the disk's content to ``path`` (through a temporary file moved into place); returns its size."""
     temporary = "{0}.part-{1}".format(path, os.getpid())
     try:
@@ -116,11 +114,11 @@ def export_disk(client: XapiClient, vdi: str, path: str, timeout: float) -> int:
                     handle.seek(len(piece), os.SEEK_CUR)
                 else:
                     handle.write(piece)
-            result = download(client, "/export_raw_vdi", {"vdi": vdi, "format": "raw"}, write, "VDI.export_raw", timeout)
+            result = transfer.download(client, "/export_raw_vdi", {"vdi": vdi, "format": "raw"}, write, "VDI.export_raw", timeout)
             handle.truncate()
         os.replace(temporary, path)
     except OSError as err:
-        raise ResourceError("export_to: cannot write {0}: {1}.".format(path, err.strerror or err))
+        raise errors.ResourceError("export_to: cannot write {0}: {1}.".format(path, err.strerror or err))
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records
-from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import host_name
-from ansible_collections.xen.xapi.plugins.module_utils.network.plan import UNTAGGED
+from ansible_collections.xen.xapi.plugins.module_utils import _engine
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, query
+from ansible_collections.xen.xapi.plugins.module_utils.network import plan
+from ansible_collections.xen.xapi.plugins.module_utils.pool import hosts as pool_hosts
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +38,7 @@ class VifStep:
     use: VifUse
 
 
-def vif_uses(record: Record, vifs: Records, vms: Records) -> t.List[VifUse]:
+def vif_uses(record: _engine.Record, vifs: query.Records, vms: query.Records) -> t.List[VifUse]:
     """The network's VIFs with their VMs, by VM name."""
     uses = []
     for ref in record.get("VIFs") or []:
@@ -55,13 +55,13 @@ def vm_names(uses: t.Sequence[VifUse]) -> t.List[str]:
     return sorted(set(use.vm_name for use in uses))
 
 
-def check_no_physical_interfaces(name: str, net_pifs: Records, hosts: Records) -> None:
-    physical = sorted("{0} on {1}".format(pif.get("device"), host_name(hosts, pif.get("host", "")))
-                      for pif in net_pifs.values() if int(pif.get("VLAN", UNTAGGED)) == UNTAGGED)
+def check_no_physical_interfaces(name: str, net_pifs: query.Records, hosts: query.Records) -> None:
+    physical = sorted("{0} on {1}".format(pif.get("device"), pool_hosts.host_name(hosts, pif.get("host", "")))
+                      for pif in net_pifs.values() if int(pif.get("VLAN", plan.UNTAGGED)) == plan.UNTAGGED)
     if physical:
-        raise ResourceError("state=absent: network {0!r} is bridged to host interfaces ({1}), which belong to the hosts; "
-                            "only networks without interfaces and VLAN networks are removed.".format(name, ", ".join(physical)),
-                            pifs=physical)
+        raise errors.ResourceError("state=absent: network {0!r} is bridged to host interfaces ({1}), which belong to the hosts; "
+                                   "only networks without interfaces and VLAN networks are removed.".format(name, ", ".join(physical)),
+                                   pifs=physical)
 
 
 def vif_steps(name: str, uses: t.Sequence[VifUse], force: bool) -> t.List[VifStep]:
@@ -69,22 +69,22 @@ def vif_steps(name: str, uses: t.Sequence[VifUse], force: bool) -> t.List[VifSte
     if not uses:
         return []
     if not force:
-        raise ResourceError("state=absent: network {0!r} has interfaces of VMs {1}; set force=true to unplug and remove them "
-                            "with the network, or move the VMs to another network first.".format(name, ", ".join(vm_names(uses))),
-                            vms=vm_names(uses))
+        raise errors.ResourceError("state=absent: network {0!r} has interfaces of VMs {1}; set force=true to unplug and remove them "
+                                   "with the network, or move the VMs to another network first.".format(name, ", ".join(vm_names(uses))),
+                                   vms=vm_names(uses))
     steps = []
     for use in uses:
         if use.plugged and use.power_state == "Running":
             steps.append(VifStep("unplug", use))
         elif use.plugged and use.power_state in ("Paused", "Suspended"):
-            raise ResourceError("state=absent: VM {0!r} is {1} with its interface on network {2!r} plugged, which cannot be unplugged in "
-                                "that state. Resume the VM, or shut it down, then try again.".format(use.vm_name, use.power_state.lower(), name),
-                                vm=use.vm_name, power_state=use.power_state)
+            raise errors.ResourceError("state=absent: VM {0!r} is {1} with its interface on network {2!r} plugged, which cannot be unplugged in "
+                                       "that state. Resume the VM, or shut it down, then try again.".format(use.vm_name, use.power_state.lower(), name),
+                                       vm=use.vm_name, power_state=use.power_state)
         steps.append(VifStep("destroy", use))
     return steps
 
 
-def vlan_interfaces(net_pifs: Records, hosts: Records) -> t.List[t.Tuple[str, Record]]:
+def vlan_interfaces(net_pifs: query.Records, hosts: query.Records) -> t.List[t.Tuple[str, _engine.Record]]:
     """The network's VLAN interfaces by host name, removed with it."""
-    found = [(ref, pif) for ref, pif in net_pifs.items() if int(pif.get("VLAN", UNTAGGED)) != UNTAGGED]
-    return sorted(found, key=lambda item: (host_name(hosts, item[1].get("host", "")), item[0]))
+    found = [(ref, pif) for ref, pif in net_pifs.items() if int(pif.get("VLAN", plan.UNTAGGED)) != plan.UNTAGGED]
+    return sorted(found, key=lambda item: (pool_hosts.host_name(hosts, item[1].get("host", "")), item[0]))

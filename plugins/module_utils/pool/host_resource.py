@@ -15,21 +15,9 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError, merge_map
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import snapshot
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import start_task, task_outcome, wait_for_task
-from ansible_collections.xen.xapi.plugins.module_utils._setters import Setter, setter_changes, setter_if_changed, tags_setter
-from ansible_collections.xen.xapi.plugins.module_utils.pool.host_updates import (
-    REBOOT_GUIDANCE,
-    TOOLSTACK_GUIDANCE,
-    agent_start_time,
-    needs_reboot,
-    needs_toolstack_restart,
-    update_hash,
-    wait_until_restarted,
-)
-from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import pool_master, resolve_host
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _setters
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, query, tasks as xapi_tasks
+from ansible_collections.xen.xapi.plugins.module_utils.pool import host_updates, hosts
 
 # other_config key of a host in maintenance: the uuids of the guests its evacuation moved away.
 EVACUATED = "xen.xapi:evacuated"
@@ -43,28 +31,28 @@ def wanted_enabled(params: t.Mapping[str, t.Any]) -> t.Optional[bool]:
     return params.get("enabled")
 
 
-def metadata_setters(record: Record, params: t.Mapping[str, t.Any]) -> t.List[Setter]:
-    found = setter_if_changed("description", record.get("name_description"), params.get("description"), "host.set_name_description")
+def metadata_setters(record: _engine.Record, params: t.Mapping[str, t.Any]) -> t.List[_setters.Setter]:
+    found = _setters.setter_if_changed("description", record.get("name_description"), params.get("description"), "host.set_name_description")
     if params.get("uuid") and params.get("name"):
-        found += setter_if_changed("name", record.get("name_label"), params.get("name"), "host.set_name_label")
+        found += _setters.setter_if_changed("name", record.get("name_label"), params.get("name"), "host.set_name_label")
     current = dict(record.get("other_config") or {})
-    target = merge_map(current, params.get("other_config"), bool(params.get("purge")))
+    target = _engine.merge_map(current, params.get("other_config"), bool(params.get("purge")))
     if target is not None:
         # The evacuation record is the module's own: purge leaves it.
         target = dict(dict((k, v) for k, v in current.items() if k == EVACUATED), **target)
         if target != current:
-            found.append(Setter("other_config", current, target, "host.set_other_config", target))
-    return found + tags_setter(record.get("tags") or [], params.get("tags"), bool(params.get("purge")), "host.set_tags")
+            found.append(_setters.Setter("other_config", current, target, "host.set_other_config", target))
+    return found + _setters.tags_setter(record.get("tags") or [], params.get("tags"), bool(params.get("purge")), "host.set_tags")
 
 
-def enabled_method(record: Record, wanted: t.Optional[bool]) -> t.Optional[str]:
+def enabled_method(record: _engine.Record, wanted: t.Optional[bool]) -> t.Optional[str]:
     """The message that brings the host to the wanted state, None when it is there (or nothing is asked)."""
     if wanted is None or bool(record.get("enabled")) == wanted:
         return None
     return "host.enable" if wanted else "host.disable"
 
 
-def host_view(ref: str, record: Record, master: str) -> Record:
+def host_view(ref: str, record: _engine.Record, master: str) -> _engine.Record:
     """The host as the module returns it."""
     control_domain = record.get("control_domain")
     return {
@@ -85,31 +73,31 @@ def host_view(ref: str, record: Record, master: str) -> Record:
     }
 
 
-def describe_host(record: Record) -> str:
+def describe_host(record: _engine.Record) -> str:
     return "{0} ({1})".format(record.get("name_label", ""), record.get("uuid", ""))
 
 
-def guests(record: Record) -> t.List[str]:
+def guests(record: _engine.Record) -> t.List[str]:
     control_domain = record.get("control_domain")
     return [vm for vm in record.get("resident_VMs") or [] if vm != control_domain]
 
 
-class HostResource(BatchedResource):
+class HostResource(_engine.BatchedResource):
     result_key = "host"
     # One event.from call reads the hosts, and the pool for its master.
     read_classes = ("host", "pool")
 
-    def locate(self) -> Found:
+    def locate(self) -> _engine.Found:
         key = self.params.get("uuid") or self.params.get("name")
         option = "uuid" if self.params.get("uuid") else "name"
-        return resolve_host(self.world()["host"], str(key), option)
+        return hosts.resolve_host(self.world()["host"], str(key), option)
 
     def plan_create(self) -> t.Callable[[], str]:
         # locate() fails for a host the pool does not have, so this only guards the engine's contract.
-        raise ResourceError("Hosts join a pool from the host itself; this module only manages the hosts of the pool.")
+        raise errors.ResourceError("Hosts join a pool from the host itself; this module only manages the hosts of the pool.")
 
-    def plan_update(self, ref: str, record: Record) -> t.List[Change]:
-        changes = setter_changes(ref, metadata_setters(record, self.params), self.call)
+    def plan_update(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
+        changes = _setters.setter_changes(ref, metadata_setters(record, self.params), self.call)
         maintenance = self.params.get("state") == "maintenance"
         if maintenance:
             changes += self._maintenance(ref, record)
@@ -119,34 +107,34 @@ class HostResource(BatchedResource):
             return changes + updates
         return changes if maintenance else changes + self._state_changes(ref, record, bool(record.get("enabled")))
 
-    def _state_changes(self, ref: str, record: Record, was_enabled: bool) -> t.List[Change]:
+    def _state_changes(self, ref: str, record: _engine.Record, was_enabled: bool) -> t.List[_engine.Change]:
         """Enable or disable the host as state asks (as it was, without state), then end a maintenance."""
         wanted = False if self.params.get("state") == "maintenance" else wanted_enabled(self.params)
         method = enabled_method(record, was_enabled if wanted is None else wanted)
         changes = []
         if method is not None:
-            changes.append(Change("enabled", bool(record.get("enabled")), method == "host.enable", lambda: self.run_task(method, ref)))
+            changes.append(_engine.Change("enabled", bool(record.get("enabled")), method == "host.enable", lambda: self.run_task(method, ref)))
         evacuated = (record.get("other_config") or {}).get(EVACUATED)
         if self.params.get("state") == "enabled" and evacuated is not None:
             uuids = [uuid for uuid in evacuated.split(",") if uuid]
             if self.params.get("restore_vms") and uuids:
-                changes.append(Change("vms", [], uuids, lambda: self._restore(ref, uuids), predict=lambda after: None))
-            changes.append(Change("maintenance", True, False, lambda: self._forget_evacuation(ref), predict=lambda after: None))
+                changes.append(_engine.Change("vms", [], uuids, lambda: self._restore(ref, uuids), predict=lambda after: None))
+            changes.append(_engine.Change("maintenance", True, False, lambda: self._forget_evacuation(ref), predict=lambda after: None))
         return changes
 
     # -- updates and reboots ------------------------------------------------------------------
-    def _update_changes(self, ref: str, record: Record) -> t.List[Change]:
+    def _update_changes(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
         was_enabled = bool(record.get("enabled"))
         applied = record.get("latest_synced_updates_applied") or "unknown"
         if self.params.get("apply_updates") and applied != "yes":
             if applied == "unknown":
-                raise ResourceError("apply_updates: whether {0} lacks updates is unknown: the pool has not synced its update "
-                                    "repository. Run xen.xapi.xen_pool with sync_updates: true first.".format(describe_host(record)))
-            digest = update_hash(self.client, next(iter(self.world()["pool"].values())))
-            return [Change("updates", applied, "yes", lambda: self._apply_updates(ref, digest, was_enabled),
-                           predict=lambda after: after.update(updates="yes"),
-                           follow_up=lambda: self._after_updates(ref, was_enabled))]
-        if self.params.get("reboot_if_needed") and (needs_reboot(record) or needs_toolstack_restart(record)):
+                raise errors.ResourceError("apply_updates: whether {0} lacks updates is unknown: the pool has not synced its update "
+                                           "repository. Run xen.xapi.xen_pool with sync_updates: true first.".format(describe_host(record)))
+            digest = host_updates.update_hash(self.client, next(iter(self.world()["pool"].values())))
+            return [_engine.Change("updates", applied, "yes", lambda: self._apply_updates(ref, digest, was_enabled),
+                                   predict=lambda after: after.update(updates="yes"),
+                                   follow_up=lambda: self._after_updates(ref, was_enabled))]
+        if self.params.get("reboot_if_needed") and (host_updates.needs_reboot(record) or host_updates.needs_toolstack_restart(record)):
             return self._guidance_changes(ref, record, was_enabled)
         return []
 
@@ -154,38 +142,38 @@ class HostResource(BatchedResource):
         """host.apply_updates; XAPI disables the host before its checks, so a refusal enables it again (as it was)."""
         try:
             self.run_task("host.apply_updates", ref, digest)
-        except XapiError:
+        except errors.XapiError:
             if was_enabled and self.params.get("state") != "maintenance" and not self.client.call("host.get_enabled", ref):
                 self.run_task("host.enable", ref)
             raise
 
-    def _after_updates(self, ref: str, was_enabled: bool) -> t.List[Change]:
+    def _after_updates(self, ref: str, was_enabled: bool) -> t.List[_engine.Change]:
         self.forget_reads()
         record = self.world()["host"][ref]
-        if self.params.get("reboot_if_needed") and (needs_reboot(record) or needs_toolstack_restart(record)):
+        if self.params.get("reboot_if_needed") and (host_updates.needs_reboot(record) or host_updates.needs_toolstack_restart(record)):
             return self._guidance_changes(ref, record, was_enabled)
         return self._state_changes(ref, record, was_enabled)
 
-    def _guidance_changes(self, ref: str, record: Record, was_enabled: bool) -> t.List[Change]:
+    def _guidance_changes(self, ref: str, record: _engine.Record, was_enabled: bool) -> t.List[_engine.Change]:
         """Reboot the host (or restart its toolstack) as its pending guidance asks, then settle its state."""
         pending = sorted(record.get("pending_guidances") or [])
-        after = [item for item in pending if item not in REBOOT_GUIDANCE + (TOOLSTACK_GUIDANCE,)]
+        after = [item for item in pending if item not in host_updates.REBOOT_GUIDANCE + (host_updates.TOOLSTACK_GUIDANCE,)]
 
-        def settle() -> t.List[Change]:
+        def settle() -> t.List[_engine.Change]:
             self.forget_reads()
             return self._state_changes(ref, self.world()["host"][ref], was_enabled)
-        if needs_reboot(record):
+        if host_updates.needs_reboot(record):
             resident = guests(record)
             if resident:
-                names = sorted(vm["name_label"] for vm in snapshot(self.client, objects={"VM": set(resident)})["VM"].values())
-                raise ResourceError("reboot_if_needed: {0} must reboot ({1}) but still runs {2}. Put it into maintenance "
-                                    "(state: maintenance) so that they move first.".format(describe_host(record), ", ".join(pending), ", ".join(names)))
-            return [Change("reboot", pending, after, lambda: self._restart(ref, record, "host.reboot"),
-                           predict=lambda view: view.update(pending_guidances=after), follow_up=settle)]
-        return [Change("restart_toolstack", pending, after, lambda: self._restart(ref, record, "host.restart_agent"),
-                       predict=lambda view: view.update(pending_guidances=after), follow_up=settle)]
+                names = sorted(vm["name_label"] for vm in query.snapshot(self.client, objects={"VM": set(resident)})["VM"].values())
+                raise errors.ResourceError("reboot_if_needed: {0} must reboot ({1}) but still runs {2}. Put it into maintenance "
+                                           "(state: maintenance) so that they move first.".format(describe_host(record), ", ".join(pending), ", ".join(names)))
+            return [_engine.Change("reboot", pending, after, lambda: self._restart(ref, record, "host.reboot"),
+                                   predict=lambda view: view.update(pending_guidances=after), follow_up=settle)]
+        return [_engine.Change("restart_toolstack", pending, after, lambda: self._restart(ref, record, "host.restart_agent"),
+                               predict=lambda view: view.update(pending_guidances=after), follow_up=settle)]
 
-    def _restart(self, ref: str, record: Record, method: str) -> None:
+    def _restart(self, ref: str, record: _engine.Record, method: str) -> None:
         """Reboot the host or restart its toolstack and wait until it is back.
 
         A plain call (xapi answers at once and restarts in the background): a connection lost on it may mean
@@ -193,19 +181,19 @@ class HostResource(BatchedResource):
         """
         if method == "host.reboot" and record.get("enabled"):
             self.run_task("host.disable", ref)
-        started = agent_start_time(record)
+        started = host_updates.agent_start_time(record)
         self.forget_reads()
         try:
             self.client.call(method, ref)
-        except XapiConnectionError as err:
+        except errors.XapiConnectionError as err:
             if not err.recoverable:
                 raise
         try:
-            wait_until_restarted(self.client, ref, record.get("metrics", ""), started, float(self.params.get("reboot_timeout") or 1800))
-        except ResourceError as err:
-            raise ResourceError("{0}: {1} {2}".format(method, describe_host(record), err.msg))
+            host_updates.wait_until_restarted(self.client, ref, record.get("metrics", ""), started, float(self.params.get("reboot_timeout") or 1800))
+        except errors.ResourceError as err:
+            raise errors.ResourceError("{0}: {1} {2}".format(method, describe_host(record), err.msg))
 
-    def _maintenance(self, ref: str, record: Record) -> t.List[Change]:
+    def _maintenance(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
         """Disable and evacuate, after checking that nothing prevents it (so a refused host stays as it was)."""
         resident = guests(record)
         remembered = EVACUATED in (record.get("other_config") or {})
@@ -214,26 +202,26 @@ class HostResource(BatchedResource):
         preventing = self.client.call("host.get_vms_which_prevent_evacuation", ref) if resident else {}
         if preventing:
             names, reasons = self._preventing(preventing)
-            raise ResourceError("state: {0} cannot be evacuated, so nothing was changed: {1}. Move or shut down these VMs "
-                                "first.".format(record.get("name_label"), reasons), vms_preventing_evacuation=names)
+            raise errors.ResourceError("state: {0} cannot be evacuated, so nothing was changed: {1}. Move or shut down these VMs "
+                                       "first.".format(record.get("name_label"), reasons), vms_preventing_evacuation=names)
         changes = []
         if record.get("enabled"):
-            changes.append(Change("enabled", True, False, lambda: self.run_task("host.disable", ref)))
+            changes.append(_engine.Change("enabled", True, False, lambda: self.run_task("host.disable", ref)))
         in_maintenance = dict(vm_count=0, state="maintenance")
         if resident:
-            vm_records = snapshot(self.client, objects={"VM": set(resident)})["VM"]
+            vm_records = query.snapshot(self.client, objects={"VM": set(resident)})["VM"]
             uuids = sorted(vm_records[vm]["uuid"] for vm in resident if vm in vm_records)
-            changes.append(Change("vms", sorted(vm_records[vm]["name_label"] for vm in resident if vm in vm_records), [],
-                                  lambda: self._evacuate(ref, uuids), predict=lambda after: after.update(in_maintenance)))
+            changes.append(_engine.Change("vms", sorted(vm_records[vm]["name_label"] for vm in resident if vm in vm_records), [],
+                                          lambda: self._evacuate(ref, uuids), predict=lambda after: after.update(in_maintenance)))
         elif not remembered:
             # An empty host is in maintenance once disabled; the (empty) record says it was put there on purpose.
-            changes.append(Change("maintenance", False, True, lambda: self._remember_evacuated(ref, []),
-                                  predict=lambda after: after.update(in_maintenance)))
+            changes.append(_engine.Change("maintenance", False, True, lambda: self._remember_evacuated(ref, []),
+                                          predict=lambda after: after.update(in_maintenance)))
         return changes
 
     def _preventing(self, preventing: t.Mapping[str, t.Sequence[str]]) -> t.Tuple[t.List[str], str]:
         """The VMs that block the evacuation as "name (uuid)", and the same with XAPI's reason, read in one call."""
-        records = snapshot(self.client, objects={"VM": set(preventing)})["VM"]
+        records = query.snapshot(self.client, objects={"VM": set(preventing)})["VM"]
         names, reasons = [], []
         for vm, error in sorted(preventing.items()):
             label = "{0} ({1})".format(records.get(vm, {}).get("name_label", vm), records.get(vm, {}).get("uuid", "?"))
@@ -256,28 +244,28 @@ class HostResource(BatchedResource):
         for uuid in uuids:
             try:
                 vm = self.client.call("VM.get_by_uuid", uuid)
-            except XapiError as err:
+            except errors.XapiError as err:
                 if err.code == "UUID_INVALID":
                     continue  # removed since: nothing to bring back
                 raise
             record = self.client.call("VM.get_record", vm)
             if record.get("power_state") == "Running" and record.get("resident_on") != ref:
-                tasks.append(start_task(self.client, "VM.pool_migrate", vm, ref, {"live": "true"}))
+                tasks.append(xapi_tasks.start_task(self.client, "VM.pool_migrate", vm, ref, {"live": "true"}))
         self.forget_reads()
         for task in tasks:
-            record = wait_for_task(self.client, task, self.timeout, "VM.pool_migrate")
+            record = xapi_tasks.wait_for_task(self.client, task, self.timeout, "VM.pool_migrate")
             self.client.call("task.destroy", task)
-            task_outcome(record)
+            xapi_tasks.task_outcome(record)
 
     def _forget_evacuation(self, ref: str) -> None:
         other = dict(self.client.call("host.get_other_config", ref))
         other.pop(EVACUATED, None)
         self.call("host.set_other_config", ref, other)
 
-    def present(self, ref: t.Optional[str]) -> Record:
+    def present(self, ref: t.Optional[str]) -> _engine.Record:
         if ref is None:
             return {}
         world = self.world()
         if ref not in world["host"]:
-            raise ResourceError("The host was removed from the pool while the module ran.")
-        return host_view(ref, world["host"][ref], pool_master(world["pool"]))
+            raise errors.ResourceError("The host was removed from the pool while the module ran.")
+        return host_view(ref, world["host"][ref], hosts.pool_master(world["pool"]))

@@ -18,10 +18,8 @@ from __future__ import annotations
 import time
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, normalize_record
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import snapshot
+from ansible_collections.xen.xapi.plugins.module_utils import _engine
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, query
 
 REBOOT_GUIDANCE = ("reboot_host", "reboot_host_on_livepatch_failure", "reboot_host_on_kernel_livepatch_failure",
                    "reboot_host_on_xen_livepatch_failure")
@@ -30,39 +28,39 @@ TOOLSTACK_GUIDANCE = "restart_toolstack"
 RECONNECT_PAUSE = 2.0
 
 
-def needs_reboot(record: Record) -> bool:
+def needs_reboot(record: _engine.Record) -> bool:
     return any(item in REBOOT_GUIDANCE for item in record.get("pending_guidances") or [])
 
 
-def needs_toolstack_restart(record: Record) -> bool:
+def needs_toolstack_restart(record: _engine.Record) -> bool:
     return TOOLSTACK_GUIDANCE in (record.get("pending_guidances") or [])
 
 
-def agent_start_time(record: Record) -> str:
+def agent_start_time(record: _engine.Record) -> str:
     return str((record.get("other_config") or {}).get("agent_start_time", ""))
 
 
-def synced_hash(client: XapiClient, pool: Record, option: str = "sync_updates") -> str:
+def synced_hash(client: xapi_client.XapiClient, pool: _engine.Record, option: str = "sync_updates") -> str:
     """The hash of the pool's last sync ("" before any), from its single enabled update repository (one call)."""
-    repositories = snapshot(client, objects={"Repository": list(pool.get("repositories") or [])})["Repository"]
+    repositories = query.snapshot(client, objects={"Repository": list(pool.get("repositories") or [])})["Repository"]
     updates = [record for record in repositories.values() if record.get("update")]
     if not updates:
-        raise ResourceError("{0}: the pool has no enabled update repository (NO_REPOSITORY_ENABLED). Configure one "
-                            "(xe pool-configure-repositories, or XenCenter).".format(option))
+        raise errors.ResourceError("{0}: the pool has no enabled update repository (NO_REPOSITORY_ENABLED). Configure one "
+                                   "(xe pool-configure-repositories, or XenCenter).".format(option))
     return str(updates[0].get("hash") or "")
 
 
-def update_hash(client: XapiClient, pool: Record) -> str:
+def update_hash(client: xapi_client.XapiClient, pool: _engine.Record) -> str:
     """The hash host.apply_updates needs: the pool's last sync, which must have happened."""
     digest = synced_hash(client, pool, "apply_updates")
     if not digest:
-        raise ResourceError("apply_updates: the pool has not synced its update repository yet. Run xen.xapi.xen_pool with "
-                            "sync_updates: true first.")
+        raise errors.ResourceError("apply_updates: the pool has not synced its update repository yet. Run xen.xapi.xen_pool with "
+                                   "sync_updates: true first.")
     return digest
 
 
-def wait_until_restarted(client: XapiClient, host: str, metrics: str, started: str, timeout: float,
-                         sleep: t.Callable[[float], None] = time.sleep) -> Record:
+def wait_until_restarted(client: xapi_client.XapiClient, host: str, metrics: str, started: str, timeout: float,
+                         sleep: t.Callable[[float], None] = time.sleep) -> _engine.Record:
     """Block until ``host`` runs a toolstack started after ``started`` (its agent_start_time then) and is live.
 
     Waits on event.from for the host and its metrics; a dropped connection (the host, or the master, is down)
@@ -74,7 +72,7 @@ def wait_until_restarted(client: XapiClient, host: str, metrics: str, started: s
         try:
             wait = 0.0 if token == "" else max(0.0, min(deadline - time.monotonic(), client.http_timeout * 0.8))
             answer = client.call("event.from", ["host/" + host, "host_metrics/" + metrics], token, float(wait))
-        except XapiConnectionError as err:
+        except errors.XapiConnectionError as err:
             if not err.recoverable:
                 raise
             token = ""
@@ -84,19 +82,19 @@ def wait_until_restarted(client: XapiClient, host: str, metrics: str, started: s
         token = answer.get("token", token)
         for event in answer.get("events") or []:
             if event.get("ref") == host and event.get("snapshot"):
-                host_record = normalize_record("host", event["snapshot"])
+                host_record = xapi_client.normalize_record("host", event["snapshot"])
             elif event.get("ref") == metrics and event.get("snapshot"):
-                live = bool(normalize_record("host_metrics", event["snapshot"]).get("live"))
+                live = bool(xapi_client.normalize_record("host_metrics", event["snapshot"]).get("live"))
         if host_record and live and agent_start_time(host_record) != started:
             return host_record
-    raise ResourceError("did not come back within {0:g} seconds.".format(timeout))
+    raise errors.ResourceError("did not come back within {0:g} seconds.".format(timeout))
 
 
-def _log_in_again(client: XapiClient) -> None:
+def _log_in_again(client: xapi_client.XapiClient) -> None:
     """A fresh session where one answers; a host that timed out while down is asked again."""
     client.forget_silent_hosts()
     try:
         client.login()
-    except XapiConnectionError as err:
+    except errors.XapiConnectionError as err:
         if not err.recoverable:
             raise

@@ -15,13 +15,9 @@ from __future__ import annotations
 import time
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams, XapiClient, normalize_record
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import snapshot
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import build_base_url
-from ansible_collections.xen.xapi.plugins.module_utils.pool.host_resource import describe_host, guests, host_view
-from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import host_name, pool_master
+from ansible_collections.xen.xapi.plugins.module_utils import _engine
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client, errors, query, transport
+from ansible_collections.xen.xapi.plugins.module_utils.pool import host_resource, hosts as pool_hosts
 
 
 def address_of(host: str) -> str:
@@ -34,71 +30,71 @@ def address_of(host: str) -> str:
     return text.rsplit(":", 1)[0] if text.count(":") == 1 else text
 
 
-def find_member(hosts: t.Mapping[str, Record], key: str) -> Found:
+def find_member(hosts: t.Mapping[str, _engine.Record], key: str) -> _engine.Found:
     """The pool's host whose address, host name, name or uuid is ``key`` (the address part of a URL)."""
     wanted = address_of(key)
     matches = [(ref, record) for ref, record in sorted(hosts.items())
                if wanted in (record.get("address"), record.get("hostname"), record.get("name_label"), record.get("uuid"))]
     if len(matches) > 1:
-        raise ResourceError("member: {0!r} matches {1} hosts of the pool ({2}); give its uuid.".format(
-            key, len(matches), ", ".join(describe_host(record) for _ref, record in matches)))
+        raise errors.ResourceError("member: {0!r} matches {1} hosts of the pool ({2}); give its uuid.".format(
+            key, len(matches), ", ".join(host_resource.describe_host(record) for _ref, record in matches)))
     return matches[0] if matches else None
 
 
-class PoolMemberResource(BatchedResource):
+class PoolMemberResource(_engine.BatchedResource):
     result_key = "member"
     read_classes = ("host", "pool")
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self._predicted: Record = {}
+        self._predicted: _engine.Record = {}
 
     @classmethod
     def check_params(cls, params: t.Mapping[str, t.Any]) -> None:
         if not str(params.get("member") or "").strip():
-            raise ResourceError("member: give the address, host name or uuid of the host (it is empty).")
+            raise errors.ResourceError("member: give the address, host name or uuid of the host (it is empty).")
         if params.get("state") == "absent" and not params.get("force"):
-            raise ResourceError("state: absent ejects the host from the pool, which wipes its local storage and configuration "
-                                "(XAPI pool.eject). Set force: true to do it.")
+            raise errors.ResourceError("state: absent ejects the host from the pool, which wipes its local storage and configuration "
+                                       "(XAPI pool.eject). Set force: true to do it.")
 
-    def locate(self) -> Found:
+    def locate(self) -> _engine.Found:
         return find_member(self.world()["host"], self.params["member"])
 
     # -- join -----------------------------------------------------------------------------------
     def plan_create(self) -> t.Callable[[], str]:
         params = self._joining_params()
-        master = self.world()["host"][pool_master(self.world()["pool"])]
+        master = self.world()["host"][pool_hosts.pool_master(self.world()["pool"])]
         master_address = self.params.get("master_address") or master.get("address")
-        with XapiClient(params) as joining:
-            hosts = snapshot(joining, ("host",))["host"]
+        with client.XapiClient(params) as joining:
+            hosts = query.snapshot(joining, ("host",))["host"]
         if len(hosts) != 1:
-            raise ResourceError("member: {0} is the master of {1} hosts; only a host that is a pool of its own can join "
-                                "(POOL_JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS).".format(self.params["member"], len(hosts)))
+            raise errors.ResourceError("member: {0} is the master of {1} hosts; only a host that is a pool of its own can join "
+                                       "(POOL_JOINING_HOST_CANNOT_BE_MASTER_OF_OTHER_HOSTS).".format(self.params["member"], len(hosts)))
         record = next(iter(hosts.values()))
-        self._predicted = dict(host_view("", record, "-"), enabled=True, is_master=False)
+        self._predicted = dict(host_resource.host_view("", record, "-"), enabled=True, is_master=False)
 
         def join() -> str:
-            with XapiClient(params) as joining:
+            with client.XapiClient(params) as joining:
                 try:
                     joining.call("pool.join", master_address, self.params.get("username") or "root",
                                  self.params.get("password") or "")
-                except XapiConnectionError as err:
+                except errors.XapiConnectionError as err:
                     # The host restarts its toolstack once it has joined: a lost answer is settled by the wait below.
                     if not err.recoverable:
                         raise
             return self._wait_for_member(address_of(self.params["member"]), record.get("uuid", ""))
         return join
 
-    def predict_created(self) -> Record:
+    def predict_created(self) -> _engine.Record:
         return dict(self._predicted)
 
-    def _joining_params(self) -> ConnectionParams:
+    def _joining_params(self) -> client.ConnectionParams:
         base = self.client.params
-        return ConnectionParams(hostname=build_base_url(self.params["member"], like=self.client.base_url),
-                                username=self.params.get("member_username") or base.username,
-                                password=self.params.get("member_password") or base.password,
-                                validate_certs=base.validate_certs, ca_path=base.ca_path, protocol=base.protocol,
-                                timeout=base.timeout)
+        return client.ConnectionParams(hostname=transport.build_base_url(self.params["member"], like=self.client.base_url),
+                                       username=self.params.get("member_username") or base.username,
+                                       password=self.params.get("member_password") or base.password,
+                                       validate_certs=base.validate_certs, ca_path=base.ca_path, protocol=base.protocol,
+                                       timeout=base.timeout)
 
     def _wait_for_member(self, address: str, uuid: str) -> str:
         """The joined host's ref, once the pool lists it enabled (event.from on the master, no polling)."""
@@ -112,35 +108,35 @@ class PoolMemberResource(BatchedResource):
                 if event.get("operation") == "del":
                     hosts.pop(event.get("ref"), None)
                 elif event.get("snapshot"):
-                    hosts[event["ref"]] = normalize_record("host", event["snapshot"])
+                    hosts[event["ref"]] = client.normalize_record("host", event["snapshot"])
             for ref, record in hosts.items():
                 if record.get("address") == address and record.get("enabled"):
                     self.forget_reads()
                     return ref
-        raise ResourceError("pool.join: the host at {0} (uuid {1} before it joined) did not show in the pool, enabled, within "
-                            "{2} seconds (join_timeout).".format(address, uuid, self.params.get("join_timeout")))
+        raise errors.ResourceError("pool.join: the host at {0} (uuid {1} before it joined) did not show in the pool, enabled, within "
+                                   "{2} seconds (join_timeout).".format(address, uuid, self.params.get("join_timeout")))
 
     # -- eject ----------------------------------------------------------------------------------
-    def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
+    def plan_delete(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
         world = self.world()
-        if ref == pool_master(world["pool"]):
-            raise ResourceError("member: {0} is the pool master, which cannot leave its pool. Make another host the master "
-                                "first (pool.designate_new_master).".format(describe_host(record)))
-        running = [vm for vm in snapshot(self.client, objects={"VM": set(guests(record))})["VM"].values()
-                   if vm.get("power_state") != "Halted"] if guests(record) else []
+        if ref == pool_hosts.pool_master(world["pool"]):
+            raise errors.ResourceError("member: {0} is the pool master, which cannot leave its pool. Make another host the master "
+                                       "first (pool.designate_new_master).".format(host_resource.describe_host(record)))
+        running = [vm for vm in query.snapshot(self.client, objects={"VM": set(host_resource.guests(record))})["VM"].values()
+                   if vm.get("power_state") != "Halted"] if host_resource.guests(record) else []
         if running:
-            raise ResourceError("member: {0} still runs {1}. Move them away first (xen.xapi.xen_host state: maintenance)."
-                                .format(describe_host(record), ", ".join(sorted(vm["name_label"] for vm in running))))
-        return [Change("state", "present", "absent", lambda: self.run_task("pool.eject", ref))]
+            raise errors.ResourceError("member: {0} still runs {1}. Move them away first (xen.xapi.xen_host state: maintenance)."
+                                       .format(host_resource.describe_host(record), ", ".join(sorted(vm["name_label"] for vm in running))))
+        return [_engine.Change("state", "present", "absent", lambda: self.run_task("pool.eject", ref))]
 
-    def present(self, ref: t.Optional[str]) -> Record:
+    def present(self, ref: t.Optional[str]) -> _engine.Record:
         if ref is None:
             return {}
         world = self.world()
         if ref not in world["host"]:
             return {}
-        return host_view(ref, world["host"][ref], pool_master(world["pool"]))
+        return host_resource.host_view(ref, world["host"][ref], pool_hosts.pool_master(world["pool"]))
 
-    def pool_hosts(self) -> t.List[str]:
+    def host_names(self) -> t.List[str]:
         hosts = self.world()["host"]
-        return sorted(host_name(hosts, ref) for ref in hosts)
+        return sorted(pool_hosts.host_name(hosts, ref) for ref in hosts)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._setters import Setter, map_setter, setter_if_changed, tags_setter
-from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import resolve_sr
+from ansible_collections.xen.xapi.plugins.module_utils import _setters
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors
+from ansible_collections.xen.xapi.plugins.module_utils.disks import lookup
 
 Record = t.Dict[str, t.Any]
 Records = t.Mapping[str, Record]
@@ -49,23 +49,23 @@ def pool_view(record: Record, hosts: Records, srs: Records, heartbeat_srs: t.Seq
     }
 
 
-def setters(record: Record, params: t.Mapping[str, t.Any], srs: Records) -> t.List[Setter]:
+def setters(record: Record, params: t.Mapping[str, t.Any], srs: Records) -> t.List[_setters.Setter]:
     """The pool's plain settings that differ from the options, in a fixed order."""
-    found: t.List[Setter] = []
-    found += setter_if_changed("name", record.get("name_label"), params.get("name"), "pool.set_name_label")
-    found += setter_if_changed("description", record.get("name_description"), params.get("description"), "pool.set_name_description")
+    found: t.List[_setters.Setter] = []
+    found += _setters.setter_if_changed("name", record.get("name_label"), params.get("name"), "pool.set_name_label")
+    found += _setters.setter_if_changed("description", record.get("name_description"), params.get("description"), "pool.set_name_description")
     for option, field, method in SR_FIELDS:
         key = params.get(option)
         if key is None:
             continue
-        ref = resolve_sr(srs, key, option)[0]
+        ref = lookup.resolve_sr(srs, key, option)[0]
         if ref != record.get(field):
-            found.append(Setter(option, _name(srs, record.get(field)), _name(srs, ref), method, ref))
+            found.append(_setters.Setter(option, _name(srs, record.get(field)), _name(srs, ref), method, ref))
     purge = bool(params.get("purge"))
-    found += map_setter("other_config", record.get("other_config") or {}, params.get("other_config"), purge, "pool.set_other_config")
-    found += tags_setter(record.get("tags") or [], params.get("tags"), purge, "pool.set_tags")
-    found += setter_if_changed("migration_compression", bool(record.get("migration_compression")), params.get("migration_compression"),
-                               "pool.set_migration_compression")
+    found += _setters.map_setter("other_config", record.get("other_config") or {}, params.get("other_config"), purge, "pool.set_other_config")
+    found += _setters.tags_setter(record.get("tags") or [], params.get("tags"), purge, "pool.set_tags")
+    found += _setters.setter_if_changed("migration_compression", bool(record.get("migration_compression")), params.get("migration_compression"),
+                                        "pool.set_migration_compression")
     return found
 
 
@@ -82,10 +82,10 @@ def ha_steps(record: Record, params: t.Mapping[str, t.Any], srs: Records) -> t.L
     steps: t.List[HaStep] = []
     enabled = bool(record.get("ha_enabled"))
     wanted = params.get("ha_enabled")
-    heartbeat = [resolve_sr(srs, key, "ha_heartbeat_srs")[0] for key in params.get("ha_heartbeat_srs") or []]
+    heartbeat = [lookup.resolve_sr(srs, key, "ha_heartbeat_srs")[0] for key in params.get("ha_heartbeat_srs") or []]
     failures = params.get("ha_host_failures_to_tolerate")
     if failures is not None and failures < 0:
-        raise ResourceError("ha_host_failures_to_tolerate: give 0 or more host failures, not {0}.".format(failures))
+        raise errors.ResourceError("ha_host_failures_to_tolerate: give 0 or more host failures, not {0}.".format(failures))
     if wanted is True and not enabled:
         steps.append(HaStep("ha_enabled", False, True, "pool.enable_ha", (heartbeat, {})))
         enabled = True
@@ -95,6 +95,6 @@ def ha_steps(record: Record, params: t.Mapping[str, t.Any], srs: Records) -> t.L
     current = int(record.get("ha_host_failures_to_tolerate") or 0)
     if failures is not None and failures != current:
         if not enabled:
-            raise ResourceError("ha_host_failures_to_tolerate: HA is off; set ha_enabled: true to have failures tolerated.")
+            raise errors.ResourceError("ha_host_failures_to_tolerate: HA is off; set ha_enabled: true to have failures tolerated.")
         steps.append(HaStep("ha_host_failures_to_tolerate", current, failures, "pool.set_ha_host_failures_to_tolerate", (failures,)))
     return steps

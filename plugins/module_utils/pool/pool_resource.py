@@ -11,45 +11,44 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._setters import setter_changes
-from ansible_collections.xen.xapi.plugins.module_utils.pool.pool_plan import HaStep, ha_steps, pool_view, setters
-from ansible_collections.xen.xapi.plugins.module_utils.pool.host_updates import synced_hash
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _setters
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors
+from ansible_collections.xen.xapi.plugins.module_utils.pool import host_updates, pool_plan
 
 
-class PoolResource(BatchedResource):
+class PoolResource(_engine.BatchedResource):
     result_key = "pool"
     read_classes = ("pool", "host", "SR")
     synced: t.Optional[str] = None
 
-    def locate(self) -> Found:
+    def locate(self) -> _engine.Found:
         pools = self.world()["pool"]
         if not pools:
-            raise ResourceError("The server lists no pool object.")
+            raise errors.ResourceError("The server lists no pool object.")
         ref = sorted(pools)[0]
         return ref, pools[ref]
 
     def plan_create(self) -> t.Callable[[], str]:
-        raise ResourceError("A pool always exists; this module changes its settings.")
+        raise errors.ResourceError("A pool always exists; this module changes its settings.")
 
-    def plan_update(self, ref: str, record: Record) -> t.List[Change]:
+    def plan_update(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
         srs = self.world()["SR"]
-        changes = setter_changes(ref, setters(record, self.params, srs), self.call)
-        changes += [self._ha_change(ref, step) for step in ha_steps(record, self.params, srs)]
+        changes = _setters.setter_changes(ref, pool_plan.setters(record, self.params, srs), self.call)
+        changes += [self._ha_change(ref, step) for step in pool_plan.ha_steps(record, self.params, srs)]
         if self.params.get("sync_updates"):
             changes.append(self._sync_change(ref, record))
         return changes
 
-    def _sync_change(self, ref: str, record: Record) -> Change:
+    def _sync_change(self, ref: str, record: _engine.Record) -> _engine.Change:
         """Sync the update repository: the new hash is known only once synced (None until then)."""
-        before = synced_hash(self.client, record)
+        before = host_updates.synced_hash(self.client, record)
 
         def sync() -> None:
             self.synced = str(self.run_task("pool.sync_updates", ref, False, self.params.get("update_token") or "",
                                             self.params.get("update_token_id") or ""))
-        return Change("updates_hash", before, None, sync, predict=lambda after: None)
+        return _engine.Change("updates_hash", before, None, sync, predict=lambda after: None)
 
-    def settle_changes(self, done: t.List[Record], after: Record) -> None:
+    def settle_changes(self, done: t.List[_engine.Record], after: _engine.Record) -> None:
         """A sync that found nothing new changed nothing: it is not reported (and the run is unchanged)."""
         for change in list(done):
             if change["option"] == "updates_hash":
@@ -57,15 +56,15 @@ class PoolResource(BatchedResource):
                 if change["after"] == change["before"]:
                     done.remove(change)
 
-    def _ha_change(self, ref: str, step: HaStep) -> Change:
+    def _ha_change(self, ref: str, step: pool_plan.HaStep) -> _engine.Change:
         if step.method == "pool.set_ha_host_failures_to_tolerate":
-            return Change(step.option, step.before, step.after, lambda: self.call(step.method, ref, *step.args))
-        return Change(step.option, step.before, step.after, lambda: self.run_task(step.method, *step.args))
+            return _engine.Change(step.option, step.before, step.after, lambda: self.call(step.method, ref, *step.args))
+        return _engine.Change(step.option, step.before, step.after, lambda: self.run_task(step.method, *step.args))
 
-    def present(self, ref: t.Optional[str]) -> Record:
+    def present(self, ref: t.Optional[str]) -> _engine.Record:
         if ref is None:
             return {}
         world = self.world()
         record = world["pool"][ref]
         heartbeat = [self.client.call("VDI.get_SR", vdi) for vdi in record.get("ha_statefiles") or []] if record.get("ha_enabled") else []
-        return pool_view(record, world["host"], world["SR"], heartbeat)
+        return pool_plan.pool_view(record, world["host"], world["SR"], heartbeat)

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import string_map, xapi_text
-from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _module
 
 StrMap = t.Dict[str, str]
 
@@ -37,7 +36,7 @@ def masked(config: t.Mapping[str, t.Any]) -> StrMap:
     return dict((key, SECRET_MARKER if is_secret_key(key) else str(value)) for key, value in config.items())
 
 
-def protect_secrets(module: XapiModule, option: str = "device_config") -> None:
+def protect_secrets(module: _module.XapiModule, option: str = "device_config") -> None:
     """Hide the secret values of a ``no_log`` map option, and only them.
 
     Declaring the map ``no_log`` keeps it out of Ansible's logs, but then Ansible hides every value
@@ -47,7 +46,7 @@ def protect_secrets(module: XapiModule, option: str = "device_config") -> None:
     config = module.params.get(option)
     if config is None:
         return
-    secrets = [xapi_text(value) for key, value in config.items() if is_secret_key(str(key))]
+    secrets = [_engine.xapi_text(value) for key, value in config.items() if is_secret_key(str(key))]
     module.hide_secrets_of(option, secrets, masked(config))
 
 
@@ -66,7 +65,7 @@ def target_config(current: t.Mapping[str, str], wanted: t.Optional[t.Mapping[str
     Merged into the current map, or exactly the given map with ``purge``. Keys the storage layer
     writes itself are ignored, and a password XAPI keeps in a secret object counts as unchanged.
     """
-    wanted_map = string_map(wanted)
+    wanted_map = _engine.string_map(wanted)
     if wanted_map is None:
         return None
     base = without_reserved(current)
@@ -90,7 +89,7 @@ def _merged(base: t.Mapping[str, str], wanted_map: t.Mapping[str, str], purge: b
 
 def new_config(sibling: t.Optional[t.Mapping[str, str]], wanted: t.Optional[t.Mapping[str, t.Any]], purge: bool) -> t.Optional[StrMap]:
     """The device_config of a new PBD: the given map, merged over a sibling PBD's (unless purge); None if neither."""
-    wanted_map = string_map(wanted)
+    wanted_map = _engine.string_map(wanted)
     if sibling is None or purge:
         return wanted_map
     return _merged(without_reserved(sibling), wanted_map or {}, False)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Record
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records, get_all_records_where, snapshot, where
+from ansible_collections.xen.xapi.plugins.module_utils import _engine
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, query
 
 # A suspended VM keeps its drives attached: its memory image refers to them.
 HOLDING_POWER_STATES = ("Running", "Paused", "Suspended")
@@ -33,7 +32,7 @@ class DiskUser:
     def describe(self) -> str:
         return "{0} ({1}, disk {2!r})".format(self.vm_name, self.power_state, self.disk_name)
 
-    def as_dict(self) -> Record:
+    def as_dict(self) -> _engine.Record:
         return {"vm": self.vm_name, "vm_uuid": self.vm_uuid, "power_state": self.power_state, "disk": self.disk_name}
 
 
@@ -41,7 +40,7 @@ class DiskUser:
 class SrDisks:
     """The SR's disks as read, and the VMs using them."""
 
-    vdis: Records
+    vdis: query.Records
     users: t.List[DiskUser]
 
     def holding(self) -> t.List[DiskUser]:
@@ -53,20 +52,20 @@ class SrDisks:
         return [user for user in self.users if user.power_state in LIVE_POWER_STATES and user.resident_on == host_ref]
 
 
-def read_sr_disks(client: XapiClient, vdi_refs: t.Iterable[str]) -> SrDisks:
+def read_sr_disks(client: xapi_client.XapiClient, vdi_refs: t.Iterable[str]) -> SrDisks:
     """The disks (by ref) and the VMs with a drive currently attached to one of them."""
     wanted = set(vdi_refs)
     if not wanted:
         return SrDisks({}, [])
-    attached = get_all_records_where(client, "VBD", where(currently_attached=True))
+    attached = query.get_all_records_where(client, "VBD", query.where(currently_attached=True))
     drives = [vbd for vbd in attached.values() if vbd.get("VDI") in wanted]
-    world = snapshot(client, objects={"VDI": wanted, "VM": set(vbd["VM"] for vbd in drives)})
+    world = query.snapshot(client, objects={"VDI": wanted, "VM": set(vbd["VM"] for vbd in drives)})
     vdis, vms = world["VDI"], world["VM"]
     users = [_user(vms.get(vbd["VM"], {}), vdis.get(vbd["VDI"], {})) for vbd in drives]
     return SrDisks(vdis, sorted(users, key=lambda user: (user.vm_name, user.disk_name)))
 
 
-def _user(vm: Record, vdi: Record) -> DiskUser:
+def _user(vm: _engine.Record, vdi: _engine.Record) -> DiskUser:
     return DiskUser(vm_name=str(vm.get("name_label", "")), vm_uuid=str(vm.get("uuid", "")), power_state=str(vm.get("power_state", "")),
                     resident_on=str(vm.get("resident_on", "")), disk_name=str(vdi.get("name_label", "")))
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Record, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import Records
-from ansible_collections.xen.xapi.plugins.module_utils.storage.device_config import StrMap, masked, new_config, target_config
-from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import host_name, master_first, master_last
+from ansible_collections.xen.xapi.plugins.module_utils import _engine
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, query
+from ansible_collections.xen.xapi.plugins.module_utils.pool import hosts as pool_hosts
+from ansible_collections.xen.xapi.plugins.module_utils.storage import device_config
 
 # The operations on PBDs, in the order they run: everything is taken down before anything is brought up.
 UNPLUG, DESTROY, CREATE, PLUG = "unplug", "destroy", "create", "plug"
@@ -30,10 +30,10 @@ class HostPbd:
     host_ref: str
     host: str
     pbd_ref: t.Optional[str] = None
-    record: t.Optional[Record] = None
+    record: t.Optional[_engine.Record] = None
     remove: bool = False
     # The device_config of a PBD to create (or to re-create in place of the current one); None keeps the current PBD.
-    config: t.Optional[StrMap] = None
+    config: t.Optional[device_config.StrMap] = None
     # Whether the PBD is plugged at the end (ignored when it is removed).
     plug: bool = False
 
@@ -59,66 +59,66 @@ class HostPbd:
         return any(self.needs(operation) for operation in (UNPLUG, DESTROY, CREATE, PLUG))
 
 
-def plan_removal(host_ref: str, host: str, pbd: t.Optional[t.Tuple[str, Record]]) -> HostPbd:
+def plan_removal(host_ref: str, host: str, pbd: t.Optional[t.Tuple[str, _engine.Record]]) -> HostPbd:
     if pbd is None:
         return HostPbd(host_ref, host)
     return HostPbd(host_ref, host, pbd[0], pbd[1], remove=True)
 
 
-def plan_presence(host_ref: str, host: str, pbd: t.Optional[t.Tuple[str, Record]], params: t.Mapping[str, t.Any],
+def plan_presence(host_ref: str, host: str, pbd: t.Optional[t.Tuple[str, _engine.Record]], params: t.Mapping[str, t.Any],
                   sibling_config: t.Optional[t.Mapping[str, str]], sr_name: str) -> HostPbd:
     """What the host's PBD becomes for state=present: created, re-created with other settings, plugged or unplugged."""
     wanted, purge, plugged = params.get("device_config"), bool(params.get("purge")), params.get("plugged")
     if pbd is None:
-        config = new_config(sibling_config, wanted, purge)
+        config = device_config.new_config(sibling_config, wanted, purge)
         if config is None:
-            raise ResourceError("device_config: required to attach storage repository {0!r} to {1}, since no other host has a PBD "
-                                "for it to copy the settings from.".format(sr_name, host))
+            raise errors.ResourceError("device_config: required to attach storage repository {0!r} to {1}, since no other host has a PBD "
+                                       "for it to copy the settings from.".format(sr_name, host))
         return HostPbd(host_ref, host, config=config, plug=plugged is not False)
     ref, record = pbd
     attached = bool(record.get("currently_attached"))
-    target = target_config(record.get("device_config") or {}, wanted, purge)
+    target = device_config.target_config(record.get("device_config") or {}, wanted, purge)
     return HostPbd(host_ref, host, ref, record, config=target, plug=attached if plugged is None else bool(plugged))
 
 
-def operations(plans: t.Sequence[HostPbd], hosts: Records, master: str) -> t.List[t.Tuple[str, HostPbd]]:
+def operations(plans: t.Sequence[HostPbd], hosts: query.Records, master: str) -> t.List[t.Tuple[str, HostPbd]]:
     """Every operation of every host, in the order they must run across the pool."""
     by_host = dict((plan.host_ref, plan) for plan in plans)
-    down = [by_host[ref] for ref in master_last(hosts, by_host, master)]
-    up = [by_host[ref] for ref in master_first(hosts, by_host, master)]
+    down = [by_host[ref] for ref in pool_hosts.master_last(hosts, by_host, master)]
+    up = [by_host[ref] for ref in pool_hosts.master_first(hosts, by_host, master)]
     ordered: t.List[t.Tuple[str, HostPbd]] = []
     for operation, order in ((UNPLUG, down), (DESTROY, down), (CREATE, up), (PLUG, up)):
         ordered.extend((operation, plan) for plan in order if plan.needs(operation))
     return ordered
 
 
-def check_sharing(sr_record: Record, plans: t.Sequence[HostPbd], other_plugged: t.Sequence[str]) -> None:
+def check_sharing(sr_record: _engine.Record, plans: t.Sequence[HostPbd], other_plugged: t.Sequence[str]) -> None:
     """A local (not shared) SR can be plugged on one host at a time; refuse a plan that plugs it on several."""
     if sr_record.get("shared"):
         return
     plugged = sorted(set(other_plugged) | set(plan.host for plan in plans if not plan.remove and plan.plug))
     if len(plugged) > 1:
-        raise ResourceError("plugged: storage repository {0!r} is not shared, so only one host can have it plugged, not {1}. "
-                            "Make it shared with xen.xapi.xen_sr first, or plug it on one host.".format(sr_record.get("name_label"),
-                                                                                                        ", ".join(plugged)),
-                            error_code="SR_NOT_SHARABLE")
+        raise errors.ResourceError("plugged: storage repository {0!r} is not shared, so only one host can have it plugged, not {1}. "
+                                   "Make it shared with xen.xapi.xen_sr first, or plug it on one host.".format(sr_record.get("name_label"),
+                                                                                                               ", ".join(plugged)),
+                                   error_code="SR_NOT_SHARABLE")
 
 
 # --- the returned view ------------------------------------------------------------------------
 
-def pbd_view(record: Record, hosts: Records, srs: Records) -> Record:
+def pbd_view(record: _engine.Record, hosts: query.Records, srs: query.Records) -> _engine.Record:
     sr = srs.get(record.get("SR", ""), {})
     return {
         "uuid": record.get("uuid", ""),
-        "host": host_name(hosts, record.get("host", "")),
+        "host": pool_hosts.host_name(hosts, record.get("host", "")),
         "sr": sr.get("name_label", ""),
         "sr_uuid": sr.get("uuid", ""),
         "plugged": bool(record.get("currently_attached")),
-        "device_config": masked(record.get("device_config") or {}),
+        "device_config": device_config.masked(record.get("device_config") or {}),
     }
 
 
-def predicted_view(plan: HostPbd, before: Record, sr_record: Record) -> Record:
+def predicted_view(plan: HostPbd, before: _engine.Record, sr_record: _engine.Record) -> _engine.Record:
     """The PBD once the plan is done, for diff mode; a PBD made anew has a uuid XAPI has not chosen yet ("")."""
     if plan.remove:
         return {}
@@ -129,11 +129,11 @@ def predicted_view(plan: HostPbd, before: Record, sr_record: Record) -> Record:
         "sr": sr_record.get("name_label", ""),
         "sr_uuid": sr_record.get("uuid", ""),
         "plugged": plan.plug,
-        "device_config": masked(config),
+        "device_config": device_config.masked(config),
     }
 
 
-def field_changes(plan: HostPbd, before: Record, after: Record) -> t.List[t.Tuple[str, t.Any, t.Any]]:
+def field_changes(plan: HostPbd, before: _engine.Record, after: _engine.Record) -> t.List[t.Tuple[str, t.Any, t.Any]]:
     """How one PBD's change is reported: its state, or the fields that change."""
     if plan.remove:
         return [("state", "present", "absent")]

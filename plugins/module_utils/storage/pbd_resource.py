@@ -14,42 +14,28 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import find_by_uuid
-from ansible_collections.xen.xapi.plugins.module_utils.storage.disk_users import describe_users, read_sr_disks
-from ansible_collections.xen.xapi.plugins.module_utils.pool.hosts import ALL_HOSTS, host_name, pool_master, resolve_hosts
-from ansible_collections.xen.xapi.plugins.module_utils.storage.pbd_plan import (
-    CREATE,
-    DESTROY,
-    UNPLUG,
-    HostPbd,
-    check_sharing,
-    field_changes,
-    operations,
-    pbd_view,
-    plan_presence,
-    plan_removal,
-    predicted_view,
-)
-from ansible_collections.xen.xapi.plugins.module_utils._setters import applied_together
-from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import resolve_sr
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _setters
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, query
+from ansible_collections.xen.xapi.plugins.module_utils.disks import lookup
+from ansible_collections.xen.xapi.plugins.module_utils.pool import hosts as pool_hosts
+from ansible_collections.xen.xapi.plugins.module_utils.storage import disk_users, pbd_plan
 
 READ_CLASSES = ("SR", "PBD", "host", "pool")
-Pbd = t.Tuple[str, Record]
+Pbd = t.Tuple[str, _engine.Record]
 
 
-class PbdResource(BatchedResource):
+class PbdResource(_engine.BatchedResource):
     read_classes = READ_CLASSES
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self._targets: t.Optional[t.List[str]] = None
         hosts = self.params["hosts"] or []
-        self.single = self.params["uuid"] is not None or (len(hosts) == 1 and hosts[0] != ALL_HOSTS)
+        self.single = self.params["uuid"] is not None or (len(hosts) == 1 and hosts[0] != pool_hosts.ALL_HOSTS)
         self.result_key = "pbd" if self.single else "pbds"
 
     # -- reads ------------------------------------------------------------------------------
-    def _pbd_on(self, sr_record: Record, host_ref: str) -> t.Optional[Pbd]:
+    def _pbd_on(self, sr_record: _engine.Record, host_ref: str) -> t.Optional[Pbd]:
         pbds = self.world()["PBD"]
         for ref in sorted(sr_record.get("PBDs") or []):
             if ref in pbds and pbds[ref].get("host") == host_ref:
@@ -61,24 +47,24 @@ class PbdResource(BatchedResource):
         if self._targets is None:
             world = self.world()
             if self.params["uuid"] is not None:
-                found = find_by_uuid(world["PBD"], self.params["uuid"])
+                found = query.find_by_uuid(world["PBD"], self.params["uuid"])
                 self._targets = [found[1]["host"]] if found else []
             else:
-                self._targets = resolve_hosts(world["host"], self.params["hosts"], "hosts")
+                self._targets = pool_hosts.resolve_hosts(world["host"], self.params["hosts"], "hosts")
         return self._targets
 
     # -- identity ---------------------------------------------------------------------------
-    def locate(self) -> Found:
+    def locate(self) -> _engine.Found:
         """The SR whose PBDs are managed (the object the engine reconciles)."""
         world = self.world()
         if self.params["uuid"] is not None:
-            found = find_by_uuid(world["PBD"], self.params["uuid"])
+            found = query.find_by_uuid(world["PBD"], self.params["uuid"])
             sr_ref = found[1]["SR"] if found else None
             return (sr_ref, world["SR"][sr_ref]) if sr_ref in world["SR"] else None
         self._target_hosts()  # fail early on unknown hosts
         try:
-            return resolve_sr(world["SR"], self.params["sr"])
-        except ResourceError:
+            return lookup.resolve_sr(world["SR"], self.params["sr"])
+        except errors.ResourceError:
             if self.params["state"] == "absent":
                 return None  # no SR, so no PBD to remove
             raise
@@ -86,81 +72,82 @@ class PbdResource(BatchedResource):
     # -- plans ------------------------------------------------------------------------------
     def plan_create(self) -> t.Callable[[], str]:
         # Only reached when the PBD named by uuid does not exist: XAPI chooses the uuid of new PBDs.
-        raise ResourceError("uuid: no PBD has the uuid {0!r}. To attach a storage repository to a host, give sr and hosts "
-                            "instead of uuid.".format(self.params["uuid"]))
+        raise errors.ResourceError("uuid: no PBD has the uuid {0!r}. To attach a storage repository to a host, give sr and hosts "
+                                   "instead of uuid.".format(self.params["uuid"]))
 
-    def plan_update(self, ref: str, record: Record) -> t.List[Change]:
+    def plan_update(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
         hosts = self.world()["host"]
         sibling = self._sibling_config(record)
-        plans = [plan_presence(host_ref, host_name(hosts, host_ref), self._pbd_on(record, host_ref), self.params, sibling, record["name_label"])
+        plans = [pbd_plan.plan_presence(host_ref, pool_hosts.host_name(hosts, host_ref), self._pbd_on(record, host_ref), self.params, sibling,
+                                        record["name_label"])
                  for host_ref in self._target_hosts()]
-        check_sharing(record, plans, self._plugged_elsewhere(record))
+        pbd_plan.check_sharing(record, plans, self._plugged_elsewhere(record))
         return self._changes(ref, record, plans)
 
-    def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
+    def plan_delete(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
         hosts = self.world()["host"]
-        plans = [plan_removal(host_ref, host_name(hosts, host_ref), self._pbd_on(record, host_ref)) for host_ref in self._target_hosts()]
+        plans = [pbd_plan.plan_removal(host_ref, pool_hosts.host_name(hosts, host_ref), self._pbd_on(record, host_ref)) for host_ref in self._target_hosts()]
         return self._changes(ref, record, plans)
 
-    def _sibling_config(self, sr_record: Record) -> t.Optional[t.Dict[str, str]]:
+    def _sibling_config(self, sr_record: _engine.Record) -> t.Optional[t.Dict[str, str]]:
         """The settings of another host's PBD (the master's when it has one), to attach the SR to hosts that lack it."""
         world = self.world()
-        master = pool_master(world["pool"])
+        master = pool_hosts.pool_master(world["pool"])
         pbds = [world["PBD"][ref] for ref in sorted(sr_record.get("PBDs") or []) if ref in world["PBD"]]
         pbds.sort(key=lambda pbd: pbd.get("host") != master)
         return dict(pbds[0].get("device_config") or {}) if pbds else None
 
-    def _plugged_elsewhere(self, sr_record: Record) -> t.List[str]:
+    def _plugged_elsewhere(self, sr_record: _engine.Record) -> t.List[str]:
         """Names of the hosts outside the targets that have the SR plugged."""
         world = self.world()
         targets = set(self._target_hosts())
-        return [host_name(world["host"], pbd["host"]) for pbd in (world["PBD"].get(ref) for ref in sr_record.get("PBDs") or [])
+        return [pool_hosts.host_name(world["host"], pbd["host"]) for pbd in (world["PBD"].get(ref) for ref in sr_record.get("PBDs") or [])
                 if pbd and pbd.get("currently_attached") and pbd.get("host") not in targets]
 
-    def _changes(self, sr_ref: str, sr_record: Record, plans: t.Sequence[HostPbd]) -> t.List[Change]:
+    def _changes(self, sr_ref: str, sr_record: _engine.Record, plans: t.Sequence[pbd_plan.HostPbd]) -> t.List[_engine.Change]:
         changed = [plan for plan in plans if plan.changed]
         if not changed:
             return []
-        self._check_unplug_safe(sr_record, [plan for plan in changed if plan.needs(UNPLUG)])
+        self._check_unplug_safe(sr_record, [plan for plan in changed if plan.needs(pbd_plan.UNPLUG)])
         world = self.world()
-        ordered = operations(changed, world["host"], pool_master(world["pool"]))
+        ordered = pbd_plan.operations(changed, world["host"], pool_hosts.pool_master(world["pool"]))
         reported: t.List[t.Tuple[str, t.Any, t.Any]] = []
         for plan in sorted(changed, key=lambda item: item.host):
-            before = pbd_view(plan.record, world["host"], world["SR"]) if plan.record else {}
-            after = predicted_view(plan, before, sr_record)
-            reported.extend(field_changes(plan, before, after) if self.single else [(plan.host, before, after)])
-        return applied_together(reported, lambda: self._run(sr_ref, ordered))
+            before = pbd_plan.pbd_view(plan.record, world["host"], world["SR"]) if plan.record else {}
+            after = pbd_plan.predicted_view(plan, before, sr_record)
+            reported.extend(pbd_plan.field_changes(plan, before, after) if self.single else [(plan.host, before, after)])
+        return _setters.applied_together(reported, lambda: self._run(sr_ref, ordered))
 
-    def _check_unplug_safe(self, sr_record: Record, unplugging: t.Sequence[HostPbd]) -> None:
+    def _check_unplug_safe(self, sr_record: _engine.Record, unplugging: t.Sequence[pbd_plan.HostPbd]) -> None:
         """PBD.unplug fails with VDI_IN_USE while guests running on the host use the SR's disks: refuse before any change."""
         if not unplugging:
             return
-        disks = read_sr_disks(self.client, sr_record.get("VDIs") or [])
+        disks = disk_users.read_sr_disks(self.client, sr_record.get("VDIs") or [])
         for plan in unplugging:
             users = disks.live_on(plan.host_ref)
             if users:
-                raise ResourceError("{0}: storage repository {1!r} cannot be unplugged from {2}, where running VMs use its disks: {3}. "
-                                    "Shut them down or migrate them first.".format(
-                                        "state=absent" if plan.remove else "device_config" if plan.recreate else "plugged",
-                                        sr_record["name_label"], plan.host, describe_users(users)),
-                                    error_code="VDI_IN_USE", host=plan.host, vms=[user.as_dict() for user in users])
+                raise errors.ResourceError("{0}: storage repository {1!r} cannot be unplugged from {2}, where running VMs use its disks: {3}. "
+                                           "Shut them down or migrate them first.".format(
+                                               "state=absent" if plan.remove else "device_config" if plan.recreate else "plugged",
+                                               sr_record["name_label"], plan.host, disk_users.describe_users(users)),
+                                           error_code="VDI_IN_USE", host=plan.host, vms=[user.as_dict() for user in users])
 
     # -- writes -----------------------------------------------------------------------------
-    def _run(self, sr_ref: str, ordered: t.Sequence[t.Tuple[str, HostPbd]]) -> None:
+    def _run(self, sr_ref: str, ordered: t.Sequence[t.Tuple[str, pbd_plan.HostPbd]]) -> None:
         created: t.Dict[str, str] = {}
         for operation, plan in ordered:
-            if operation == UNPLUG:
+            if operation == pbd_plan.UNPLUG:
                 self.change_state("PBD.unplug", plan.pbd_ref)
-            elif operation == DESTROY:
+            elif operation == pbd_plan.DESTROY:
                 self.call("PBD.destroy", plan.pbd_ref)
-            elif operation == CREATE:
+            elif operation == pbd_plan.CREATE:
                 other_config = dict((plan.record or {}).get("other_config") or {})
                 record = {"host": plan.host_ref, "SR": sr_ref, "device_config": plan.config, "other_config": other_config}
                 created[plan.host_ref] = str(self.call("PBD.create", record))
             else:
                 self.change_state("PBD.plug", created.get(plan.host_ref, plan.pbd_ref))
 
-    def settle_changes(self, done: t.List[Record], after: Record) -> None:
+    def settle_changes(self, done: t.List[_engine.Record], after: _engine.Record) -> None:
         """A PBD made anew (added, or re-created with other settings) is reported with the uuid XAPI gave it."""
         if self.single:
             return
@@ -169,7 +156,7 @@ class PbdResource(BatchedResource):
                 entry["after"] = after[entry["option"]]
 
     # -- view -------------------------------------------------------------------------------
-    def present(self, ref: t.Optional[str]) -> Record:
+    def present(self, ref: t.Optional[str]) -> _engine.Record:
         if ref is None:
             return {}
         world = self.world()
@@ -180,7 +167,7 @@ class PbdResource(BatchedResource):
         for host_ref in self._target_hosts():
             pbd = self._pbd_on(sr_record, host_ref)
             if pbd is not None:
-                views[host_name(world["host"], host_ref)] = pbd_view(pbd[1], world["host"], world["SR"])
+                views[pool_hosts.host_name(world["host"], host_ref)] = pbd_plan.pbd_view(pbd[1], world["host"], world["SR"])
         if self.single:
             return next(iter(views.values()), {})
         return views

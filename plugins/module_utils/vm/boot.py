@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import merge_map
-from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
+from ansible_collections.xen.xapi.plugins.module_utils import _engine
+from ansible_collections.xen.xapi.plugins.module_utils.vm import common
 
 SECURE_BOOT_KEY = "secureboot"
 
@@ -30,11 +30,11 @@ def boot_order(record: t.Mapping[str, t.Any]) -> t.Optional[str]:
     return (record.get("HVM_boot_params") or {}).get("order")
 
 
-def plan(ctx: PlanContext) -> t.List[VmChange]:
+def plan(ctx: common.PlanContext) -> t.List[common.VmChange]:
     return _firmware(ctx) + _boot_order(ctx) + _platform(ctx)
 
 
-def _firmware(ctx: PlanContext) -> t.List[VmChange]:
+def _firmware(ctx: common.PlanContext) -> t.List[common.VmChange]:
     wanted = ctx.params.get("firmware")
     current = firmware(ctx.record)
     if wanted is None or wanted == current:
@@ -44,22 +44,22 @@ def _firmware(ctx: PlanContext) -> t.List[VmChange]:
         ctx.maps["HVM_boot_params"].write({"firmware": "bios" if wanted == "bios" else "uefi"})
         ctx.maps["platform"].write({SECURE_BOOT_KEY: "true" if wanted == "uefi-secure" else "false"})
     secure = "true" if wanted == "uefi-secure" else "false"
-    return [change("firmware", current, wanted, apply, offline=True,
-                   predict=lambda vm: vm.update(firmware=wanted, platform=dict(vm.get("platform") or {}, **{SECURE_BOOT_KEY: secure})))]
+    return [common.change("firmware", current, wanted, apply, offline=True,
+                          predict=lambda vm: vm.update(firmware=wanted, platform=dict(vm.get("platform") or {}, **{SECURE_BOOT_KEY: secure})))]
 
 
-def _boot_order(ctx: PlanContext) -> t.List[VmChange]:
+def _boot_order(ctx: common.PlanContext) -> t.List[common.VmChange]:
     wanted = ctx.params.get("boot_order")
     current = boot_order(ctx.record)
     if wanted is None or wanted == current:
         return []
-    return [change("boot_order", current, wanted, lambda: ctx.maps["HVM_boot_params"].write({"order": wanted}))]
+    return [common.change("boot_order", current, wanted, lambda: ctx.maps["HVM_boot_params"].write({"order": wanted}))]
 
 
-def _platform(ctx: PlanContext) -> t.List[VmChange]:
+def _platform(ctx: common.PlanContext) -> t.List[common.VmChange]:
     current = dict(ctx.record.get("platform") or {})
-    target = merge_map(current, ctx.params.get("platform"), purge=False)
+    target = _engine.merge_map(current, ctx.params.get("platform"), purge=False)
     if target is None:
         return []
     updates = dict((key, value) for key, value in target.items() if current.get(key) != value)
-    return [change("platform", current, target, lambda: ctx.maps["platform"].write(updates))]
+    return [common.change("platform", current, target, lambda: ctx.maps["platform"].write(updates))]

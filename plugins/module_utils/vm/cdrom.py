@@ -11,14 +11,10 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change, sets
-from ansible_collections.xen.xapi.plugins.module_utils.vm.disks import holds, new_vbd_record
-from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_iso
-from ansible_collections.xen.xapi.plugins.module_utils.vm.slots import new_cd_slot
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import RUNNING
+from ansible_collections.xen.xapi.plugins.module_utils.vm import common, disks, reader, slots, view
 
 
-def plan(ctx: PlanContext) -> t.List[VmChange]:
+def plan(ctx: common.PlanContext) -> t.List[common.VmChange]:
     cdrom = ctx.params.get("cdrom")
     if cdrom is None:
         return []
@@ -30,32 +26,32 @@ def plan(ctx: PlanContext) -> t.List[VmChange]:
     if not wanted:
         if drive_ref is None or current is None:
             return []
-        return [change("cdrom", current_name, "", _eject(ctx, drive_ref),
-                       predict=sets("cdrom", {"iso": "", "uuid": "", "userdevice": drive.get("userdevice") if drive else None}))]
-    if holds(current, wanted):
+        return [common.change("cdrom", current_name, "", _eject(ctx, drive_ref),
+                              predict=common.sets("cdrom", {"iso": "", "uuid": "", "userdevice": drive.get("userdevice") if drive else None}))]
+    if disks.holds(current, wanted):
         return []
-    iso_ref, iso = find_iso(ctx.client, ctx.pool.srs, "cdrom.iso", wanted)
+    iso_ref, iso = reader.find_iso(ctx.client, ctx.pool.srs, "cdrom.iso", wanted)
     if drive_ref is not None:
-        inserted = sets("cdrom", {"iso": iso.get("name_label"), "uuid": iso.get("uuid"), "userdevice": drive.get("userdevice") if drive else None})
-        return [change("cdrom", current_name, iso.get("name_label"), _insert(ctx, drive_ref, iso_ref, ejecting=current is not None),
-                       predict=inserted)]
-    slot = new_cd_slot(ctx.view, ctx.params) or "autodetect"
-    record = new_vbd_record(ctx.vm_ref, slot, False, "RO", vbd_type="CD", vdi=iso_ref)
+        inserted = common.sets("cdrom", {"iso": iso.get("name_label"), "uuid": iso.get("uuid"), "userdevice": drive.get("userdevice") if drive else None})
+        return [common.change("cdrom", current_name, iso.get("name_label"), _insert(ctx, drive_ref, iso_ref, ejecting=current is not None),
+                              predict=inserted)]
+    slot = slots.new_cd_slot(ctx.view, ctx.params) or "autodetect"
+    record = disks.new_vbd_record(ctx.vm_ref, slot, False, "RO", vbd_type="CD", vdi=iso_ref)
     hvm = bool(ctx.record.get("HVM_boot_policy"))
 
     def add_drive() -> None:
         ctx.made("VBD", ctx.call("VBD.create", record))
         ctx.made("VDI", iso_ref)
-    return [change("cdrom", None, iso.get("name_label"), add_drive,
-                   offline=hvm and ctx.view.power_state == RUNNING,
-                   predict=sets("cdrom", {"iso": iso.get("name_label"), "uuid": iso.get("uuid"), "userdevice": slot}))]
+    return [common.change("cdrom", None, iso.get("name_label"), add_drive,
+                          offline=hvm and ctx.view.power_state == view.RUNNING,
+                          predict=common.sets("cdrom", {"iso": iso.get("name_label"), "uuid": iso.get("uuid"), "userdevice": slot}))]
 
 
-def _eject(ctx: PlanContext, drive: str) -> t.Callable[[], None]:
+def _eject(ctx: common.PlanContext, drive: str) -> t.Callable[[], None]:
     return lambda: ctx.change_state("VBD.eject", drive)
 
 
-def _insert(ctx: PlanContext, drive: str, iso: str, ejecting: bool) -> t.Callable[[], None]:
+def _insert(ctx: common.PlanContext, drive: str, iso: str, ejecting: bool) -> t.Callable[[], None]:
     def apply() -> None:
         if ejecting:
             ctx.change_state("VBD.eject", drive)

@@ -17,14 +17,10 @@ import ipaddress
 import json
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiBaseError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import HOTPLUG_DISK
-from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change, sets
-from ansible_collections.xen.xapi.plugins.module_utils.vm.disks import new_vbd_record
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import CONFIG_DRIVE_MARKER, RUNNING, Record, VmView, is_null
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, guest_tools
+from ansible_collections.xen.xapi.plugins.module_utils.vm import common, disks, view as vm_view
 
-MARKER = CONFIG_DRIVE_MARKER
+MARKER = vm_view.CONFIG_DRIVE_MARKER
 CONTENT_KEYS = ("user_data", "meta_data", "network_config", "vendor_data", "network")
 # Set in the VM's other_config to the content of a drive removed after the guest booted with it.
 DELIVERED = "xen.xapi:cloud-init-delivered"
@@ -56,13 +52,13 @@ def check(option: t.Mapping[str, t.Any], warnings: t.List[str]) -> None:
             try:
                 document = yaml.safe_load(user_data)
             except yaml.YAMLError as err:
-                raise ResourceError("cloud_init.user_data: the #cloud-config document is not valid YAML: {0}".format(
+                raise errors.ResourceError("cloud_init.user_data: the #cloud-config document is not valid YAML: {0}".format(
                     str(err).replace("\n", " ")))
             if document is not None and not isinstance(document, dict):
-                raise ResourceError("cloud_init.user_data: a #cloud-config document must be a mapping of modules "
-                                    "(users:, packages:, ...), not a {0}.".format(type(document).__name__))
+                raise errors.ResourceError("cloud_init.user_data: a #cloud-config document must be a mapping of modules "
+                                           "(users:, packages:, ...), not a {0}.".format(type(document).__name__))
     if option.get("network_config") and option.get("network"):
-        raise ResourceError("cloud_init: give network_config or network, not both; network is rendered into network_config.")
+        raise errors.ResourceError("cloud_init: give network_config or network, not both; network is rendered into network_config.")
     for index, nic in enumerate(option.get("network") or []):
         _check_nic(nic, "cloud_init.network[{0}]".format(index))
 
@@ -71,11 +67,11 @@ def _check_nic(nic: t.Mapping[str, t.Any], where: str) -> None:
     address = nic.get("address")
     if address:
         if "/" not in address:
-            raise ResourceError("{0}.address: give the address with its prefix length, such as 192.0.2.10/24.".format(where))
+            raise errors.ResourceError("{0}.address: give the address with its prefix length, such as 192.0.2.10/24.".format(where))
         try:
             ipaddress.ip_interface(address)
         except ValueError:
-            raise ResourceError("{0}.address: {1!r} is not an IP address with a prefix length.".format(where, address))
+            raise errors.ResourceError("{0}.address: {1!r} is not an IP address with a prefix length.".format(where, address))
     for key in ("gateway",):
         if nic.get(key):
             _ip(nic[key], "{0}.{1}".format(where, key))
@@ -87,7 +83,7 @@ def _ip(text: str, where: str) -> None:
     try:
         ipaddress.ip_address(text)
     except ValueError:
-        raise ResourceError("{0}: {1!r} is not an IP address.".format(where, text))
+        raise errors.ResourceError("{0}: {1!r} is not an IP address.".format(where, text))
 
 
 def network_config(nics: t.Sequence[t.Mapping[str, t.Any]], macs: t.Mapping[str, str]) -> t.Dict[str, t.Any]:
@@ -146,16 +142,16 @@ def _json(value: t.Any) -> bytes:
 # ---- the drive in the pool -------------------------------------------------------------------
 class Drive(t.NamedTuple):
     vbd_ref: str
-    vbd: Record
+    vbd: vm_view.Record
     vdi_ref: str
-    vdi: Record
+    vdi: vm_view.Record
 
     @property
     def content(self) -> str:
         return str((self.vdi.get("other_config") or {}).get(MARKER, ""))
 
 
-def drive_of(view: VmView) -> t.Optional[Drive]:
+def drive_of(view: vm_view.VmView) -> t.Optional[Drive]:
     for ref, vbd in sorted(view.vbds.items()):
         vdi = view.vdis.get(vbd.get("VDI", ""))
         if vdi is not None and MARKER in (vdi.get("other_config") or {}):
@@ -163,17 +159,17 @@ def drive_of(view: VmView) -> t.Optional[Drive]:
     return None
 
 
-def presented(drive: t.Optional[Drive]) -> t.Optional[Record]:
+def presented(drive: t.Optional[Drive]) -> t.Optional[vm_view.Record]:
     if drive is None:
         return None
     return {"uuid": drive.vdi.get("uuid"), "userdevice": drive.vbd.get("userdevice"), "content_hash": drive.content}
 
 
-def _macs(view: VmView) -> t.Dict[str, str]:
+def _macs(view: vm_view.VmView) -> t.Dict[str, str]:
     return dict((str(vif.get("device")), str(vif.get("MAC") or "")) for vif in view.vifs.values())
 
 
-def plan(ctx: PlanContext) -> t.List[VmChange]:
+def plan(ctx: common.PlanContext) -> t.List[common.VmChange]:
     option = ctx.params.get("cloud_init")
     if option is None:
         return []
@@ -181,38 +177,38 @@ def plan(ctx: PlanContext) -> t.List[VmChange]:
     if not wants_drive(option):
         if current is None:
             return []
-        return [change("cloud_init", current.content, None, lambda: _remove(ctx, current), predict=sets("cloud_init", None))]
+        return [common.change("cloud_init", current.content, None, lambda: _remove(ctx, current), predict=common.sets("cloud_init", None))]
     check(option, ctx.warnings)
     name = ctx.record.get("name_label") or ctx.params.get("name") or ""
     digest = content_hash(drive_files(option, ctx.view.uuid or "pending", name, _macs(ctx.view)))
     if current is not None and current.content == digest:
         if option.get("remove_after_boot") and _booted(ctx.view):
-            return [change("cloud_init", digest, None, lambda: _remove(ctx, current, delivered=digest),
-                           predict=sets("cloud_init", None))]
+            return [common.change("cloud_init", digest, None, lambda: _remove(ctx, current, delivered=digest),
+                                  predict=common.sets("cloud_init", None))]
         return []
     if current is None and option.get("remove_after_boot") and (ctx.record.get("other_config") or {}).get(DELIVERED) == digest:
         return []  # the guest booted with this content and the drive was removed, as asked
-    if ctx.view.power_state == RUNNING:
+    if ctx.view.power_state == vm_view.RUNNING:
         ctx.warnings.append(NOTICE)
     elif current is not None:
         ctx.warnings.append(REPLACED)
     predicted = {"uuid": None, "userdevice": None, "content_hash": digest}
-    return [change("cloud_init", current.content if current else None, digest, lambda: _make(ctx, option, current),
-                   predict=sets("cloud_init", predicted))]
+    return [common.change("cloud_init", current.content if current else None, digest, lambda: _make(ctx, option, current),
+                          predict=common.sets("cloud_init", predicted))]
 
 
-def _make(ctx: PlanContext, option: t.Mapping[str, t.Any], current: t.Optional[Drive]) -> None:
+def _make(ctx: common.PlanContext, option: t.Mapping[str, t.Any], current: t.Optional[Drive]) -> None:
     """Write the drive from the VM as it is now (its uuid and MACs), attach it, then drop the old one."""
     # Imported here: only runs that write a drive pay for the FAT writer and the HTTP upload.
     # pylint: disable-next=import-outside-toplevel
-    from ansible_collections.xen.xapi.plugins.module_utils._xapi.transfer import upload
+    from ansible_collections.xen.xapi.plugins.module_utils._xapi import transfer
     # pylint: disable-next=import-outside-toplevel
-    from ansible_collections.xen.xapi.plugins.module_utils.vm.config_drive import fat16_volume
+    from ansible_collections.xen.xapi.plugins.module_utils.vm import config_drive
 
     vm = ctx.call("VM.get_record", ctx.vm_ref)
     macs = dict((str(ctx.call("VIF.get_device", vif)), str(ctx.call("VIF.get_MAC", vif))) for vif in vm.get("VIFs") or [])
     files = drive_files(option, vm["uuid"], vm["name_label"], macs)
-    image = fat16_volume(files)
+    image = config_drive.fat16_volume(files)
     sr = _target_sr(ctx, option)
     record = {"name_label": "{0} cloud-init".format(vm["name_label"]), "name_description": "cloud-init config drive (xen.xapi)",
               "SR": sr, "virtual_size": str(len(image)), "type": "user", "sharable": False, "read_only": False,
@@ -220,10 +216,10 @@ def _make(ctx: PlanContext, option: t.Mapping[str, t.Any], current: t.Optional[D
     vdi = str(ctx.run("VDI.create", record))
     try:
         timeout = float(ctx.params.get("task_timeout") or 600)
-        upload(ctx.client, "/import_raw_vdi", {"vdi": vdi, "format": "raw"}, len(image), io.BytesIO(image).read,
-               "VDI.import_raw", timeout)
+        transfer.upload(ctx.client, "/import_raw_vdi", {"vdi": vdi, "format": "raw"}, len(image), io.BytesIO(image).read,
+                        "VDI.import_raw", timeout)
         slot = _free_slot(ctx)
-        ctx.made("VBD", ctx.call("VBD.create", new_vbd_record(ctx.vm_ref, slot, False, "RW", vbd_type="Disk", vdi=vdi)))
+        ctx.made("VBD", ctx.call("VBD.create", disks.new_vbd_record(ctx.vm_ref, slot, False, "RW", vbd_type="Disk", vdi=vdi)))
         ctx.made("VDI", vdi)
     except BaseException:
         _quietly_destroy(ctx, vdi)
@@ -232,34 +228,34 @@ def _make(ctx: PlanContext, option: t.Mapping[str, t.Any], current: t.Optional[D
         _remove(ctx, current)
 
 
-def _free_slot(ctx: PlanContext) -> str:
+def _free_slot(ctx: common.PlanContext) -> str:
     allowed = ctx.call("VM.get_allowed_VBD_devices", ctx.vm_ref)
     if not allowed:
-        raise ResourceError("cloud_init: the VM has no free disk slot for the config drive; remove a disk or CD drive.")
+        raise errors.ResourceError("cloud_init: the VM has no free disk slot for the config drive; remove a disk or CD drive.")
     return sorted(allowed, key=lambda slot: int(slot) if str(slot).isdigit() else 999)[0]
 
 
-def _target_sr(ctx: PlanContext, option: t.Mapping[str, t.Any]) -> str:
+def _target_sr(ctx: common.PlanContext, option: t.Mapping[str, t.Any]) -> str:
     """``sr``, else the SR of the VM's first disk, else the pool's default SR."""
     if option.get("sr"):
         return ctx.pool.sr(option["sr"], "cloud_init.sr")[0]
     for _ref, vbd in ctx.view.disks():
         vdi = ctx.view.vdi_of(vbd)
-        if vdi is not None and not is_null(vdi.get("SR")):
+        if vdi is not None and not vm_view.is_null(vdi.get("SR")):
             return str(vdi["SR"])
     return ctx.pool.default_sr("cloud_init.sr")[0]
 
 
-def _booted(view: VmView) -> bool:
+def _booted(view: vm_view.VmView) -> bool:
     """The guest runs and its agent has reported, so it has read its config drive."""
     metrics = view.guest_metrics or {}
-    return view.power_state == RUNNING and bool(metrics.get("os_version") or metrics.get("PV_drivers_detected"))
+    return view.power_state == vm_view.RUNNING and bool(metrics.get("os_version") or metrics.get("PV_drivers_detected"))
 
 
-def _remove(ctx: PlanContext, drive: Drive, delivered: t.Optional[str] = None) -> None:
+def _remove(ctx: common.PlanContext, drive: Drive, delivered: t.Optional[str] = None) -> None:
     attached = ctx.call("VBD.get_currently_attached", drive.vbd_ref)
     if attached:
-        ctx.ensure_tools(HOTPLUG_DISK, "cloud_init")
+        ctx.ensure_tools(guest_tools.HOTPLUG_DISK, "cloud_init")
         ctx.change_state("VBD.unplug", drive.vbd_ref)
     ctx.call("VBD.destroy", drive.vbd_ref)
     ctx.run("VDI.destroy", drive.vdi_ref)
@@ -273,8 +269,8 @@ def _remove(ctx: PlanContext, drive: Drive, delivered: t.Optional[str] = None) -
     ctx.call("VM.set_other_config", ctx.vm_ref, other)
 
 
-def _quietly_destroy(ctx: PlanContext, vdi: str) -> None:
+def _quietly_destroy(ctx: common.PlanContext, vdi: str) -> None:
     try:
         ctx.run("VDI.destroy", vdi)
-    except XapiBaseError:
+    except errors.XapiBaseError:
         pass

@@ -7,59 +7,49 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Change
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import (
-    DEFAULT_GUEST_TOOLS_TIMEOUT,
-    HOTPLUG_DISK,
-    HOTPLUG_NIC,
-    READY,
-    ensure_tools,
-    tools_state,
-)
-from ansible_collections.xen.xapi.plugins.module_utils._journal import Journal
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import DEFAULT_TASK_TIMEOUT, run_async, run_state_change
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PAUSED, RUNNING, PoolObjects, Record, VmView
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _journal
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, guest_tools, tasks
+from ansible_collections.xen.xapi.plugins.module_utils.vm import view as vm_view
 
 Params = t.Mapping[str, t.Any]
 
 
 @dataclasses.dataclass
-class VmChange(Change):
+class VmChange(_engine.Change):
     """A change of the shared engine, which may need the VM halted to be applied."""
 
     offline: bool = False
 
 
 def change(option: str, before: t.Any, after: t.Any, apply: t.Callable[[], None], offline: bool = False,
-           predict: t.Optional[t.Callable[[Record], None]] = None) -> VmChange:
+           predict: t.Optional[t.Callable[[vm_view.Record], None]] = None) -> VmChange:
     return VmChange(option=option, before=before, after=after, apply=apply, offline=offline, predict=predict)
 
 
-def sets(key: str, value: t.Any) -> t.Callable[[Record], None]:
+def sets(key: str, value: t.Any) -> t.Callable[[vm_view.Record], None]:
     """A prediction that sets one key of the returned VM (when the shown value is not what is returned)."""
-    def predict(vm: Record) -> None:
+    def predict(vm: vm_view.Record) -> None:
         vm[key] = value
     return predict
 
 
-def in_list(key: str, match: t.Callable[[Record], bool], **values: t.Any) -> t.Callable[[Record], None]:
+def in_list(key: str, match: t.Callable[[vm_view.Record], bool], **values: t.Any) -> t.Callable[[vm_view.Record], None]:
     """A prediction that updates the item of a returned list (disks, networks) that `match` picks."""
-    def predict(vm: Record) -> None:
+    def predict(vm: vm_view.Record) -> None:
         for item in vm.get(key) or []:
             if match(item):
                 item.update(values)
     return predict
 
 
-def appends(key: str, item: Record) -> t.Callable[[Record], None]:
-    def predict(vm: Record) -> None:
+def appends(key: str, item: vm_view.Record) -> t.Callable[[vm_view.Record], None]:
+    def predict(vm: vm_view.Record) -> None:
         vm.setdefault(key, []).append(dict(item))
     return predict
 
 
-def removes(key: str, match: t.Callable[[Record], bool]) -> t.Callable[[Record], None]:
-    def predict(vm: Record) -> None:
+def removes(key: str, match: t.Callable[[vm_view.Record], bool]) -> t.Callable[[vm_view.Record], None]:
+    def predict(vm: vm_view.Record) -> None:
         vm[key] = [item for item in vm.get(key) or [] if not match(item)]
     return predict
 
@@ -75,7 +65,7 @@ class PowerTracker:
 
     @property
     def running(self) -> bool:
-        return self.state == RUNNING
+        return self.state == vm_view.RUNNING
 
 
 class MapWriter:
@@ -115,10 +105,10 @@ class PlanContext:
     found there, so that a round after a dropped connection reuses them instead of making them twice.
     """
 
-    client: XapiClient
+    client: xapi_client.XapiClient
     params: Params
-    view: VmView
-    journal: Journal = dataclasses.field(default_factory=Journal)
+    view: vm_view.VmView
+    journal: _journal.Journal = dataclasses.field(default_factory=_journal.Journal)
     tracker: PowerTracker = dataclasses.field(init=False)
     maps: t.Dict[str, MapWriter] = dataclasses.field(init=False)
     tools_seen: t.Set[str] = dataclasses.field(init=False, default_factory=set)
@@ -135,7 +125,7 @@ class PlanContext:
         return self.view.ref
 
     @property
-    def pool(self) -> PoolObjects:
+    def pool(self) -> vm_view.PoolObjects:
         return self.view.pool
 
     @property
@@ -152,29 +142,29 @@ class PlanContext:
     def run(self, method: str, *args: t.Any, timeout: t.Optional[float] = None) -> t.Any:
         """A long operation, as a task waited for on events (within task_timeout unless told otherwise)."""
         if timeout is None:
-            timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
-        return run_async(self.client, method, *args, timeout=timeout)
+            timeout = float(self.params.get("task_timeout") or tasks.DEFAULT_TASK_TIMEOUT)
+        return tasks.run_async(self.client, method, *args, timeout=timeout)
 
     def change_state(self, method: str, ref: str, *args: t.Any, timeout: t.Optional[float] = None) -> None:
         """An operation that brings an object (the VM, a drive, an interface) to a state, in one plain call
         (run_state_change: an answer that is late or lost is settled by the object's state)."""
         if timeout is None:
-            timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
-        run_state_change(self.client, method, ref, *args, timeout=timeout)
+            timeout = float(self.params.get("task_timeout") or tasks.DEFAULT_TASK_TIMEOUT)
+        tasks.run_state_change(self.client, method, ref, *args, timeout=timeout)
 
-    def needs_plugging(self, device: Record) -> bool:
+    def needs_plugging(self, device: vm_view.Record) -> bool:
         """Whether a listed disk or interface needs plugging in: the VM runs, or is paused and about to run, and
         the device is not attached (left so by a run that lost its connection, or added while the VM was paused)."""
         state = self.params.get("state") or "present"
-        if self.view.power_state == RUNNING:
+        if self.view.power_state == vm_view.RUNNING:
             will_run = state in ("present", "running")
         else:
-            will_run = self.view.power_state == PAUSED and state == "running"
+            will_run = self.view.power_state == vm_view.PAUSED and state == "running"
         return will_run and not device.get("currently_attached")
 
     def added_while_paused(self, option: str) -> None:
         """A device added to a paused VM that stays paused cannot be plugged in now: say when it will be."""
-        if self.view.power_state == PAUSED and (self.params.get("state") or "present") in ("present", "paused"):
+        if self.view.power_state == vm_view.PAUSED and (self.params.get("state") or "present") in ("present", "paused"):
             self.warnings.append("{0}: the VM is paused, so the new device is attached but not plugged in; it is plugged in when "
                                  "the VM runs again through this module (state: running).".format(option))
 
@@ -186,12 +176,12 @@ class PlanContext:
         """
         if not self.tracker.running or need in self.tools_seen:
             return
-        if not self.tracker.booted and tools_state(self.record, self.view.guest_metrics, need) == READY:
+        if not self.tracker.booted and guest_tools.tools_state(self.record, self.view.guest_metrics, need) == guest_tools.READY:
             self.tools_seen.add(need)
             return
-        timeout = float(self.params.get("guest_tools_timeout", DEFAULT_GUEST_TOOLS_TIMEOUT) or 0)
-        advice = _HOTPLUG_ADVICE if need in (HOTPLUG_DISK, HOTPLUG_NIC) else None
-        ensure_tools(self.client, self.vm_ref, self.record, need, timeout, option, advice)
+        timeout = float(self.params.get("guest_tools_timeout", guest_tools.DEFAULT_GUEST_TOOLS_TIMEOUT) or 0)
+        advice = _HOTPLUG_ADVICE if need in (guest_tools.HOTPLUG_DISK, guest_tools.HOTPLUG_NIC) else None
+        guest_tools.ensure_tools(self.client, self.vm_ref, self.record, need, timeout, option, advice)
         self.tools_seen.add(need)
 
 

@@ -14,56 +14,53 @@ import os
 import time
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiBaseError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import DEFAULT_TASK_TIMEOUT, run_async
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.transfer import download
-from ansible_collections.xen.xapi.plugins.module_utils.vm.snapshot_resource import find_vm
-from ansible_collections.xen.xapi.plugins.module_utils.vm.xva_file import XvaProblem, verify
+from ansible_collections.xen.xapi.plugins.module_utils import _engine
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, tasks, transfer
+from ansible_collections.xen.xapi.plugins.module_utils.vm import snapshot_resource, xva_file
 
 COMPRESSION_QUERY = {"none": None, "gzip": "gzip", "zstd": "zstd"}
 _RUNNING = ("Running", "Paused")
 
 
-class VmExportResource(Resource):
+class VmExportResource(_engine.Resource):
     result_key = "export"
 
     def __init__(self, module: t.Any, client: t.Any) -> None:
         super().__init__(module, client)
         self.path = os.path.abspath(self.params["path"])
-        self.timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
-        self.report: Record = {}
+        self.timeout = float(self.params.get("task_timeout") or tasks.DEFAULT_TASK_TIMEOUT)
+        self.report: _engine.Record = {}
 
     @classmethod
     def check_params(cls, params: t.Mapping[str, t.Any]) -> None:
         folder = os.path.dirname(os.path.abspath(params["path"]))
         if not os.path.isdir(folder):
-            raise ResourceError("path: the folder {0} does not exist; create it first.".format(folder))
+            raise errors.ResourceError("path: the folder {0} does not exist; create it first.".format(folder))
         if not os.access(folder, os.W_OK):
-            raise ResourceError("path: the folder {0} cannot be written by the user running the module.".format(folder))
+            raise errors.ResourceError("path: the folder {0} cannot be written by the user running the module.".format(folder))
         if os.path.isdir(params["path"]):
-            raise ResourceError("path: {0} is a folder; give the archive's file name.".format(params["path"]))
+            raise errors.ResourceError("path: {0} is a folder; give the archive's file name.".format(params["path"]))
 
-    def locate(self) -> Found:
+    def locate(self) -> _engine.Found:
         if os.path.exists(self.path):
             return self.path, {}
         return None
 
-    def present(self, ref: t.Optional[str]) -> Record:
+    def present(self, ref: t.Optional[str]) -> _engine.Record:
         if ref is None or not os.path.exists(self.path):
             return {}
         return {"path": self.path, "size": os.path.getsize(self.path)}
 
-    def predict_created(self) -> Record:
+    def predict_created(self) -> _engine.Record:
         return {"path": self.path, "size": None}
 
     def _planned_export(self) -> t.Callable[[], str]:
-        vm_ref, vm = find_vm(self.client, self.params["vm"])
+        vm_ref, vm = snapshot_resource.find_vm(self.client, self.params["vm"])
         running = vm.get("power_state") in _RUNNING
         if running and not self.params["live_snapshot"]:
-            raise ResourceError("vm: {0} ({1}) is {2}; shut it down, or set live_snapshot: true to export a snapshot of it."
-                                .format(vm.get("name_label"), vm.get("uuid"), vm.get("power_state", "").lower()),
-                                vm_uuid=vm.get("uuid"))
+            raise errors.ResourceError("vm: {0} ({1}) is {2}; shut it down, or set live_snapshot: true to export a snapshot of it."
+                                       .format(vm.get("name_label"), vm.get("uuid"), vm.get("power_state", "").lower()),
+                                       vm_uuid=vm.get("uuid"))
         self.report = {"vm_uuid": vm.get("uuid"), "from_snapshot": running}
 
         def export() -> str:
@@ -74,18 +71,18 @@ class VmExportResource(Resource):
     def plan_create(self) -> t.Callable[[], str]:
         return self._planned_export()
 
-    def plan_update(self, ref: str, record: Record) -> t.List[Change]:
+    def plan_update(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
         if not self.params["force"]:
             return []
         export = self._planned_export()
-        return [Change("archive", "existing file", "new export", lambda: export() and None,
-                       predict=lambda after: after.update(size=None))]
+        return [_engine.Change("archive", "existing file", "new export", lambda: export() and None,
+                               predict=lambda after: after.update(size=None))]
 
-    def _export(self, vm_ref: str, vm: Record, running: bool) -> None:
+    def _export(self, vm_ref: str, vm: _engine.Record, running: bool) -> None:
         source = vm_ref
         if running:
             label = "{0} (export {1})".format(vm.get("name_label"), time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
-            source = run_async(self.client, "VM.snapshot", vm_ref, label, timeout=self.timeout)
+            source = tasks.run_async(self.client, "VM.snapshot", vm_ref, label, timeout=self.timeout)
         try:
             self._download(source)
         finally:
@@ -101,15 +98,15 @@ class VmExportResource(Resource):
         try:
             descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(descriptor, "wb") as handle:
-                result = download(self.client, "/export", query, handle.write, "VM.export", self.timeout)
+                result = transfer.download(self.client, "/export", query, handle.write, "VM.export", self.timeout)
                 handle.flush()
                 os.fsync(handle.fileno())
-            counts = verify(temporary)
+            counts = xva_file.verify(temporary)
             os.replace(temporary, self.path)
-        except XvaProblem as err:
-            raise ResourceError("path: the archive received is not intact ({0}); nothing was written at {1}.".format(err, self.path))
+        except xva_file.XvaProblem as err:
+            raise errors.ResourceError("path: the archive received is not intact ({0}); nothing was written at {1}.".format(err, self.path))
         except OSError as err:
-            raise ResourceError("path: cannot write {0}: {1}.".format(temporary, err.strerror or err))
+            raise errors.ResourceError("path: cannot write {0}: {1}.".format(temporary, err.strerror or err))
         finally:
             if os.path.exists(temporary):
                 os.remove(temporary)
@@ -123,6 +120,6 @@ class VmExportResource(Resource):
             self.client.call("VM.destroy", snapshot)
             for disk in disks:
                 if disk != "OpaqueRef:NULL":
-                    run_async(self.client, "VDI.destroy", disk, timeout=self.timeout)
-        except XapiBaseError as err:
+                    tasks.run_async(self.client, "VDI.destroy", disk, timeout=self.timeout)
+        except errors.XapiBaseError as err:
             self.module.warn("The snapshot made for the export could not be removed ({0}); remove it by hand.".format(err))

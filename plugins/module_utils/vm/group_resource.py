@@ -12,38 +12,20 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import BatchedResource, Change, Found, Record, ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._setters import setter_changes, setter_if_changed
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import (
-    field_equals,
-    find_by_name,
-    get_all_records_where,
-    snapshot,
-    where_all,
-    where_any,
-)
-from ansible_collections.xen.xapi.plugins.module_utils.vm.group_plan import (
-    UUID,
-    Membership,
-    Records,
-    check_placement,
-    group_view,
-    members_fields,
-    membership,
-    resolve_vms,
-)
-from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import PLAIN_VM
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _setters
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, query
+from ansible_collections.xen.xapi.plugins.module_utils.vm import group_plan, reader
 
 
-class VmGroupResource(BatchedResource):
+class VmGroupResource(_engine.BatchedResource):
     result_key = "vm_group"
     read_classes = ("VM_group", "host")
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self._wanted: t.Optional[Records] = None
-        self._members_read: t.Optional[Records] = None
-        self._predicted: Record = {}
+        self._wanted: t.Optional[group_plan.Records] = None
+        self._members_read: t.Optional[group_plan.Records] = None
+        self._predicted: _engine.Record = {}
 
     def forget_reads(self) -> None:
         super().forget_reads()
@@ -54,34 +36,35 @@ class VmGroupResource(BatchedResource):
         self._wanted = None
 
     # -- reads ------------------------------------------------------------------------------
-    def _members(self, record: Record) -> Records:
+    def _members(self, record: _engine.Record) -> group_plan.Records:
         """The group's VMs, read once until the next write (the module manages one group)."""
         if self._members_read is None:
             refs = list(record.get("VMs") or [])
-            self._members_read = snapshot(self.client, objects={"VM": refs})["VM"] if refs else {}
+            self._members_read = query.snapshot(self.client, objects={"VM": refs})["VM"] if refs else {}
         return self._members_read
 
-    def _wanted_vms(self) -> t.Optional[Records]:
+    def _wanted_vms(self) -> t.Optional[group_plan.Records]:
         """The VMs the vms option names (None when it is not given), read in one call."""
         entries = self.params.get("vms")
         if entries is None:
             return None
         if self._wanted is None:
-            clauses = [field_equals("uuid", entry.lower()) if UUID.match(entry) else field_equals("name__label", entry) for entry in entries]
-            found = get_all_records_where(self.client, "VM", where_all(PLAIN_VM, where_any(*clauses))) if clauses else {}
-            self._wanted = resolve_vms(entries, found)
+            clauses = [query.field_equals("uuid", entry.lower()) if group_plan.UUID.match(entry) else query.field_equals("name__label", entry)
+                       for entry in entries]
+            found = query.get_all_records_where(self.client, "VM", query.where_all(reader.PLAIN_VM, query.where_any(*clauses))) if clauses else {}
+            self._wanted = group_plan.resolve_vms(entries, found)
         return self._wanted
 
     # -- plans ------------------------------------------------------------------------------
-    def locate(self) -> Found:
-        return one_or_none(find_by_name(self.world()["VM_group"], self.params["name"]), "name: VM group", self.params["name"])
+    def locate(self) -> _engine.Found:
+        return _engine.one_or_none(query.find_by_name(self.world()["VM_group"], self.params["name"]), "name: VM group", self.params["name"])
 
     def plan_create(self) -> t.Callable[[], str]:
         wanted = self._wanted_vms() or {}
-        joining = membership(None, [], wanted, self.world()["VM_group"])
+        joining = group_plan.membership(None, [], wanted, self.world()["VM_group"])
         fields = {"name_label": self.params["name"], "name_description": self.params.get("description") or "",
                   "placement": self.params.get("placement") or "normal"}
-        self._predicted = group_view(dict(fields, uuid=None), wanted, self.world()["host"])
+        self._predicted = group_plan.group_view(dict(fields, uuid=None), wanted, self.world()["host"])
 
         def make() -> str:
             ref = str(self.call("VM_group.create", fields))
@@ -91,29 +74,29 @@ class VmGroupResource(BatchedResource):
             return ref
         return make
 
-    def predict_created(self) -> Record:
+    def predict_created(self) -> _engine.Record:
         return dict(self._predicted)
 
-    def create_steps(self) -> t.List[Change]:
+    def create_steps(self) -> t.List[_engine.Change]:
         wanted = self._wanted_vms()
         if not wanted:
             return []
         # Reported only: predict_created() already holds the members.
-        return [Change("vms", [], sorted(record["name_label"] for record in wanted.values()), lambda: None, predict=lambda after: None)]
+        return [_engine.Change("vms", [], sorted(record["name_label"] for record in wanted.values()), lambda: None, predict=lambda after: None)]
 
-    def plan_update(self, ref: str, record: Record) -> t.List[Change]:
-        check_placement(record, self.params.get("placement"))
-        changes = setter_changes(ref, setter_if_changed("description", record.get("name_description"), self.params.get("description"),
-                                                        "VM_group.set_name_description"), self.call)
+    def plan_update(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
+        group_plan.check_placement(record, self.params.get("placement"))
+        changes = _setters.setter_changes(ref, _setters.setter_if_changed("description", record.get("name_description"), self.params.get("description"),
+                                                                          "VM_group.set_name_description"), self.call)
         wanted = self._wanted_vms()
         if wanted is not None:
             members = self._members(record)
-            moves = membership(ref, members, wanted, self.world()["VM_group"])
+            moves = group_plan.membership(ref, members, wanted, self.world()["VM_group"])
             if moves:
                 changes.append(self._membership_change(ref, members, wanted, moves))
         return changes
 
-    def _membership_change(self, ref: str, members: Records, wanted: Records, moves: Membership) -> Change:
+    def _membership_change(self, ref: str, members: group_plan.Records, wanted: group_plan.Records, moves: group_plan.Membership) -> _engine.Change:
         hosts = self.world()["host"]
         names = sorted(record["name_label"] for record in wanted.values())
 
@@ -122,19 +105,19 @@ class VmGroupResource(BatchedResource):
                 self.call("VM.set_groups", vm, [])
             for vm in moves.joining:
                 self.call("VM.set_groups", vm, [ref])
-        return Change("vms", sorted(record["name_label"] for record in members.values()), names, apply,
-                      predict=lambda after: after.update(members_fields(wanted, hosts)))
+        return _engine.Change("vms", sorted(record["name_label"] for record in members.values()), names, apply,
+                              predict=lambda after: after.update(group_plan.members_fields(wanted, hosts)))
 
-    def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
+    def plan_delete(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
         # XAPI takes the group's VMs out of it; they keep running where they are.
-        return [Change("state", "present", "absent", lambda: self.call("VM_group.destroy", ref))]
+        return [_engine.Change("state", "present", "absent", lambda: self.call("VM_group.destroy", ref))]
 
     # -- view -------------------------------------------------------------------------------
-    def present(self, ref: t.Optional[str]) -> Record:
+    def present(self, ref: t.Optional[str]) -> _engine.Record:
         if ref is None:
             return {}
         world = self.world()
         record = world["VM_group"].get(ref)
         if record is None:
-            raise ResourceError("The VM group was removed while the module ran.")
-        return group_view(record, self._members(record), world["host"])
+            raise errors.ResourceError("The VM group was removed while the module ran.")
+        return group_plan.group_view(record, self._members(record), world["host"])

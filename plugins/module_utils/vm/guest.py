@@ -12,10 +12,8 @@ from __future__ import annotations
 import ipaddress
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import watch_guest
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import RUNNING, Record
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, guest_tools
+from ansible_collections.xen.xapi.plugins.module_utils.vm import view
 
 
 def addresses_by_device(metrics: t.Mapping[str, t.Any]) -> t.Dict[str, t.Dict[str, t.List[str]]]:
@@ -59,24 +57,24 @@ def check_networks(networks: t.Sequence[str]) -> None:
         try:
             ipaddress.ip_network(network, strict=False)
         except ValueError:
-            raise ResourceError("wait_for_ip_networks: {0!r} is not a network; write it as an address and prefix length, "
-                                "such as 192.0.2.0/24.".format(network))
+            raise errors.ResourceError("wait_for_ip_networks: {0!r} is not a network; write it as an address and prefix length, "
+                                       "such as 192.0.2.0/24.".format(network))
 
 
-def wait_for_ip(client: XapiClient, vm_ref: str, families: t.Sequence[str], timeout: float, networks: t.Sequence[str] = ()) -> Record:
+def wait_for_ip(client: xapi_client.XapiClient, vm_ref: str, families: t.Sequence[str], timeout: float, networks: t.Sequence[str] = ()) -> view.Record:
     """Block until the guest reports the addresses; returns its guest metrics record."""
-    seen: t.Dict[str, Record] = {}
+    seen: t.Dict[str, view.Record] = {}
 
-    def reported(vm: Record, metrics: Record) -> bool:
+    def reported(vm: view.Record, metrics: view.Record) -> bool:
         seen.update(vm=vm, metrics=metrics)
-        return vm.get("power_state") != RUNNING or has_addresses(metrics, families, networks)
+        return vm.get("power_state") != view.RUNNING or has_addresses(metrics, families, networks)
 
-    watch_guest(client, vm_ref, timeout, reported)
-    metrics, power_state = seen.get("metrics") or {}, (seen.get("vm") or {}).get("power_state", RUNNING)
+    guest_tools.watch_guest(client, vm_ref, timeout, reported)
+    metrics, power_state = seen.get("metrics") or {}, (seen.get("vm") or {}).get("power_state", view.RUNNING)
     if metrics and has_addresses(metrics, families, networks):
         return metrics
-    if power_state != RUNNING:
-        raise ResourceError("wait_for_ip: the VM is {0}, so its guest agent cannot report addresses.".format(str(power_state).lower()))
-    raise ResourceError("wait_for_ip: the guest agent reported no {0} address within {1:g} seconds; is the agent installed "
-                        "and the network configured? Raise wait_for_ip_timeout if the guest boots slowly."
-                        .format(" and ".join(f.replace("ipv", "IPv") for f in families), timeout))
+    if power_state != view.RUNNING:
+        raise errors.ResourceError("wait_for_ip: the VM is {0}, so its guest agent cannot report addresses.".format(str(power_state).lower()))
+    raise errors.ResourceError("wait_for_ip: the guest agent reported no {0} address within {1:g} seconds; is the agent installed "
+                               "and the network configured? Raise wait_for_ip_timeout if the guest boots slowly."
+                               .format(" and ".join(f.replace("ipv", "IPv") for f in families), timeout))

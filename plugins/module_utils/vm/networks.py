@@ -12,27 +12,23 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import HOTPLUG_NIC
-from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, appends, change, in_list, once, removes
-from ansible_collections.xen.xapi.plugins.module_utils.vm.options import NetworkSpec, network_specs
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import Record
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, guest_tools
+from ansible_collections.xen.xapi.plugins.module_utils.vm import common, options, view
 
 
-def new_vif_record(vm: str, device: str, network: str, mac: str, mtu: int) -> Record:
+def new_vif_record(vm: str, device: str, network: str, mac: str, mtu: int) -> view.Record:
     """An empty MAC makes XAPI generate one from the VM's MAC seed."""
     return {"VM": vm, "device": device, "network": network, "MAC": mac, "MTU": mtu, "other_config": {},
             "qos_algorithm_type": "", "qos_algorithm_params": {}, "locking_mode": "network_default",
             "ipv4_allowed": [], "ipv6_allowed": []}
 
 
-def plan(ctx: PlanContext) -> t.List[VmChange]:
-    specs = network_specs(ctx.params)
+def plan(ctx: common.PlanContext) -> t.List[common.VmChange]:
+    specs = options.network_specs(ctx.params)
     if specs is None:
         return []
     existing = ctx.view.vifs_by_device()
-    changes: t.List[VmChange] = []
+    changes: t.List[common.VmChange] = []
     for spec in specs:
         network_ref, network = ctx.pool.network(spec.network, spec.label + ".network")
         if spec.device in existing:
@@ -43,18 +39,18 @@ def plan(ctx: PlanContext) -> t.List[VmChange]:
             ctx.added_while_paused(spec.label)
             interface = {"device": spec.device, "mac": spec.mac, "mtu": record["MTU"], "network": network.get("name_label"),
                          "network_uuid": network.get("uuid"), "ipv4": [], "ipv6": []}
-            changes.append(change(spec.label, None, summary, _create(ctx, record, spec.label), predict=appends("networks", interface)))
+            changes.append(common.change(spec.label, None, summary, _create(ctx, record, spec.label), predict=common.appends("networks", interface)))
     if ctx.params.get("purge_networks"):
         named = set(spec.device for spec in specs)
         for device in sorted(set(existing) - named):
             vif_ref, vif = existing[device]
             before = {"device": device, "network": ctx.pool.name_of(ctx.pool.networks, vif.get("network")), "mac": vif.get("MAC")}
-            changes.append(change("networks", before, None, _remove(ctx, vif_ref, vif),
-                                  predict=removes("networks", lambda item, gone=device: item.get("device") == gone)))
+            changes.append(common.change("networks", before, None, _remove(ctx, vif_ref, vif),
+                                         predict=common.removes("networks", lambda item, gone=device: item.get("device") == gone)))
     return changes
 
 
-def _update(ctx: PlanContext, spec: NetworkSpec, network_ref: str, vif_ref: str, vif: Record) -> t.List[VmChange]:
+def _update(ctx: common.PlanContext, spec: options.NetworkSpec, network_ref: str, vif_ref: str, vif: view.Record) -> t.List[common.VmChange]:
     current_mac, current_mtu = str(vif.get("MAC", "")).lower(), int(vif.get("MTU", 0))
     mac, mtu = spec.mac or current_mac, spec.mtu or current_mtu
     names = ctx.pool.networks
@@ -64,55 +60,55 @@ def _update(ctx: PlanContext, spec: NetworkSpec, network_ref: str, vif_ref: str,
     if vif.get("network") == network_ref and not differences:
         if ctx.needs_plugging(vif):
             # The returned VM does not show whether an interface is plugged in.
-            return [change(spec.label + ".attached", False, True, lambda: _plug(ctx, vif_ref, spec.label), predict=lambda vm: None)]
+            return [common.change(spec.label + ".attached", False, True, lambda: _plug(ctx, vif_ref, spec.label), predict=lambda vm: None)]
         return []
     replacement = new_vif_record(ctx.vm_ref, spec.device, network_ref, mac, mtu)
     # One operation makes every difference: a move when only the network differs, else a replacement.
     if (mac, mtu) == (current_mac, current_mtu):
-        apply = once(_move(ctx, vif_ref, vif, replacement))
+        apply = common.once(_move(ctx, vif_ref, vif, replacement))
     else:
-        apply = once(_replace(ctx, vif_ref, vif, replacement))
+        apply = common.once(_replace(ctx, vif_ref, vif, replacement))
     if not differences:
         # Two networks with the same name: report the move by uuid.
         differences = [("network", names.get(vif.get("network"), {}).get("uuid"), names[network_ref].get("uuid"))]
     network = names.get(network_ref, {})
-    predict = in_list("networks", lambda item: item.get("device") == spec.device, network=network.get("name_label"),
-                      network_uuid=network.get("uuid"), mac=mac, mtu=mtu)
-    return [change("{0}.{1}".format(spec.label, option), before, after, apply, predict=predict) for option, before, after in differences]
+    predict = common.in_list("networks", lambda item: item.get("device") == spec.device, network=network.get("name_label"),
+                             network_uuid=network.get("uuid"), mac=mac, mtu=mtu)
+    return [common.change("{0}.{1}".format(spec.label, option), before, after, apply, predict=predict) for option, before, after in differences]
 
 
-def _plug(ctx: PlanContext, vif_ref: str, option: str) -> None:
+def _plug(ctx: common.PlanContext, vif_ref: str, option: str) -> None:
     if ctx.tracker.running:
-        ctx.ensure_tools(HOTPLUG_NIC, option)
+        ctx.ensure_tools(guest_tools.HOTPLUG_NIC, option)
         ctx.change_state("VIF.plug", vif_ref)
 
 
-def _create(ctx: PlanContext, record: Record, option: str) -> t.Callable[[], None]:
+def _create(ctx: common.PlanContext, record: view.Record, option: str) -> t.Callable[[], None]:
     """A new interface, plugged into a running VM; one that cannot be plugged is removed again."""
     def apply() -> None:
         if ctx.tracker.running:
-            ctx.ensure_tools(HOTPLUG_NIC, option)
+            ctx.ensure_tools(guest_tools.HOTPLUG_NIC, option)
         vif = ctx.call("VIF.create", record)
         ctx.made("VIF", vif)
         try:
             _plug(ctx, vif, option)
-        except XapiError as err:
+        except errors.XapiError as err:
             ctx.call("VIF.destroy", vif)
-            raise ResourceError("{0}: the new interface could not be plugged into the running VM, so it was removed again. {1}"
-                                .format(option, err.describe()), error_code=err.code)
+            raise errors.ResourceError("{0}: the new interface could not be plugged into the running VM, so it was removed again. {1}"
+                                       .format(option, err.describe()), error_code=err.code)
     return apply
 
 
-def _remove(ctx: PlanContext, vif_ref: str, vif: Record) -> t.Callable[[], None]:
+def _remove(ctx: common.PlanContext, vif_ref: str, vif: view.Record) -> t.Callable[[], None]:
     def apply() -> None:
         if ctx.tracker.running and vif.get("currently_attached"):
-            ctx.ensure_tools(HOTPLUG_NIC, "networks")
+            ctx.ensure_tools(guest_tools.HOTPLUG_NIC, "networks")
             ctx.change_state("VIF.unplug", vif_ref)
         ctx.call("VIF.destroy", vif_ref)
     return apply
 
 
-def _replace(ctx: PlanContext, vif_ref: str, vif: Record, record: Record) -> t.Callable[[], None]:
+def _replace(ctx: common.PlanContext, vif_ref: str, vif: view.Record, record: view.Record) -> t.Callable[[], None]:
     remove, create = _remove(ctx, vif_ref, vif), _create(ctx, record, "networks")
 
     def apply() -> None:
@@ -121,11 +117,11 @@ def _replace(ctx: PlanContext, vif_ref: str, vif: Record, record: Record) -> t.C
     return apply
 
 
-def _move(ctx: PlanContext, vif_ref: str, vif: Record, record: Record) -> t.Callable[[], None]:
+def _move(ctx: common.PlanContext, vif_ref: str, vif: view.Record, record: view.Record) -> t.Callable[[], None]:
     def apply() -> None:
         try:
             ctx.run("VIF.move", vif_ref, record["network"])
-        except XapiError as err:
+        except errors.XapiError as err:
             # Hosts older than XenServer 7.1 have no VIF.move: the interface is replaced instead.
             if err.code != "MESSAGE_METHOD_UNKNOWN":
                 raise

@@ -12,8 +12,7 @@ import re
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _validate as validate
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.units import parse_size
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, units
 
 Params = t.Mapping[str, t.Any]
 
@@ -36,33 +35,33 @@ def size_option(value: t.Any, option: str) -> t.Optional[int]:
     if value is None:
         return None
     try:
-        size = parse_size(value, default_unit="MiB")
+        size = units.parse_size(value, default_unit="MiB")
     except ValueError as err:
-        raise ResourceError("{0}: {1} A plain number is read as MiB.".format(option, err))
+        raise errors.ResourceError("{0}: {1} A plain number is read as MiB.".format(option, err))
     if size <= 0:
-        raise ResourceError("{0}: the size must be positive, not {1!r}.".format(option, value))
+        raise errors.ResourceError("{0}: the size must be positive, not {1!r}.".format(option, value))
     return validate.size(size, option)
 
 
 def check_top_level(params: Params) -> None:
     """Option combinations that cannot work, whatever the VM looks like."""
     if params.get("name") is None and not params.get("uuid"):
-        raise ResourceError("name: give the VM's name or uuid.")
+        raise errors.ResourceError("name: give the VM's name or uuid.")
     if params.get("template") and params.get("source"):
-        raise ResourceError("template and source are exclusive: a VM is made either from a template or from a VM or snapshot.")
+        raise errors.ResourceError("template and source are exclusive: a VM is made either from a template or from a VM or snapshot.")
     for option in ("vcpus", "vcpus_max", "cores_per_socket"):
         validate.count(params.get(option), option, maximum=MAX_VCPUS, why="the most vCPUs Xen gives an HVM guest")
     cores, vcpus_max = params.get("cores_per_socket"), params.get("vcpus_max")
     if cores and vcpus_max and vcpus_max % cores:
-        raise ResourceError("cores_per_socket: vcpus_max ({0}) must be a multiple of it ({1}).".format(vcpus_max, cores))
+        raise errors.ResourceError("cores_per_socket: vcpus_max ({0}) must be a multiple of it ({1}).".format(vcpus_max, cores))
     vcpus = params.get("vcpus")
     if vcpus and vcpus_max and vcpus > vcpus_max:
-        raise ResourceError("vcpus ({0}) cannot exceed vcpus_max ({1}).".format(vcpus, vcpus_max))
+        raise errors.ResourceError("vcpus ({0}) cannot exceed vcpus_max ({1}).".format(vcpus, vcpus_max))
     if params.get("boot_order") is not None and not _BOOT_ORDER.match(params["boot_order"]):
-        raise ResourceError("boot_order: {0!r} is not a boot order; use the letters c (disk), d (CD) and n (network), e.g. 'cdn'."
-                            .format(params["boot_order"]))
+        raise errors.ResourceError("boot_order: {0!r} is not a boot order; use the letters c (disk), d (CD) and n (network), e.g. 'cdn'."
+                                   .format(params["boot_order"]))
     if params.get("is_a_template") and params.get("state") in ("running", "suspended", "paused", "restarted"):
-        raise ResourceError("state {0} is impossible with is_a_template: true; a template cannot run.".format(params["state"]))
+        raise errors.ResourceError("state {0} is impossible with is_a_template: true; a template cannot run.".format(params["state"]))
 
 
 class MemoryTarget(t.NamedTuple):
@@ -78,8 +77,8 @@ PAGE_SIZE = 4096
 def memory_option(value: t.Any, option: str) -> t.Optional[int]:
     size = size_option(value, option)
     if size is not None and size % PAGE_SIZE:
-        raise ResourceError("{0}: {1!r} is {2} bytes, not a whole number of 4 KiB memory pages; give it in MiB or GiB "
-                            "(for example {3}MiB).".format(option, value, size, max(1, size // (1024 * 1024))))
+        raise errors.ResourceError("{0}: {1!r} is {2} bytes, not a whole number of 4 KiB memory pages; give it in MiB or GiB "
+                                   "(for example {3}MiB).".format(option, value, size, max(1, size // (1024 * 1024))))
     return size
 
 
@@ -88,10 +87,10 @@ def memory_target(params: Params) -> MemoryTarget:
                           memory_option(params.get("memory_dynamic_min"), "memory_dynamic_min"),
                           memory_option(params.get("memory_dynamic_max"), "memory_dynamic_max"))
     if target.dynamic_min and target.dynamic_max and target.dynamic_min > target.dynamic_max:
-        raise ResourceError("memory_dynamic_min cannot exceed memory_dynamic_max.")
+        raise errors.ResourceError("memory_dynamic_min cannot exceed memory_dynamic_max.")
     for option, value in (("memory_dynamic_min", target.dynamic_min), ("memory_dynamic_max", target.dynamic_max)):
         if value and target.static_max and value > target.static_max:
-            raise ResourceError("{0} cannot exceed memory (the static maximum).".format(option))
+            raise errors.ResourceError("{0} cannot exceed memory (the static maximum).".format(option))
     return target
 
 
@@ -151,7 +150,7 @@ def network_specs(params: Params) -> t.Optional[t.List[NetworkSpec]]:
         label = "networks[{0}]".format(index)
         mac = item.get("mac")
         if mac and not _MAC.match(mac):
-            raise ResourceError("{0}.mac: {1!r} is not a MAC address; write it as aa:bb:cc:dd:ee:ff.".format(label, mac))
+            raise errors.ResourceError("{0}.mac: {1!r} is not a MAC address; write it as aa:bb:cc:dd:ee:ff.".format(label, mac))
         mtu = validate.mtu(item.get("mtu"), label + ".mtu")
         device = userdevice_option(item.get("device"), label + ".device", MAX_VIF_DEVICE)
         specs.append(NetworkSpec(index=index, network=item["network"], mac=mac.lower() if mac else None,
@@ -164,5 +163,5 @@ def _no_duplicates(values: t.List[str], option: str, field: str) -> None:
     seen: t.Set[str] = set()
     for value in values:
         if value in seen:
-            raise ResourceError("{0}: two items have {1} {2!r}; each must be different.".format(option, field, value))
+            raise errors.ResourceError("{0}: two items have {1} {2!r}; each must be different.".format(option, field, value))
         seen.add(value)

@@ -7,33 +7,30 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import SUSPEND
-from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
-from ansible_collections.xen.xapi.plugins.module_utils.vm.power import BOOT_OPERATIONS, PowerPlan
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PAUSED, RUNNING
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, guest_tools
+from ansible_collections.xen.xapi.plugins.module_utils.vm import common, power, view
 
 
-def target_host(ctx: PlanContext) -> t.Optional[str]:
+def target_host(ctx: common.PlanContext) -> t.Optional[str]:
     """The host option as a ref; ResourceError naming the option when no host matches."""
     key = ctx.params.get("target_host")
     return ctx.pool.host(key, "target_host")[0] if key else None
 
 
-def plan(ctx: PlanContext, host: t.Optional[str], power_plan: PowerPlan) -> t.List[VmChange]:
+def plan(ctx: common.PlanContext, host: t.Optional[str], power_plan: power.PowerPlan) -> t.List[common.VmChange]:
     final = power_plan.final_state or ctx.view.power_state
     steps = power_plan.steps.before + power_plan.steps.after
-    if host is None or final not in (RUNNING, PAUSED) or any(step in BOOT_OPERATIONS for step in steps):
+    if host is None or final not in (view.RUNNING, view.PAUSED) or any(step in power.BOOT_OPERATIONS for step in steps):
         return []
     current = ctx.record.get("resident_on")
     if current == host:
         return []
-    if final == PAUSED:
-        raise ResourceError("target_host: a paused VM cannot be migrated; give state: running to move it to {0}."
-                            .format(ctx.pool.name_of(ctx.pool.hosts, host)))
+    if final == view.PAUSED:
+        raise errors.ResourceError("target_host: a paused VM cannot be migrated; give state: running to move it to {0}."
+                                   .format(ctx.pool.name_of(ctx.pool.hosts, host)))
     names = ctx.pool.hosts
 
     def migrate() -> None:
-        ctx.ensure_tools(SUSPEND, "target_host")
+        ctx.ensure_tools(guest_tools.SUSPEND, "target_host")
         ctx.run("VM.pool_migrate", ctx.vm_ref, host, {"live": "true"})
-    return [change("host", ctx.pool.name_of(names, current), ctx.pool.name_of(names, host), migrate)]
+    return [common.change("host", ctx.pool.name_of(names, current), ctx.pool.name_of(names, host), migrate)]

@@ -6,32 +6,28 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils.vm import cloud_init
-from ansible_collections.xen.xapi.plugins.module_utils.vm.boot import boot_order, firmware
-from ansible_collections.xen.xapi.plugins.module_utils.vm.guest import addresses_by_device
-from ansible_collections.xen.xapi.plugins.module_utils.vm.hardware import cores_per_socket, current_memory
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import STATE_NAMES, Record, VmView, userdevice_order
+from ansible_collections.xen.xapi.plugins.module_utils.vm import boot, cloud_init, guest, hardware, view as vm_view
 
 
-def present(view: VmView) -> Record:
+def present(view: vm_view.VmView) -> vm_view.Record:
     record, pool = view.record, view.pool
-    memory = current_memory(record)
+    memory = hardware.current_memory(record)
     return {
         "uuid": record.get("uuid"),
         "name": record.get("name_label"),
         "description": record.get("name_description"),
-        "power_state": STATE_NAMES.get(view.power_state, view.power_state.lower()),
+        "power_state": vm_view.STATE_NAMES.get(view.power_state, view.power_state.lower()),
         "is_a_template": bool(record.get("is_a_template")),
         "host": pool.name_of(pool.hosts, record.get("resident_on")),
         "affinity": pool.name_of(pool.hosts, record.get("affinity")),
         "vcpus": record.get("VCPUs_at_startup"),
         "vcpus_max": record.get("VCPUs_max"),
-        "cores_per_socket": cores_per_socket(record),
+        "cores_per_socket": hardware.cores_per_socket(record),
         "memory": memory.static_max,
         "memory_dynamic_min": memory.dynamic_min,
         "memory_dynamic_max": memory.dynamic_max,
-        "firmware": firmware(record),
-        "boot_order": boot_order(record),
+        "firmware": boot.firmware(record),
+        "boot_order": boot.boot_order(record),
         "platform": dict(record.get("platform") or {}),
         "disks": [_disk(view, vbd) for _ref, vbd in view.disks()],
         "cdrom": _cdrom(view),
@@ -44,7 +40,7 @@ def present(view: VmView) -> Record:
     }
 
 
-def _disk(view: VmView, vbd: Record) -> Record:
+def _disk(view: vm_view.VmView, vbd: vm_view.Record) -> vm_view.Record:
     vdi = view.vdi_of(vbd) or {}
     return {
         "uuid": vdi.get("uuid"),
@@ -57,7 +53,7 @@ def _disk(view: VmView, vbd: Record) -> Record:
     }
 
 
-def _cdrom(view: VmView) -> t.Optional[Record]:
+def _cdrom(view: vm_view.VmView) -> t.Optional[vm_view.Record]:
     drives = view.cd_drives()
     if not drives:
         return None
@@ -66,10 +62,10 @@ def _cdrom(view: VmView) -> t.Optional[Record]:
     return {"iso": iso.get("name_label", ""), "uuid": iso.get("uuid", ""), "userdevice": vbd.get("userdevice")}
 
 
-def _networks(view: VmView) -> t.List[Record]:
-    addresses = addresses_by_device(view.guest_metrics)
+def _networks(view: vm_view.VmView) -> t.List[vm_view.Record]:
+    addresses = guest.addresses_by_device(view.guest_metrics)
     interfaces = []
-    for vif in sorted(view.vifs.values(), key=userdevice_order):
+    for vif in sorted(view.vifs.values(), key=vm_view.userdevice_order):
         device = vif.get("device", "")
         network = view.pool.networks.get(vif.get("network", ""), {})
         found = addresses.get(device, {"ipv4": [], "ipv6": []})

@@ -12,40 +12,39 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, normalize_record
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import field_equals, get_all_records_where, snapshot, where_all, where_any
-from ansible_collections.xen.xapi.plugins.module_utils.disks.lookup import resolve_iso
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PoolObjects, Record, Records, VmView, is_null
+from ansible_collections.xen.xapi.plugins.module_utils import _engine
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, query
+from ansible_collections.xen.xapi.plugins.module_utils.disks import lookup
+from ansible_collections.xen.xapi.plugins.module_utils.vm import view
 
 # The pool-wide classes read with every VM: few objects each, and names users refer to.
 POOL_CLASSES = ("host", "network", "SR", "pool")
-Objects = t.Dict[str, Records]
+Objects = t.Dict[str, view.Records]
 
 
-def pool_objects(objects: Objects) -> PoolObjects:
+def pool_objects(objects: Objects) -> view.PoolObjects:
     pools = list(objects.get("pool", {}).values())
-    return PoolObjects(hosts=objects.get("host", {}), networks=objects.get("network", {}), srs=objects.get("SR", {}),
-                       pool=pools[0] if pools else {})
+    return view.PoolObjects(hosts=objects.get("host", {}), networks=objects.get("network", {}), srs=objects.get("SR", {}),
+                            pool=pools[0] if pools else {})
 
 
-def read_pool(client: XapiClient) -> PoolObjects:
+def read_pool(client: xapi_client.XapiClient) -> view.PoolObjects:
     """Hosts, networks, SRs and the pool record, in one call."""
-    return pool_objects(snapshot(client, POOL_CLASSES))
+    return pool_objects(query.snapshot(client, POOL_CLASSES))
 
 
-def read_view(client: XapiClient, ref: str, record: Record) -> VmView:
+def read_view(client: xapi_client.XapiClient, ref: str, record: view.Record) -> view.VmView:
     """The whole VM in two calls: its devices with the pool classes, then its disks."""
-    objects = snapshot(client, POOL_CLASSES, {"VBD": record.get("VBDs", []), "VIF": record.get("VIFs", []),
-                                              "VM_guest_metrics": [record.get("guest_metrics", "")]})
+    objects = query.snapshot(client, POOL_CLASSES, {"VBD": record.get("VBDs", []), "VIF": record.get("VIFs", []),
+                                                    "VM_guest_metrics": [record.get("guest_metrics", "")]})
     vbds = objects["VBD"]
-    disks = snapshot(client, objects={"VDI": [vbd.get("VDI", "") for vbd in vbds.values()]})
+    disks = query.snapshot(client, objects={"VDI": [vbd.get("VDI", "") for vbd in vbds.values()]})
     guest_metrics = list(objects["VM_guest_metrics"].values())
-    return VmView(ref=ref, record=record, vbds=vbds, vdis=disks["VDI"], vifs=objects["VIF"],
-                  guest_metrics=guest_metrics[0] if guest_metrics else {}, pool=pool_objects(objects))
+    return view.VmView(ref=ref, record=record, vbds=vbds, vdis=disks["VDI"], vifs=objects["VIF"],
+                       guest_metrics=guest_metrics[0] if guest_metrics else {}, pool=pool_objects(objects))
 
 
-def reread(client: XapiClient, ref: str, earlier: t.Optional[VmView] = None) -> VmView:
+def reread(client: xapi_client.XapiClient, ref: str, earlier: t.Optional[view.VmView] = None) -> view.VmView:
     """The VM again, after changes. With the view read before them, in one call where its devices are known.
 
     The objects the earlier view held (the VM, its VBDs, VDIs, VIFs and guest metrics) and those the run made for it
@@ -54,80 +53,80 @@ def reread(client: XapiClient, ref: str, earlier: t.Optional[VmView] = None) -> 
     cost the two calls of a first read.
     """
     if earlier is None or earlier.ref != ref:
-        return read_view(client, ref, normalize_record("VM", client.call("VM.get_record", ref)))
+        return read_view(client, ref, xapi_client.normalize_record("VM", client.call("VM.get_record", ref)))
     guest_metrics = earlier.record.get("guest_metrics", "")
     made = earlier.made
-    objects = snapshot(client, POOL_CLASSES, {"VM": [ref], "VBD": list(earlier.vbds) + made.get("VBD", []),
-                                              "VIF": list(earlier.vifs) + made.get("VIF", []),
-                                              "VDI": list(earlier.vdis) + made.get("VDI", []), "VM_guest_metrics": [guest_metrics]})
+    objects = query.snapshot(client, POOL_CLASSES, {"VM": [ref], "VBD": list(earlier.vbds) + made.get("VBD", []),
+                                                    "VIF": list(earlier.vifs) + made.get("VIF", []),
+                                                    "VDI": list(earlier.vdis) + made.get("VDI", []), "VM_guest_metrics": [guest_metrics]})
     record = objects["VM"].get(ref)
     if record is None:  # gone: VM.get_record says so in xapi's words (HANDLE_INVALID)
-        return read_view(client, ref, normalize_record("VM", client.call("VM.get_record", ref)))
+        return read_view(client, ref, xapi_client.normalize_record("VM", client.call("VM.get_record", ref)))
     vbds = dict((vbd, objects["VBD"].get(vbd)) for vbd in record.get("VBDs", []))
     vifs = dict((vif, objects["VIF"].get(vif)) for vif in record.get("VIFs", []))
     disks = [vbd.get("VDI", "") for vbd in vbds.values() if vbd is not None]
     metrics = record.get("guest_metrics", "")
     known = (None not in vbds.values() and None not in vifs.values()
-             and all(is_null(vdi) or vdi in objects["VDI"] for vdi in disks)
-             and (is_null(metrics) or metrics in objects["VM_guest_metrics"]))
+             and all(view.is_null(vdi) or vdi in objects["VDI"] for vdi in disks)
+             and (view.is_null(metrics) or metrics in objects["VM_guest_metrics"]))
     if not known:
         return read_view(client, ref, record)
-    return VmView(ref=ref, record=record, vbds=t.cast(Records, vbds), vdis=dict((vdi, objects["VDI"][vdi]) for vdi in disks if not is_null(vdi)),
-                  vifs=t.cast(Records, vifs), guest_metrics=objects["VM_guest_metrics"].get(metrics, {}) if not is_null(metrics) else {},
-                  pool=pool_objects(objects))
+    return view.VmView(ref=ref, record=record, vbds=t.cast(view.Records, vbds), vdis=dict((vdi, objects["VDI"][vdi]) for vdi in disks if not view.is_null(vdi)),
+                       vifs=t.cast(view.Records, vifs), guest_metrics=objects["VM_guest_metrics"].get(metrics, {}) if not view.is_null(metrics) else {},
+                       pool=pool_objects(objects))
 
 
 def _key_clause(key: str) -> str:
     """Matches an object by uuid or name_label (`name__label` is how the filter language spells it)."""
-    return where_any(field_equals("uuid", key), field_equals("name__label", key))
+    return query.where_any(query.field_equals("uuid", key), query.field_equals("name__label", key))
 
 
 # Plain VMs: never templates (which snapshots also are) nor control domains.
-PLAIN_VM = where_all(field_equals("is_a_template", False), field_equals("is_control_domain", False))
+PLAIN_VM = query.where_all(query.field_equals("is_a_template", False), query.field_equals("is_control_domain", False))
 # Templates made from VMs, which `is_a_template: true` must still find (never the default ones).
-CUSTOM_TEMPLATE = where_all(field_equals("is_a_template", True), field_equals("is_a_snapshot", False),
-                            field_equals("is_default_template", False), field_equals("is_control_domain", False))
+CUSTOM_TEMPLATE = query.where_all(query.field_equals("is_a_template", True), query.field_equals("is_a_snapshot", False),
+                                  query.field_equals("is_default_template", False), query.field_equals("is_control_domain", False))
 
 
-def find_vm(client: XapiClient, name: t.Optional[str], uuid: t.Optional[str]) -> t.Optional[t.Tuple[str, Record]]:
+def find_vm(client: xapi_client.XapiClient, name: t.Optional[str], uuid: t.Optional[str]) -> t.Optional[t.Tuple[str, view.Record]]:
     """The VM the identity options name; a name matching several VMs fails listing their uuids.
 
     A template made from a VM (is_a_template: true) is still found, by uuid or by name, so that it can be
     turned back; by name, plain VMs come first. Default templates, snapshots and control domains never match.
     """
     if uuid:
-        identity = field_equals("uuid", uuid)
+        identity = query.field_equals("uuid", uuid)
     else:
-        identity = field_equals("name__label", name or "")
-    records = get_all_records_where(client, "VM", where_all(where_any(PLAIN_VM, CUSTOM_TEMPLATE), identity))
+        identity = query.field_equals("name__label", name or "")
+    records = query.get_all_records_where(client, "VM", query.where_all(query.where_any(PLAIN_VM, CUSTOM_TEMPLATE), identity))
     plain = [(ref, record) for ref, record in sorted(records.items()) if not record.get("is_a_template")]
-    return one_or_none(plain or sorted(records.items()), "name" if not uuid else "uuid", uuid or name or "")
+    return _engine.one_or_none(plain or sorted(records.items()), "name" if not uuid else "uuid", uuid or name or "")
 
 
-def find_source(client: XapiClient, option: str, key: str, kind: str) -> t.Tuple[str, Record]:
+def find_source(client: xapi_client.XapiClient, option: str, key: str, kind: str) -> t.Tuple[str, view.Record]:
     """A template (kind "template") or a VM or snapshot to copy (kind "source"), by name or uuid."""
     if kind == "template":
-        selector = where_all(field_equals("is_a_template", True), field_equals("is_a_snapshot", False))
+        selector = query.where_all(query.field_equals("is_a_template", True), query.field_equals("is_a_snapshot", False))
         what = "template"
     else:
-        selector = where_any(field_equals("is_a_snapshot", True), PLAIN_VM)
+        selector = query.where_any(query.field_equals("is_a_snapshot", True), PLAIN_VM)
         what = "VM or snapshot"
-    records = get_all_records_where(client, "VM", where_all(selector, _key_clause(key)))
-    found = one_or_none(sorted(records.items()), option, key)
+    records = query.get_all_records_where(client, "VM", query.where_all(selector, _key_clause(key)))
+    found = _engine.one_or_none(sorted(records.items()), option, key)
     if found is None:
-        raise ResourceError("{0}: no {1} is named {2!r} or has that uuid.".format(option, what, key))
+        raise errors.ResourceError("{0}: no {1} is named {2!r} or has that uuid.".format(option, what, key))
     return found
 
 
-def find_vdi(client: XapiClient, option: str, key: str) -> t.Tuple[str, Record]:
+def find_vdi(client: xapi_client.XapiClient, option: str, key: str) -> t.Tuple[str, view.Record]:
     """A virtual disk by uuid or name (snapshots' disks aside)."""
-    records = get_all_records_where(client, "VDI", _key_clause(key))
-    found = one_or_none(sorted((ref, rec) for ref, rec in records.items() if not rec.get("is_a_snapshot")), option, key)
+    records = query.get_all_records_where(client, "VDI", _key_clause(key))
+    found = _engine.one_or_none(sorted((ref, rec) for ref, rec in records.items() if not rec.get("is_a_snapshot")), option, key)
     if found is None:
-        raise ResourceError("{0}: no virtual disk is named {1!r} or has that uuid.".format(option, key))
+        raise errors.ResourceError("{0}: no virtual disk is named {1!r} or has that uuid.".format(option, key))
     return found
 
 
-def find_iso(client: XapiClient, srs: Records, option: str, key: str) -> t.Tuple[str, Record]:
+def find_iso(client: xapi_client.XapiClient, srs: view.Records, option: str, key: str) -> t.Tuple[str, view.Record]:
     """An ISO image by uuid or name: only disks of ISO libraries match, never a VM's virtual disk."""
-    return resolve_iso(get_all_records_where(client, "VDI", _key_clause(key)), srs, key, option)
+    return lookup.resolve_iso(query.get_all_records_where(client, "VDI", _key_clause(key)), srs, key, option)

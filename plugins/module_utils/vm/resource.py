@@ -13,18 +13,25 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, normalize_record
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils._journal import Journal
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import DEFAULT_TASK_TIMEOUT
-from ansible_collections.xen.xapi.plugins.module_utils.vm import boot, cdrom, cloud_init, disks, hardware, metadata, networks, placement, power
-from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange, change
-from ansible_collections.xen.xapi.plugins.module_utils.vm.guest import check_networks, has_addresses, wait_for_ip
-from ansible_collections.xen.xapi.plugins.module_utils.vm.options import Params, check_top_level
-from ansible_collections.xen.xapi.plugins.module_utils.vm.present import present
-from ansible_collections.xen.xapi.plugins.module_utils.vm.reader import find_vm, read_view, reread
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import PAUSED, RUNNING, STATE_NAMES, VmView
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _journal
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, tasks
+from ansible_collections.xen.xapi.plugins.module_utils.vm import (
+    boot,
+    cdrom,
+    cloud_init,
+    common,
+    disks,
+    guest,
+    hardware,
+    metadata,
+    networks,
+    options,
+    placement,
+    power,
+    present,
+    reader,
+    view as vm_view,
+)
 
 CONFIG_FAMILIES = (hardware, boot, metadata, disks, cdrom, networks, cloud_init)
 # Journal keys: the VM this run made, and whether making it (copy and provisioning) is still under way.
@@ -32,16 +39,16 @@ CREATED_VM, CREATION_PENDING = "vm", "vm/creation-pending"
 
 
 class VmPlan(t.NamedTuple):
-    changes: t.List[VmChange]
+    changes: t.List[common.VmChange]
     final_state: str
     warnings: t.List[str]
 
 
-def plan_changes(client: XapiClient, params: Params, view: VmView, journal: t.Optional[Journal] = None) -> VmPlan:
+def plan_changes(client: xapi_client.XapiClient, params: options.Params, view: vm_view.VmView, journal: t.Optional[_journal.Journal] = None) -> VmPlan:
     """Every change the options ask of this VM, in the order they must be applied."""
-    ctx = PlanContext(client, params, view, journal or Journal())
+    ctx = common.PlanContext(client, params, view, journal or _journal.Journal())
     host = placement.target_host(ctx)
-    config: t.List[VmChange] = []
+    config: t.List[common.VmChange] = []
     for family in CONFIG_FAMILIES:
         config += family.plan(ctx)
     power_plan = power.plan(ctx, config, host)
@@ -49,38 +56,38 @@ def plan_changes(client: XapiClient, params: Params, view: VmView, journal: t.Op
     return VmPlan(power_plan.before + config + power_plan.after + migration, power_plan.final_state or view.power_state, ctx.warnings)
 
 
-class VmResource(Resource):
+class VmResource(_engine.Resource):
     result_key = "vm"
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self.view: t.Optional[VmView] = None
+        self.view: t.Optional[vm_view.VmView] = None
         self.stale = False
-        self.presented: Record = {}
-        self.timeout = float(self.params.get("task_timeout") or DEFAULT_TASK_TIMEOUT)
+        self.presented: _engine.Record = {}
+        self.timeout = float(self.params.get("task_timeout") or tasks.DEFAULT_TASK_TIMEOUT)
         # The VM a creation would make, and the steps after it, as planned (for check mode's changes and diff).
-        self._prospect: t.Optional[t.Tuple[VmView, t.List[VmChange]]] = None
+        self._prospect: t.Optional[t.Tuple[vm_view.VmView, t.List[common.VmChange]]] = None
 
     # -- hooks of the reconcile path -------------------------------------------------------------
     @classmethod
     def check_params(cls, params: t.Mapping[str, t.Any]) -> None:
-        check_top_level(params)
-        check_networks(params.get("wait_for_ip_networks") or ())
+        options.check_top_level(params)
+        guest.check_networks(params.get("wait_for_ip_networks") or ())
 
-    def locate(self) -> Found:
+    def locate(self) -> _engine.Found:
         if self.journal.recall(CREATION_PENDING):
             # This run's copy is still a template, which a name lookup would take for a template made from a VM:
             # reported as not there yet, it is taken up by the creation (plan_create), which finishes it.
             return None
-        found = self._made_by_this_run() or find_vm(self.client, self.params.get("name"), self.params.get("uuid"))
+        found = self._made_by_this_run() or reader.find_vm(self.client, self.params.get("name"), self.params.get("uuid"))
         if found is not None:
-            self.view = read_view(self.client, *found)
+            self.view = reader.read_view(self.client, *found)
         return found
 
     def new_round(self) -> None:
         self.view, self.stale = None, True
 
-    def _made_by_this_run(self) -> Found:
+    def _made_by_this_run(self) -> _engine.Found:
         """The VM an earlier round of this run made, once it is complete (not a template any more).
 
         Found by its reference, not by name: a name can match another VM made meanwhile.
@@ -88,18 +95,18 @@ class VmResource(Resource):
         ref = self.journal.recall(CREATED_VM)
         if ref is None:
             return None
-        return ref, normalize_record("VM", self.client.call("VM.get_record", ref))
+        return ref, xapi_client.normalize_record("VM", self.client.call("VM.get_record", ref))
 
-    def present(self, ref: t.Optional[str]) -> Record:
+    def present(self, ref: t.Optional[str]) -> _engine.Record:
         if ref is None:
             return {}
         if self.view is None or self.view.ref != ref or self.stale:
-            self.view, self.stale = reread(self.client, ref, self.view), False
+            self.view, self.stale = reader.reread(self.client, ref, self.view), False
         # Kept, so that a wait for addresses on an unchanged VM can complete the returned object in place.
-        self.presented = present(self.view)
+        self.presented = present.present(self.view)
         return self.presented
 
-    def plan_update(self, ref: str, record: Record) -> t.List[Change]:
+    def plan_update(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
         view = self.located()
         planned = plan_changes(self.client, self.params, view, self.journal)
         for warning in planned.warnings:
@@ -110,16 +117,16 @@ class VmResource(Resource):
             changes[-1] = self._then_wait(changes[-1], ref)
         elif missing and not self.module.check_mode:
             self.wait(ref)
-            self.presented.update(present(reread(self.client, ref, self.view)))
+            self.presented.update(present.present(reader.reread(self.client, ref, self.view)))
         return list(changes)
 
     def plan_create(self) -> t.Callable[[], str]:
         name = self.params.get("name")
         if self.params.get("uuid") or not name:
-            raise ResourceError("uuid: no VM has uuid {0!r}; to create a VM, leave uuid out and give its name and a template or source."
-                                .format(self.params.get("uuid")))
+            raise errors.ResourceError("uuid: no VM has uuid {0!r}; to create a VM, leave uuid out and give its name and a template or source."
+                                       .format(self.params.get("uuid")))
         if not self.params.get("template") and not self.params.get("source"):
-            raise ResourceError("VM {0!r} does not exist; give template (or source) to create it.".format(name))
+            raise errors.ResourceError("VM {0!r} does not exist; give template (or source) to create it.".format(name))
         # Imported here: only a run that makes the VM needs it (and XML parsing with it); every other run starts faster.
         from ansible_collections.xen.xapi.plugins.module_utils.vm import create  # pylint: disable=import-outside-toplevel
 
@@ -142,12 +149,12 @@ class VmResource(Resource):
                 self.journal.remember(CREATED_VM, ref)
             try:
                 creation.complete(self.client, ref, self.timeout, fresh=fresh)
-            except XapiError as err:
+            except errors.XapiError as err:
                 raise creation.discard(self.client, ref, name, err, self.timeout)
             self.journal.forget(CREATION_PENDING)
             self.journal.object_created()
             # Kept as the view the final read starts from (see reread), marked stale for the steps below.
-            self.view, self.stale = reread(self.client, ref), True
+            self.view, self.stale = reader.reread(self.client, ref), True
             planned = plan_changes(self.client, self.params, self.view, self.journal)
             for step in planned.changes:
                 self.journal.run(step)
@@ -156,42 +163,42 @@ class VmResource(Resource):
             return ref
         return make
 
-    def predict_created(self) -> Record:
+    def predict_created(self) -> _engine.Record:
         view, _steps = self._prospect or (None, [])
-        return dict(present(view), uuid=None) if view is not None else {}
+        return dict(present.present(view), uuid=None) if view is not None else {}
 
-    def create_steps(self) -> t.List[Change]:
+    def create_steps(self) -> t.List[_engine.Change]:
         return list(self._prospect[1]) if self._prospect else []
 
-    def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
+    def plan_delete(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
         view = self.located()
-        ctx = PlanContext(self.client, self.params, view, self.journal)
-        changes: t.List[Change] = []
-        if view.power_state in (RUNNING, PAUSED):
+        ctx = common.PlanContext(self.client, self.params, view, self.journal)
+        changes: t.List[_engine.Change] = []
+        if view.power_state in (vm_view.RUNNING, vm_view.PAUSED):
             def stop() -> None:
-                if ctx.tracker.state == PAUSED:
+                if ctx.tracker.state == vm_view.PAUSED:
                     ctx.change_state("VM.hard_shutdown", ref)
                 else:
                     # The VM is going: a guest that ignores the clean shutdown is stopped hard.
                     power.clean_or_hard(ctx, "shutdown", force=True)
-            changes.append(change("power_state", STATE_NAMES[view.power_state], "halted", stop))
+            changes.append(common.change("power_state", vm_view.STATE_NAMES[view.power_state], "halted", stop))
         owned = [] if self.params.get("keep_disks") else [vbd["VDI"] for _r, vbd in view.disks() if view.owns_vdi(vbd.get("VDI", ""))]
 
         def destroy() -> None:
             ctx.run("VM.destroy", ref)
             for vdi in owned:
                 ctx.run("VDI.destroy", vdi)
-        changes.append(change("state", "present", "absent", destroy))
+        changes.append(common.change("state", "present", "absent", destroy))
         return changes
 
     # -- helpers -----------------------------------------------------------------------------------
-    def located(self) -> VmView:
+    def located(self) -> vm_view.VmView:
         """The VM read by locate(); the engine only plans changes for a VM it found."""
         if self.view is None:
             raise AssertionError("plan called before locate found the VM")
         return self.view
 
-    def _tracked(self, step: VmChange) -> VmChange:
+    def _tracked(self, step: common.VmChange) -> common.VmChange:
         """The change, marking the VM as read stale once it has applied."""
         apply = step.apply
 
@@ -201,17 +208,17 @@ class VmResource(Resource):
         step.apply = run
         return step
 
-    def _must_wait(self, final_state: str, view: VmView) -> bool:
+    def _must_wait(self, final_state: str, view: vm_view.VmView) -> bool:
         if not self.params.get("wait_for_ip"):
             return False
-        if final_state != RUNNING:
-            raise ResourceError("wait_for_ip: the VM will be {0}; only a running VM reports addresses. Give state: running."
-                                .format(STATE_NAMES.get(final_state, final_state.lower())))
+        if final_state != vm_view.RUNNING:
+            raise errors.ResourceError("wait_for_ip: the VM will be {0}; only a running VM reports addresses. Give state: running."
+                                       .format(vm_view.STATE_NAMES.get(final_state, final_state.lower())))
         # Addresses a running VM reports already do; after any change they are waited for again.
-        return not (view.power_state == RUNNING and has_addresses(view.guest_metrics, self.params["wait_for_ip_families"],
-                                                                  self.params.get("wait_for_ip_networks") or ()))
+        return not (view.power_state == vm_view.RUNNING and guest.has_addresses(view.guest_metrics, self.params["wait_for_ip_families"],
+                                                                                self.params.get("wait_for_ip_networks") or ()))
 
-    def _then_wait(self, last: VmChange, ref: str) -> VmChange:
+    def _then_wait(self, last: common.VmChange, ref: str) -> common.VmChange:
         apply = last.apply
 
         def run() -> None:
@@ -221,6 +228,6 @@ class VmResource(Resource):
         return last
 
     def wait(self, ref: str) -> None:
-        wait_for_ip(self.client, ref, self.params["wait_for_ip_families"], float(self.params["wait_for_ip_timeout"]),
-                    self.params.get("wait_for_ip_networks") or ())
+        guest.wait_for_ip(self.client, ref, self.params["wait_for_ip_families"], float(self.params["wait_for_ip_timeout"]),
+                          self.params.get("wait_for_ip_networks") or ())
         self.stale = True

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils.vm.options import MAX_USERDEVICE, Params, disk_specs
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import VmView
+from ansible_collections.xen.xapi.plugins.module_utils.vm import options, view as vm_view
 
 CD_SLOT = 3
 
@@ -20,18 +19,18 @@ CD_SLOT = 3
 def free_slots(used: t.Iterable[str], reserved: t.Iterable[t.Optional[str]]) -> t.Iterator[str]:
     """Free slots, lowest first."""
     taken = set(used) | set(slot for slot in reserved if slot)
-    return (str(slot) for slot in range(MAX_USERDEVICE + 1) if str(slot) not in taken)
+    return (str(slot) for slot in range(options.MAX_USERDEVICE + 1) if str(slot) not in taken)
 
 
-def explicit_disk_slots(params: Params) -> t.List[str]:
-    return [spec.userdevice for spec in disk_specs(params) or [] if spec.userdevice]
+def explicit_disk_slots(params: options.Params) -> t.List[str]:
+    return [spec.userdevice for spec in options.disk_specs(params) or [] if spec.userdevice]
 
 
-def new_cd_slot(view: VmView, params: Params) -> t.Optional[str]:
+def new_cd_slot(view: vm_view.VmView, params: options.Params) -> t.Optional[str]:
     """The slot of the CD drive the cdrom option will create, None when none is needed."""
     cdrom = params.get("cdrom")
     if not cdrom or not cdrom.get("iso") or view.cd_drives():
         return None
     taken = view.used_userdevices() | set(explicit_disk_slots(params))
-    preferred = list(range(CD_SLOT, MAX_USERDEVICE + 1)) + list(range(1, CD_SLOT))
+    preferred = list(range(CD_SLOT, options.MAX_USERDEVICE + 1)) + list(range(1, CD_SLOT))
     return next((str(slot) for slot in preferred if str(slot) not in taken), None)

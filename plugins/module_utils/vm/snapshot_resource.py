@@ -16,32 +16,17 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
-from ansible_collections.xen.xapi.plugins.module_utils._engine import Change, Found, Record, Resource, ResourceError, field_change, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiError
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.guest_tools import SUSPEND, ensure_tools
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import field_equals, get_all_records_where, snapshot, where, where_all, where_any
-from ansible_collections.xen.xapi.plugins.module_utils.vm.snapshots import (
-    POWER_NAMES,
-    RUNNING,
-    Disk,
-    SnapshotFamily,
-    check_options,
-    is_checkpoint,
-    is_null,
-    power_steps,
-    retention_victims,
-    target_power,
-)
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import run_async
+from ansible_collections.xen.xapi.plugins.module_utils import _engine
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, guest_tools, query, tasks
+from ansible_collections.xen.xapi.plugins.module_utils.vm import snapshots
 
 # A plain VM: not a template (snapshots are templates too) and not a control domain.
-_PLAIN_VM = where(is_a_template=False, is_control_domain=False)
+_PLAIN_VM = query.where(is_a_template=False, is_control_domain=False)
 # The arguments VM.start and VM.resume take after the VM: start_paused, force.
 _POWER_ARGUMENTS = {"VM.start": (False, False), "VM.resume": (False, False)}
 
 
-def reattached_drive(vm_ref: str, disk: Disk, taken: t.Collection[str]) -> Record:
+def reattached_drive(vm_ref: str, disk: snapshots.Disk, taken: t.Collection[str]) -> _engine.Record:
     """A drive for a disk the snapshot left out, as it was: same position unless the snapshot's drives took it."""
     vbd = disk.vbd
     position = str(vbd.get("userdevice", ""))
@@ -50,45 +35,45 @@ def reattached_drive(vm_ref: str, disk: Disk, taken: t.Collection[str]) -> Recor
             "empty": False, "other_config": dict(vbd.get("other_config") or {}), "qos_algorithm_type": "", "qos_algorithm_params": {}}
 
 
-def find_vm(client: XapiClient, key: str) -> t.Tuple[str, Record]:
+def find_vm(client: xapi_client.XapiClient, key: str) -> t.Tuple[str, _engine.Record]:
     """The VM the ``vm`` option names by uuid or name; fails when there is none or several."""
-    expr = where_all(_PLAIN_VM, where_any(field_equals("uuid", key), field_equals("name__label", key)))
-    records = get_all_records_where(client, "VM", expr)
+    expr = query.where_all(_PLAIN_VM, query.where_any(query.field_equals("uuid", key), query.field_equals("name__label", key)))
+    records = query.get_all_records_where(client, "VM", expr)
     by_uuid = [(ref, record) for ref, record in records.items() if record.get("uuid") == key]
-    found = one_or_none(by_uuid or sorted(records.items()), "vm: the VM name", key)
+    found = _engine.one_or_none(by_uuid or sorted(records.items()), "vm: the VM name", key)
     if found is None:
-        raise ResourceError("vm: no VM is named {0!r} or has that uuid (templates and snapshots are not VMs here).".format(key))
+        raise errors.ResourceError("vm: no VM is named {0!r} or has that uuid (templates and snapshots are not VMs here).".format(key))
     return found
 
 
-def read_family(client: XapiClient, vm_ref: str, vm: Record, with_vm_disks: bool) -> SnapshotFamily:
+def read_family(client: xapi_client.XapiClient, vm_ref: str, vm: _engine.Record, with_vm_disks: bool) -> snapshots.SnapshotFamily:
     """The VM's snapshots with their drives and disks (and the VM's own, when asked), in up to three calls."""
-    family = SnapshotFamily(vm_ref, vm)
-    snapshot_refs = [ref for ref in vm.get("snapshots") or [] if not is_null(ref)]
-    family.snapshots = snapshot(client, objects={"VM": snapshot_refs})["VM"] if snapshot_refs else {}
+    family = snapshots.SnapshotFamily(vm_ref, vm)
+    snapshot_refs = [ref for ref in vm.get("snapshots") or [] if not snapshots.is_null(ref)]
+    family.snapshots = query.snapshot(client, objects={"VM": snapshot_refs})["VM"] if snapshot_refs else {}
     owners = list(family.snapshots.values()) + ([vm] if with_vm_disks else [])
     vbd_refs = [ref for owner in owners for ref in owner.get("VBDs") or []]
     if vbd_refs:
-        family.vbds = snapshot(client, objects={"VBD": vbd_refs})["VBD"]
-    vdi_refs = [vbd["VDI"] for vbd in family.vbds.values() if vbd.get("type") == "Disk" and not is_null(vbd.get("VDI"))]
+        family.vbds = query.snapshot(client, objects={"VBD": vbd_refs})["VBD"]
+    vdi_refs = [vbd["VDI"] for vbd in family.vbds.values() if vbd.get("type") == "Disk" and not snapshots.is_null(vbd.get("VDI"))]
     if vdi_refs:
-        family.vdis = snapshot(client, objects={"VDI": vdi_refs})["VDI"]
+        family.vdis = query.snapshot(client, objects={"VDI": vdi_refs})["VDI"]
     return family
 
 
-class SnapshotResource(Resource):
+class SnapshotResource(_engine.Resource):
     result_key = "snapshot"
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self._family: t.Optional[SnapshotFamily] = None
+        self._family: t.Optional[snapshots.SnapshotFamily] = None
         self.target: t.Optional[str] = None
         self.stale = False
         self.timeout = float(self.params["task_timeout"])
 
     # -- reads ------------------------------------------------------------------------------------
     @property
-    def family(self) -> SnapshotFamily:
+    def family(self) -> snapshots.SnapshotFamily:
         """What is known of the VM and its snapshots, read again after any write."""
         if self._family is None:
             raise RuntimeError("the VM has not been located yet")
@@ -97,8 +82,8 @@ class SnapshotResource(Resource):
             self._family, self.stale = read_family(self.client, self._family.vm_ref, vm, False), False
         return self._family
 
-    def locate(self) -> Found:
-        check_options(self.params)
+    def locate(self) -> _engine.Found:
+        snapshots.check_options(self.params)
         vm_ref, vm = find_vm(self.client, self.params["vm"])
         # The VM's own disks: to resolve ignore_disks, and, for a revert, to attach again those the snapshot left out.
         # (and, for the diff of check mode, to show the disks a new snapshot would hold).
@@ -122,86 +107,86 @@ class SnapshotResource(Resource):
 
     def _refuse_foreign(self, uuid: str) -> None:
         """Fail when the uuid is another VM's snapshot, or not a snapshot: acting on it would touch the wrong VM."""
-        records = get_all_records_where(self.client, "VM", where(uuid=uuid))
+        records = query.get_all_records_where(self.client, "VM", query.where(uuid=uuid))
         for record in records.values():
             if not record.get("is_a_snapshot"):
-                raise ResourceError("uuid: {0} is the VM or template {1!r}, not a snapshot.".format(uuid, record.get("name_label", "")))
+                raise errors.ResourceError("uuid: {0} is the VM or template {1!r}, not a snapshot.".format(uuid, record.get("name_label", "")))
             owner = record.get("snapshot_of")
-            owner_name = self.client.call("VM.get_name_label", owner) if not is_null(owner) else "(deleted)"
-            raise ResourceError("uuid: {0} is snapshot {1!r} of VM {2!r}, not of VM {3!r}; give vm={2!r} to act on it.".format(
+            owner_name = self.client.call("VM.get_name_label", owner) if not snapshots.is_null(owner) else "(deleted)"
+            raise errors.ResourceError("uuid: {0} is snapshot {1!r} of VM {2!r}, not of VM {3!r}; give vm={2!r} to act on it.".format(
                 uuid, record.get("name_label", ""), owner_name, self.family.vm_name), owner=owner_name)
 
-    def present(self, ref: t.Optional[str]) -> Record:
+    def present(self, ref: t.Optional[str]) -> _engine.Record:
         return self.family.view(self.target) if ref is not None else {}
 
-    def report(self) -> Record:
+    def report(self) -> _engine.Record:
         """The result keys beyond ``snapshot``: all the VM's snapshots, and the VM."""
         family = self.family
         return {"snapshots": family.views(), "vm": family.vm_view()}
 
     # -- plans ------------------------------------------------------------------------------------
-    def plan_update(self, ref: str, record: Record) -> t.List[Change]:
+    def plan_update(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
         if self.wanted_state() == "reverted":
             return self._plan_revert()
-        changes: t.List[Change] = []
+        changes: t.List[_engine.Change] = []
         if self.target is not None:
             changes += self._plan_metadata(self.target)
         elif self.params.get("uuid") is not None:
-            raise ResourceError("uuid: VM {0!r} has no snapshot with uuid {1}. XAPI chooses the uuid of a new snapshot: "
-                                "to take one, give its name instead.".format(self.family.vm_name, self.params["uuid"]))
+            raise errors.ResourceError("uuid: VM {0!r} has no snapshot with uuid {1}. XAPI chooses the uuid of a new snapshot: "
+                                       "to take one, give its name instead.".format(self.family.vm_name, self.params["uuid"]))
         elif self.params.get("name") is not None:
-            changes.append(Change("state", "absent", "present", self._plan_take(), predict=self._predict_take))
+            changes.append(_engine.Change("state", "absent", "present", self._plan_take(), predict=self._predict_take))
         if self.params.get("retain") is not None:
             changes += self._plan_retention(taking=self.target is None and self.params.get("name") is not None)
         return changes
 
-    def plan_delete(self, ref: str, record: Record) -> t.List[Change]:
+    def plan_delete(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
         if self.target is None:
             return []
-        return [Change("state", "present", "absent", self._deletion(self.target))]
+        return [_engine.Change("state", "present", "absent", self._deletion(self.target))]
 
-    def _plan_metadata(self, snapshot_ref: str) -> t.List[Change]:
+    def _plan_metadata(self, snapshot_ref: str) -> t.List[_engine.Change]:
         record = self.family.snapshots[snapshot_ref]
-        changes: t.List[Change] = []
+        changes: t.List[_engine.Change] = []
         name, description = self.params.get("name"), self.params.get("description")
         if self.params.get("uuid") is not None and name is not None:
-            changes += field_change("name", record.get("name_label"), name, lambda: self._set(snapshot_ref, "name_label", name))
+            changes += _engine.field_change("name", record.get("name_label"), name, lambda: self._set(snapshot_ref, "name_label", name))
         if description is not None:
-            changes += field_change("description", record.get("name_description"), description,
-                                    lambda: self._set(snapshot_ref, "name_description", description))
+            changes += _engine.field_change("description", record.get("name_description"), description,
+                                            lambda: self._set(snapshot_ref, "name_description", description))
         return changes
 
     def _plan_take(self) -> t.Callable[[], None]:
         family, params = self.family, self.params
-        if params.get("with_memory") and family.vm.get("power_state") != RUNNING:
-            state = POWER_NAMES.get(family.vm.get("power_state", ""), family.vm.get("power_state"))
-            raise ResourceError("with_memory: VM {0!r} is {1}; a checkpoint saves the memory of a running VM. Start the VM first, "
-                                "or take a disk-only snapshot (with_memory=false).".format(family.vm_name, state), power_state=state)
+        if params.get("with_memory") and family.vm.get("power_state") != snapshots.RUNNING:
+            state = snapshots.POWER_NAMES.get(family.vm.get("power_state", ""), family.vm.get("power_state"))
+            raise errors.ResourceError("with_memory: VM {0!r} is {1}; a checkpoint saves the memory of a running VM. Start the VM first, "
+                                       "or take a disk-only snapshot (with_memory=false).".format(family.vm_name, state), power_state=state)
         ignored = family.ignored_vdis(params["ignore_disks"]) if params.get("ignore_disks") else []
 
         def take() -> None:
             if params.get("with_memory"):
                 self._ensure_tools(family.vm_ref, family.vm)
-                ref = run_async(self.client, "VM.checkpoint", family.vm_ref, params["name"], timeout=self.timeout)
+                ref = tasks.run_async(self.client, "VM.checkpoint", family.vm_ref, params["name"], timeout=self.timeout)
             else:
                 # ignore_vdis is a later, optional parameter: left out when empty, older hosts accept the call.
                 extra = [ignored] if ignored else []
-                ref = run_async(self.client, "VM.snapshot", family.vm_ref, params["name"], *extra, timeout=self.timeout)
+                ref = tasks.run_async(self.client, "VM.snapshot", family.vm_ref, params["name"], *extra, timeout=self.timeout)
             self.target, self.stale = str(ref), True
             if params.get("description") is not None:
                 self._set(self.target, "name_description", params["description"])
         return take
 
-    def _ensure_tools(self, vm_ref: str, vm: Record) -> None:
+    def _ensure_tools(self, vm_ref: str, vm: _engine.Record) -> None:
         """A checkpoint suspends the guest's devices: a running HVM guest needs its tools up first."""
-        ensure_tools(self.client, vm_ref, vm, SUSPEND, float(self.params["guest_tools_timeout"]), "with_memory",
-                     "Install the guest tools (PV drivers) in the VM, raise guest_tools_timeout if they start slowly, or take a "
-                     "disk-only snapshot (with_memory=false).")
+        guest_tools.ensure_tools(self.client, vm_ref, vm, guest_tools.SUSPEND, float(self.params["guest_tools_timeout"]), "with_memory",
+                                 "Install the guest tools (PV drivers) in the VM, raise guest_tools_timeout if they start slowly, or take a "
+                                 "disk-only snapshot (with_memory=false).")
 
     def new_round(self) -> None:
         self.stale = True
 
-    def _predict_take(self, snapshot: Record) -> None:
+    def _predict_take(self, snapshot: _engine.Record) -> None:
         """The snapshot to be taken, as returned (for check mode's diff); XAPI chooses its uuid and time."""
         params, family = self.params, self.family
         ignored = set(family.ignored_vdis(params["ignore_disks"])) if params.get("ignore_disks") else set()
@@ -209,10 +194,10 @@ class SnapshotResource(Resource):
         snapshot.update(uuid=None, name=params["name"], description=params.get("description") or "", time=None,
                         with_memory=bool(params.get("with_memory")), disks=disks)
 
-    def _plan_retention(self, taking: bool) -> t.List[Change]:
+    def _plan_retention(self, taking: bool) -> t.List[_engine.Change]:
         prefix, ordered = self.params["name_prefix"], self.family.ordered()
         pending = self.params["name"] if taking else None
-        victims = retention_victims(ordered, prefix, self.params["retain"], keep=self.target, pending_name=pending)
+        victims = snapshots.retention_victims(ordered, prefix, self.params["retain"], keep=self.target, pending_name=pending)
         if not victims:
             return []
         before = [record["name_label"] for ref, record in ordered if record.get("name_label", "").startswith(prefix)]
@@ -224,37 +209,37 @@ class SnapshotResource(Resource):
         def prune() -> None:
             for delete in deletions:
                 delete()
-        return [Change("snapshots", before, after, prune)]
+        return [_engine.Change("snapshots", before, after, prune)]
 
-    def _plan_revert(self) -> t.List[Change]:
+    def _plan_revert(self) -> t.List[_engine.Change]:
         family = self.family
         if self.target is None:
             if self.params.get("uuid") is not None:
-                raise ResourceError("uuid: VM {0!r} has no snapshot with uuid {1}.".format(family.vm_name, self.params["uuid"]))
-            raise ResourceError(family.describe_missing(self.params["name"]))
+                raise errors.ResourceError("uuid: VM {0!r} has no snapshot with uuid {1}.".format(family.vm_name, self.params["uuid"]))
+            raise errors.ResourceError(family.describe_missing(self.params["name"]))
         snapshot_ref = self.target
         before = str(family.vm.get("power_state", ""))
-        after = target_power(self.params.get("power_state_after"), is_checkpoint(family.snapshots[snapshot_ref]), before)
+        after = snapshots.target_power(self.params.get("power_state_after"), snapshots.is_checkpoint(family.snapshots[snapshot_ref]), before)
 
         left_out = family.left_out(snapshot_ref)
         taken = family.positions_of(snapshot_ref)
 
         def revert() -> None:
-            run_async(self.client, "VM.revert", snapshot_ref, timeout=self.timeout)
+            tasks.run_async(self.client, "VM.revert", snapshot_ref, timeout=self.timeout)
             self.stale = True
             # The VM now has the snapshot's drives only: the disks left out of it are attached again, before any start.
             for disk in left_out:
                 self.client.call("VBD.create", reattached_drive(family.vm_ref, disk, taken))
             current = str(self.client.call("VM.get_power_state", family.vm_ref))
-            for method in power_steps(current, after):
-                run_async(self.client, method, family.vm_ref, *_POWER_ARGUMENTS.get(method, ()), timeout=self.timeout)
-        changes = [Change("state", "present", "reverted", revert)]
+            for method in snapshots.power_steps(current, after):
+                tasks.run_async(self.client, method, family.vm_ref, *_POWER_ARGUMENTS.get(method, ()), timeout=self.timeout)
+        changes = [_engine.Change("state", "present", "reverted", revert)]
         if left_out:
             # Reported on their own; the revert above attaches them.
-            changes.append(Change("reattached_disks", [], [disk.vdi.get("name_label", "") for disk in left_out], lambda: None))
+            changes.append(_engine.Change("reattached_disks", [], [disk.vdi.get("name_label", "") for disk in left_out], lambda: None))
         if before != after:
             # Reported on its own; the revert above already brings the VM to this state.
-            changes.append(Change("power_state", POWER_NAMES.get(before, before.lower()), POWER_NAMES[after], lambda: None))
+            changes.append(_engine.Change("power_state", snapshots.POWER_NAMES.get(before, before.lower()), snapshots.POWER_NAMES[after], lambda: None))
         return changes
 
     # -- writes -----------------------------------------------------------------------------------
@@ -268,16 +253,16 @@ class SnapshotResource(Resource):
             # Removing the snapshot's VM record only touches the pool database: a plain call, no task to wait for.
             self.client.call("VM.destroy", snapshot_ref)
             for vdi in owned:
-                run_async(self.client, "VDI.destroy", vdi, timeout=self.timeout)
-            if not is_null(memory):
+                tasks.run_async(self.client, "VDI.destroy", vdi, timeout=self.timeout)
+            if not snapshots.is_null(memory):
                 self._destroy_memory_image(memory)
         return delete
 
     def _destroy_memory_image(self, vdi: str) -> None:
         """Some releases destroy a checkpoint's memory image with the VM itself: gone already is fine."""
         try:
-            run_async(self.client, "VDI.destroy", vdi, timeout=self.timeout)
-        except XapiError as err:
+            tasks.run_async(self.client, "VDI.destroy", vdi, timeout=self.timeout)
+        except errors.XapiError as err:
             if err.code != "HANDLE_INVALID":
                 raise
 

@@ -15,7 +15,8 @@ import dataclasses
 import datetime
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError, one_or_none
+from ansible_collections.xen.xapi.plugins.module_utils import _engine
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors
 
 Record = t.Dict[str, t.Any]
 Records = t.Dict[str, Record]
@@ -85,7 +86,7 @@ def retention_victims(ordered: t.Sequence[Pair], prefix: str, retain: int, keep:
     one about to be taken, which is then the newest) always, then the newest others.
     """
     if retain < 0:
-        raise ResourceError("retain: give the number of snapshots to keep (0 or more), not {0}.".format(retain))
+        raise errors.ResourceError("retain: give the number of snapshots to keep (0 or more), not {0}.".format(retain))
     check_retention(prefix)
     matching = [ref for ref, record in ordered if str(record.get("name_label", "")).startswith(prefix)]
     kept = 1 if keep in matching or (pending_name is not None and pending_name.startswith(prefix)) else 0
@@ -129,9 +130,9 @@ def power_steps(current: str, target: str) -> t.List[str]:
 def check_retention(prefix: t.Optional[str]) -> None:
     """Retention deletes data: it never acts on a selector that is empty, or blank once templated."""
     if prefix is None or not prefix.strip():
-        raise ResourceError("name_prefix: retention deletes the snapshots whose names start with name_prefix, and {0} would select "
-                            "every snapshot of the VM. Give the prefix the managed snapshots share, such as 'nightly-' (a templated "
-                            "value that renders empty is refused too).".format("no prefix" if prefix is None else repr(prefix)))
+        raise errors.ResourceError("name_prefix: retention deletes the snapshots whose names start with name_prefix, and {0} would select "
+                                   "every snapshot of the VM. Give the prefix the managed snapshots share, such as 'nightly-' (a templated "
+                                   "value that renders empty is refused too).".format("no prefix" if prefix is None else repr(prefix)))
 
 
 def check_options(params: t.Mapping[str, t.Any]) -> None:
@@ -139,16 +140,16 @@ def check_options(params: t.Mapping[str, t.Any]) -> None:
     state = params.get("state") or "present"
     retention = params.get("retain") is not None
     if params.get("name") is None and params.get("uuid") is None and not (state == "present" and retention):
-        raise ResourceError("name: give the snapshot's name (or its uuid); only retention (retain with name_prefix) works without one.")
+        raise errors.ResourceError("name: give the snapshot's name (or its uuid); only retention (retain with name_prefix) works without one.")
     if retention and state != "present":
-        raise ResourceError("retain: retention runs with state=present only, not state={0}.".format(state))
+        raise errors.ResourceError("retain: retention runs with state=present only, not state={0}.".format(state))
     if retention:
         check_retention(params.get("name_prefix"))
     if params.get("power_state_after") is not None and state != "reverted":
-        raise ResourceError("power_state_after: only used with state=reverted, not state={0}.".format(state))
+        raise errors.ResourceError("power_state_after: only used with state=reverted, not state={0}.".format(state))
     if params.get("with_memory") and params.get("ignore_disks"):
-        raise ResourceError("ignore_disks: a checkpoint (with_memory=true) always includes every disk of the VM; "
-                            "leave ignore_disks out, or take a disk-only snapshot.")
+        raise errors.ResourceError("ignore_disks: a checkpoint (with_memory=true) always includes every disk of the VM; "
+                                   "leave ignore_disks out, or take a disk-only snapshot.")
 
 
 # --- what was read about one VM ------------------------------------------------------------------
@@ -246,7 +247,7 @@ class SnapshotFamily:
     def named(self, name: str) -> t.Optional[Pair]:
         """The VM's snapshot with this name; several fail listing their uuids."""
         matches = [(ref, record) for ref, record in self.ordered() if record.get("name_label") == name]
-        return one_or_none(matches, "name: the snapshot name", name)
+        return _engine.one_or_none(matches, "name: the snapshot name", name)
 
     def with_uuid(self, uuid: str) -> t.Optional[Pair]:
         for ref, record in self.snapshots.items():
@@ -261,10 +262,11 @@ class SnapshotFamily:
         for key in keys:
             by_uuid = [disk for disk in disks if disk.vdi.get("uuid") == key]
             matches = by_uuid or [disk for disk in disks if disk.vdi.get("name_label") == key]
-            found = one_or_none([(disk.vdi_ref, disk.vdi) for disk in matches], "ignore_disks: the disk name", key)
+            found = _engine.one_or_none([(disk.vdi_ref, disk.vdi) for disk in matches], "ignore_disks: the disk name", key)
             if found is None:
                 known = ", ".join(disk.vdi.get("name_label", "") for disk in disks) or "none"
-                raise ResourceError("ignore_disks: VM {0!r} has no disk named {1!r} or with that uuid (its disks: {2}).".format(self.vm_name, key, known))
+                raise errors.ResourceError("ignore_disks: VM {0!r} has no disk named {1!r} or with that uuid (its disks: {2})."
+                                           .format(self.vm_name, key, known))
             refs.append(found[0])
         return sorted(set(refs))
 

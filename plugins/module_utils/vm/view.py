@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._engine import ResourceError, one_or_none
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import find_by_ref_or_uuid_or_name
+from ansible_collections.xen.xapi.plugins.module_utils import _engine
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, query
 
 Record = t.Dict[str, t.Any]
 Records = t.Dict[str, Record]
@@ -45,10 +45,10 @@ class PoolObjects:
     pool: Record = dataclasses.field(default_factory=dict)
 
     def _resolve(self, records: Records, key: str, option: str, what: str) -> t.Tuple[str, Record]:
-        found = one_or_none(find_by_ref_or_uuid_or_name(records, key), what, key)
+        found = _engine.one_or_none(query.find_by_ref_or_uuid_or_name(records, key), what, key)
         if found is None:
             known = ", ".join(sorted(r.get("name_label", "") for r in records.values())) or "none"
-            raise ResourceError("{0}: no {1} is named {2!r} or has that uuid (known: {3}).".format(option, what, key, known))
+            raise errors.ResourceError("{0}: no {1} is named {2!r} or has that uuid (known: {3}).".format(option, what, key, known))
         return found
 
     def host(self, key: str, option: str) -> t.Tuple[str, Record]:
@@ -64,7 +64,7 @@ class PoolObjects:
         """The pool's default SR; ResourceError asking for `option` when there is none."""
         ref = self.pool.get("default_SR", NULL_REF)
         if is_null(ref) or ref not in self.srs:
-            raise ResourceError("{0}: the pool has no default SR; name the SR to use.".format(option))
+            raise errors.ResourceError("{0}: the pool has no default SR; name the SR to use.".format(option))
         return ref, self.srs[ref]
 
     def name_of(self, records: Records, ref: t.Optional[str]) -> t.Optional[str]:
