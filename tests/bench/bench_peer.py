@@ -3,13 +3,15 @@
     PYTHONPATH=tests .venv/bin/python tests/bench/bench_peer.py [--runs 5] [--latencies 0,20]
 
 Prints, in one run:
-1. Task time (median of --runs, ours and the peer's runs alternating) for a no-op (as a play's only task, and as
-   its second task, once Ansible has built the module's payload for the run), a create from a template and a
+1. Task time (median of --runs, ours and the peer's runs alternating) for a no-op (as a play's only task; the
+   same with an empty bytecode cache, as on a machine where no module of the collection has run yet; and as its
+   play's second task, once Ansible has built the module's payload for the run), a create from a template and a
    power transition, at each latency the simulator adds to every call, with ansible.builtin.ping's task time as
    the floor of any task; the ratio ours / peer (targets: at most 0.95 at 0 ms, 0.5 at 20 ms).
 2. XAPI calls per operation, counted by the simulator (targets: no-op 3, create 25, power transition 6).
 3. Per module: the payload Ansible ships (files, lines, bytes as zipped and sent), the time the controller takes to
-   build it (once per play run: it parses every file it ships) and the time the target takes to import it.
+   build it (once per play run: it parses every file it ships) and the time the target takes to import it, with
+   an empty bytecode cache and with the one an earlier run filled (modules that keep none compile every time).
 
 The peer comes from the ``ansible`` package on PyPI (pinned below with its hash), downloaded once into
 build/bench-peer; only its community.general collection is unpacked. Numbers only, no assertions.
@@ -38,6 +40,9 @@ from xapisim.process import SimProcess, start_simulator  # noqa: E402  (needs th
 PEER_PACKAGE = "ansible==12.3.0"
 PEER_SHA256 = "cd156f82fa87f7a899212b0efa9f7ca3a24d609212de9f78428a572eb01e5414"
 PEER_DIR = REPO_ROOT / "build" / "bench-peer"
+# Where modules keep compiled code between runs (XDG_CACHE_HOME; see plugins/module_utils/_zip_import.py): the
+# bench's own, filled by its untimed first play as any earlier task on a machine fills the user's.
+BYTECODE_CACHE = PEER_DIR / "cache"
 TEMPLATE = "Debian Bookworm 12"
 NETWORK = "Pool-wide network associated with eth0"
 # The same VM for both: 2 vCPUs, 2 GiB, the template's 10 GiB disk and a second one, one network interface.
@@ -79,7 +84,8 @@ def ansible_env(pool: SimProcess, collections: Path, **extra: str) -> dict[str, 
                # Ours checks the simulator's certificate, as users should; the peer cannot be given a CA.
                XAPI_VALIDATE_CERTS="true" if pool.ca_cert else "false",
                XENSERVER_HOST=pool.url, XENSERVER_USER=pool.username, XENSERVER_PASSWORD=pool.password,
-               XENSERVER_VALIDATE_CERTS="false")
+               XENSERVER_VALIDATE_CERTS="false", XDG_CACHE_HOME=str(BYTECODE_CACHE))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as on a machine with Python's defaults
     env.update(extra)
     return env
 
@@ -102,6 +108,7 @@ def run_play(pool: SimProcess, collections: Path, tasks: list[dict[str, Any]], *
 
 
 NEXT_NO_OP = "no-op, next task"
+COLD_NO_OP = "no-op, cold cache"
 
 
 def operations(run: int) -> dict[str, dict[str, list[dict[str, Any]]]]:
@@ -111,6 +118,11 @@ def operations(run: int) -> dict[str, dict[str, list[dict[str, Any]]]]:
             "ours": [{"xen.xapi.xen_vm": dict(OURS_VM, name="bench-ours", state="running")}],
             "peer": [{"community.general.xenserver_guest": dict(PEER_VM, name="bench-peer", state="poweredon")}],
             "ping": [{"ansible.builtin.ping": {}}],
+        },
+        # The same no-op on a machine where no module of the collection has run yet (its bytecode cache is empty).
+        COLD_NO_OP: {
+            "ours": [{"xen.xapi.xen_vm": dict(OURS_VM, name="bench-ours", state="running")}],
+            "peer": [{"community.general.xenserver_guest": dict(PEER_VM, name="bench-peer", state="poweredon")}],
         },
         # The same no-op as the second task of its play: the module's payload was built for the first (Ansible builds
         # it once per play run), so this is what each further task of a playbook costs.
@@ -137,7 +149,9 @@ def task_times(pool: SimProcess, collections: Path, runs: int, latency_ms: float
     for run in range(runs):
         for operation, sides in operations(run + 1000 * int(latency_ms)).items():
             for side, tasks in sides.items():
-                seconds, count = run_play(pool, collections, tasks)
+                with tempfile.TemporaryDirectory(prefix="bench-cold-cache-") as empty_cache:
+                    cold = {"XDG_CACHE_HOME": empty_cache} if operation == COLD_NO_OP else {}
+                    seconds, count = run_play(pool, collections, tasks, **cold)
                 if operation == NEXT_NO_OP:
                     seconds = seconds[1:]
                 samples.setdefault((operation, side), []).extend(seconds)
@@ -172,21 +186,35 @@ def payload(pool: SimProcess, collections: Path, module: str, options: dict[str,
     return zipfile.ZipFile(io.BytesIO(base64.b64decode(data.group(1)))), len(text.encode("utf-8"))
 
 
-def import_seconds(archive: zipfile.ZipFile, module: str, runs: int) -> float:
-    """Median time for a fresh interpreter to import the module from its payload zip, as the target does.
+def import_seconds(archive: zipfile.ZipFile, module: str, runs: int) -> tuple[float, float]:
+    """Median times for a fresh interpreter to import the module from its payload zip, as the target does (after
+    what Ansible's own loader imports).
 
-    Imported from the zip itself, every source file is compiled on every run (no .pyc is kept), as on a target.
+    Python keeps no compiled code for sources in a zip: every run compiles them again. xen.xapi's modules keep the
+    code they compiled in the user's bytecode cache (_zip_import.py). Returns (an empty cache: the first run on a
+    machine, and every run of a module that keeps none; a cache filled by an earlier run of the same payload).
     """
     import_name = "ansible_collections.{0}.{1}.plugins.modules.{2}".format(*module.split("."))
+    # What the target has imported before the module runs: ansible-core 2.19 and later run modules from a loader
+    # that imports ansible.module_utils.basic first.
+    code = ("import time\ntry:\n    import ansible.module_utils._internal._ansiballz._loader\nexcept ImportError:\n    pass\n"
+            "started = time.perf_counter()\nimport {0}\nprint(time.perf_counter() - started)").format(import_name)
     with tempfile.TemporaryDirectory(prefix="bench-import-") as scratch:
         path = Path(scratch) / "payload.zip"
         with zipfile.ZipFile(path, "w") as copy:
             for info in archive.infolist():
                 copy.writestr(info, archive.read(info))
-        code = "import time; started = time.perf_counter(); import {0}; print(time.perf_counter() - started)".format(import_name)
-        times = [float(subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(path), PYTHONDONTWRITEBYTECODE="1"),
-                                      capture_output=True, text=True, check=True).stdout) for _run in range(runs)]
-    return statistics.median(times)
+
+        def seconds(cache: str, **env: str) -> float:
+            environment = dict(os.environ, PYTHONPATH=str(path), XDG_CACHE_HOME=str(Path(scratch) / cache))
+            environment.pop("PYTHONDONTWRITEBYTECODE", None)
+            environment.update(env)
+            return float(subprocess.run([sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True).stdout)
+
+        cold = [seconds("empty", PYTHONDONTWRITEBYTECODE="1") for _run in range(runs)]
+        seconds("filled")  # fills the cache
+        warm = [seconds("filled") for _run in range(runs)]
+    return statistics.median(cold), statistics.median(warm)
 
 
 # Builds a module's payload as the controller does for each play run (Ansible keeps the result only for the run):
@@ -228,16 +256,16 @@ def payloads(pool: SimProcess, collections: Path, runs: int) -> None:
                "community.general.xenserver_guest_info": {"name": "x"}}
     print("\nPayload per module (what Ansible ships and the target imports; build on the controller and import on the "
           "target, medians of {0})".format(runs))
-    header = ("module", "files", "lines", "unzipped", "sent", "build s", "import s")
-    print("  {0:<46} {1:>6} {2:>7} {3:>10} {4:>9} {5:>9} {6:>9}".format(*header))
+    header = ("module", "files", "lines", "unzipped", "sent", "build s", "import s", "cached s")
+    print("  {0:<46} {1:>6} {2:>7} {3:>10} {4:>9} {5:>9} {6:>9} {7:>9}".format(*header))
     for module, options in modules.items():
         archive, sent = payload(pool, collections, module, options)
         sources = [info for info in archive.infolist() if info.filename.endswith(".py")]
         lines = sum(archive.read(info).count(b"\n") for info in sources)
         unzipped = sum(info.file_size for info in archive.infolist())
-        print("  {0:<46} {1:>6} {2:>7} {3:>9.1f}K {4:>8.1f}K {5:>9.3f} {6:>9.3f}".format(
+        print("  {0:<46} {1:>6} {2:>7} {3:>9.1f}K {4:>8.1f}K {5:>9.3f} {6:>9.3f} {7:>9.3f}".format(
             module, len(sources), lines, unzipped / 1024, sent / 1024, build_seconds(collections, module, runs),
-            import_seconds(archive, module, runs)))
+            *import_seconds(archive, module, runs)))
 
 
 def main() -> None:
