@@ -15,11 +15,16 @@ import pytest
 import yaml
 
 TARGETS = Path(__file__).resolve().parent / "playbooks"
+# The modules' bytecode cache (plugins/module_utils/_zip_import.py) for the tests' runs: their own, not the user's,
+# and written as on a machine with Python's defaults, so that the runs after the first take their code from it.
+BYTECODE_CACHE = Path(__file__).resolve().parents[2] / "build" / "test-bytecode-cache"
 
 
 def ansible_env(sim: Any, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update({
+        "XDG_CACHE_HOME": str(BYTECODE_CACHE),
         "XAPI_HOST": sim.url,
         "XAPI_USERNAME": sim.info["username"],
         "XAPI_PASSWORD": sim.info["password"],
