@@ -12,8 +12,8 @@ out of a task of 0.3 s.
 Each module imports this first. Its finder, just ahead of Python's path finder, serves this collection's module
 utilities, and those of Ansible's own (``ansible.module_utils``) not yet imported, from the zip: it reads the
 source there, and runs the code compiled from it, which it takes from the bytecode cache when that holds the
-code of the very same source. (ansible-core 2.19 and later import ``ansible.module_utils.basic`` and what it
-needs before the module runs; with earlier releases the module imports them, and this finder serves them too.)
+code of the very same source. (Ansible's wrapper imports ``ansible.module_utils.basic`` and what it needs before
+the module runs, so of Ansible's the finder only serves what the module imports later, ``urls`` for instance.)
 Anything else (not in a zip, another package, a zip without the source, a module the path finder would find
 elsewhere first) is left to Python's import system as before.
 

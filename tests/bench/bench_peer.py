@@ -195,10 +195,10 @@ def import_seconds(archive: zipfile.ZipFile, module: str, runs: int) -> tuple[fl
     machine, and every run of a module that keeps none; a cache filled by an earlier run of the same payload).
     """
     import_name = "ansible_collections.{0}.{1}.plugins.modules.{2}".format(*module.split("."))
-    # What the target has imported before the module runs: ansible-core 2.19 and later run modules from a loader
-    # that imports ansible.module_utils.basic first.
-    code = ("import time\ntry:\n    import ansible.module_utils._internal._ansiballz._loader\nexcept ImportError:\n    pass\n"
-            "started = time.perf_counter()\nimport {0}\nprint(time.perf_counter() - started)").format(import_name)
+    # What the target has imported before the module runs: Ansible's wrapper imports ansible.module_utils.basic
+    # (ansible-core 2.19 and later, with the loader that runs the module) first.
+    code = ("import time\nimport ansible.module_utils.basic\ntry:\n    import ansible.module_utils._internal._ansiballz._loader\n"
+            "except ImportError:\n    pass\nstarted = time.perf_counter()\nimport {0}\nprint(time.perf_counter() - started)").format(import_name)
     with tempfile.TemporaryDirectory(prefix="bench-import-") as scratch:
         path = Path(scratch) / "payload.zip"
         with zipfile.ZipFile(path, "w") as copy:
