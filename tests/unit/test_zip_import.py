@@ -161,3 +161,17 @@ def test_a_module_found_first_in_a_directory_of_the_path_is_left_to_python(tmp_p
     assert finder.find_spec("ansible.module_utils.sample_core", [str(installed), in_zip]) is None
     spec = finder.find_spec("ansible.module_utils.sample_core", [in_zip, str(installed)])
     assert spec is not None and spec.origin == in_zip + "/sample_core.py"
+
+
+def test_runs_filling_the_cache_at_once_all_succeed_and_leave_it_whole(tmp_path: Path) -> None:
+    """Forks of one play run modules side by side: each writes whole entries or none (temporary file, then rename)."""
+    zipped = payload_zip(tmp_path)
+    env = {"PYTHONPATH": str(zipped), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    runs = [subprocess.Popen([sys.executable, "-c", PROBE, "with-finder"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=str(tmp_path))
+            for _run in range(6)]
+    outputs = [run.communicate(timeout=60) for run in runs]
+    assert [run.returncode for run in runs] == [0] * 6, outputs
+    assert all("ValueError: from sample package" in json.loads(stdout)["shown"] for stdout, _stderr in outputs)
+    assert sorted(cache_files(tmp_path)) == ["ansible.module_utils.sample_core.pyc", "ansible_collections.xen.xapi.plugins.module_utils.sample.leaf.pyc",
+                                             "ansible_collections.xen.xapi.plugins.module_utils.sample.pyc"]  # no temporary file left
+    assert probe(tmp_path, "with-finder", sys.executable)["compiled"] == {}

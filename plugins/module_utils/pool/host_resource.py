@@ -17,7 +17,7 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _engine, _setters
 from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, query, tasks as xapi_tasks
-from ansible_collections.xen.xapi.plugins.module_utils.pool import host_updates, hosts
+from ansible_collections.xen.xapi.plugins.module_utils.pool import host_updates, hosts as pool_hosts
 
 # other_config key of a host in maintenance: the uuids of the guests its evacuation moved away.
 EVACUATED = "xen.xapi:evacuated"
@@ -90,7 +90,7 @@ class HostResource(_engine.BatchedResource):
     def locate(self) -> _engine.Found:
         key = self.params.get("uuid") or self.params.get("name")
         option = "uuid" if self.params.get("uuid") else "name"
-        return hosts.resolve_host(self.world()["host"], str(key), option)
+        return pool_hosts.resolve_host(self.world()["host"], str(key), option)
 
     def plan_create(self) -> t.Callable[[], str]:
         # locate() fails for a host the pool does not have, so this only guards the engine's contract.
@@ -268,4 +268,4 @@ class HostResource(_engine.BatchedResource):
         world = self.world()
         if ref not in world["host"]:
             raise errors.ResourceError("The host was removed from the pool while the module ran.")
-        return host_view(ref, world["host"][ref], hosts.pool_master(world["pool"]))
+        return host_view(ref, world["host"][ref], pool_hosts.pool_master(world["pool"]))

@@ -16,7 +16,7 @@ import time
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _engine
-from ansible_collections.xen.xapi.plugins.module_utils._xapi import client, errors, query, transport
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, query, transport
 from ansible_collections.xen.xapi.plugins.module_utils.pool import host_resource, hosts as pool_hosts
 
 
@@ -65,7 +65,7 @@ class PoolMemberResource(_engine.BatchedResource):
         params = self._joining_params()
         master = self.world()["host"][pool_hosts.pool_master(self.world()["pool"])]
         master_address = self.params.get("master_address") or master.get("address")
-        with client.XapiClient(params) as joining:
+        with xapi_client.XapiClient(params) as joining:
             hosts = query.snapshot(joining, ("host",))["host"]
         if len(hosts) != 1:
             raise errors.ResourceError("member: {0} is the master of {1} hosts; only a host that is a pool of its own can join "
@@ -74,7 +74,7 @@ class PoolMemberResource(_engine.BatchedResource):
         self._predicted = dict(host_resource.host_view("", record, "-"), enabled=True, is_master=False)
 
         def join() -> str:
-            with client.XapiClient(params) as joining:
+            with xapi_client.XapiClient(params) as joining:
                 try:
                     joining.call("pool.join", master_address, self.params.get("username") or "root",
                                  self.params.get("password") or "")
@@ -88,13 +88,13 @@ class PoolMemberResource(_engine.BatchedResource):
     def predict_created(self) -> _engine.Record:
         return dict(self._predicted)
 
-    def _joining_params(self) -> client.ConnectionParams:
+    def _joining_params(self) -> xapi_client.ConnectionParams:
         base = self.client.params
-        return client.ConnectionParams(hostname=transport.build_base_url(self.params["member"], like=self.client.base_url),
-                                       username=self.params.get("member_username") or base.username,
-                                       password=self.params.get("member_password") or base.password,
-                                       validate_certs=base.validate_certs, ca_path=base.ca_path, protocol=base.protocol,
-                                       timeout=base.timeout)
+        return xapi_client.ConnectionParams(hostname=transport.build_base_url(self.params["member"], like=self.client.base_url),
+                                            username=self.params.get("member_username") or base.username,
+                                            password=self.params.get("member_password") or base.password,
+                                            validate_certs=base.validate_certs, ca_path=base.ca_path, protocol=base.protocol,
+                                            timeout=base.timeout)
 
     def _wait_for_member(self, address: str, uuid: str) -> str:
         """The joined host's ref, once the pool lists it enabled (event.from on the master, no polling)."""
@@ -108,7 +108,7 @@ class PoolMemberResource(_engine.BatchedResource):
                 if event.get("operation") == "del":
                     hosts.pop(event.get("ref"), None)
                 elif event.get("snapshot"):
-                    hosts[event["ref"]] = client.normalize_record("host", event["snapshot"])
+                    hosts[event["ref"]] = xapi_client.normalize_record("host", event["snapshot"])
             for ref, record in hosts.items():
                 if record.get("address") == address and record.get("enabled"):
                     self.forget_reads()

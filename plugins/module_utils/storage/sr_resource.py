@@ -14,7 +14,7 @@ import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _engine, _setters
 from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, query
-from ansible_collections.xen.xapi.plugins.module_utils.pool import hosts
+from ansible_collections.xen.xapi.plugins.module_utils.pool import hosts as pool_hosts
 from ansible_collections.xen.xapi.plugins.module_utils.storage import disk_users, sr_plan
 
 READ_CLASSES = ("SR", "PBD", "host", "pool", "SM")
@@ -38,7 +38,7 @@ class SrResource(_engine.BatchedResource):
         """The target_host option as (ref, name), None when not set."""
         if self.params["target_host"] is None:
             return None
-        ref, record = hosts.resolve_host(self.world()["host"], self.params["target_host"], "target_host")
+        ref, record = pool_hosts.resolve_host(self.world()["host"], self.params["target_host"], "target_host")
         return ref, str(record.get("name_label", ref))
 
     # -- identity ---------------------------------------------------------------------------
@@ -61,7 +61,7 @@ class SrResource(_engine.BatchedResource):
         world = self.world()
         sr_type = sr_plan.check_type(self.params["type"], self.params["name"], world["SM"])
         host = self._host()
-        host_ref = host[0] if host is not None else hosts.pool_master(world["pool"])
+        host_ref = host[0] if host is not None else pool_hosts.pool_master(world["pool"])
         args = sr_plan.create_args(self.params, host_ref, sr_type)
         pools = world["pool"]
         record = {"uuid": None, "name_label": args[3], "name_description": args[4], "type": args[5], "content_type": args[6],
@@ -118,7 +118,7 @@ class SrResource(_engine.BatchedResource):
         if attached:
             before = sr_plan.pbd_summaries(record, world["PBD"], world["host"])
             after = [dict(view, plugged=False) for view in before]
-            order = hosts.order_by_host(attached, world["host"], hosts.pool_master(world["pool"]), master_at_end=True)
+            order = pool_hosts.order_by_host(attached, world["host"], pool_hosts.pool_master(world["pool"]), master_at_end=True)
             changes.extend(_setters.applied_together([("pbds", before, after)], lambda: self._unplug(order)))
         method = "SR.destroy" if state == "absent" else "SR.forget"
         changes.append(_engine.Change("state", "present", state, lambda: self.run_task(method, ref)))
