@@ -83,6 +83,11 @@ requirements:
 notes:
   - The modules talk to the XAPI management API of XenServer and XCP-ng hosts directly; no XenAPI Python package is needed.
   - Each run logs in once, reuses one HTTP connection and one session for all its calls, and logs out at the end.
+  - Where the module runs, the code compiled from the collection's module utilities is kept in a per-user bytecode
+    cache, C($XDG_CACHE_HOME/xen.xapi/bytecode/) (C(~/.cache/xen.xapi/bytecode/) by default, about 1 MB), so that
+    later runs do not compile it again. An entry is used only when it was compiled from the same source and its file
+    belongs to the user and is writable by no one else. Setting E(PYTHONDONTWRITEBYTECODE) stops the writes;
+    removing the directory is always safe.
 seealso:
   - name: XenAPI reference
     description: Every class, field and message of the XAPI management API the modules use.
