@@ -179,7 +179,6 @@ class Plan(t.NamedTuple):
     """What one round found and what it would do."""
 
     ref: t.Optional[str]
-    before: Record
     create: t.Optional[t.Callable[[], str]]
     changes: t.List[Change]
     state: str
@@ -194,7 +193,6 @@ def _plan(resource: Resource) -> Plan:
     found = resource.locate()
     state = resource.wanted_state()
     ref, record = found if found else (None, None)
-    before = resource.present(ref) if ref else {}
     create: t.Optional[t.Callable[[], str]] = None
     changes: t.List[Change] = []
     if state == "absent":
@@ -204,7 +202,7 @@ def _plan(resource: Resource) -> Plan:
         create = resource.plan_create()
     elif record is not None:
         changes = resource.plan_update(ref, record)
-    return Plan(ref, before, create, changes, state)
+    return Plan(ref, create, changes, state)
 
 
 def _reconcile(module: _module.XapiModule, resource: Resource) -> Record:
@@ -234,16 +232,21 @@ def _round(module: _module.XapiModule, resource: Resource) -> Record:
     journal = resource.journal
     plan = _plan(resource)
     journal.settle(plan.ref is not None, plan.changes)
-    first_round = journal.before is None
-    if first_round:
-        journal.before = plan.before
+    first_round = not journal.planned
+    if first_round and (module.check_mode or module.diff_mode or not plan.changed):
+        # The object as found is shown only by check mode, diff mode and a run that changes nothing; a run that
+        # writes returns the object as it is after. Presenting can cost reads (a VM's disks), so only when shown.
+        # Planning only reads: presented after it, the object is still as the run found it.
+        journal.before = resource.present(plan.ref) if plan.ref else {}
+    journal.planned = True
     if first_round and (module.check_mode or not plan.changed):
         # Check mode stops here: nothing below this line runs, so nothing is written.
+        before = journal.before or {}
         steps = (resource.create_steps() if plan.create else []) + plan.changes
         result: Record = {"changed": plan.changed, "changes": ([_journal.CREATED] if plan.create else []) + [_journal.describe(c) for c in steps],
-                          resource.result_key: plan.before}
+                          resource.result_key: before}
         if module.diff_mode:
-            result["diff"] = {"before": plan.before, "after": _predicted_after(resource, plan, steps)}
+            result["diff"] = {"before": before, "after": _predicted_after(resource, plan, before, steps)}
         return result
     ref = plan.ref
     if plan.create is not None:
@@ -257,7 +260,7 @@ def _round(module: _module.XapiModule, resource: Resource) -> Record:
     resource.settle_changes(journal.done, after)
     result = {"changed": journal.wrote, "changes": list(journal.done), resource.result_key: after}
     if module.diff_mode:
-        result["diff"] = {"before": journal.before, "after": after}
+        result["diff"] = {"before": journal.before or {}, "after": after}
     return result
 
 
@@ -268,11 +271,11 @@ def _apply(journal: _journal.Journal, change: Change) -> None:
             _apply(journal, next_change)
 
 
-def _predicted_after(resource: Resource, plan: Plan, steps: t.List[Change]) -> Record:
+def _predicted_after(resource: Resource, plan: Plan, before: Record, steps: t.List[Change]) -> Record:
     """The object as the real run would return it, for the diff of check mode: same keys, same kinds of values."""
     if plan.state == "absent":
         return {}
-    after = resource.predict_created() if plan.create is not None else copy.deepcopy(plan.before)
+    after = resource.predict_created() if plan.create is not None else copy.deepcopy(before)
     for change in steps:
         if change.predict is not None:
             change.predict(after)

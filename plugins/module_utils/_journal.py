@@ -40,7 +40,9 @@ class Journal:
 
     def __init__(self) -> None:
         self.done: t.List[Record] = []
+        # The object as the first round found it (shown by check and diff mode), and whether a round has planned.
         self.before: t.Optional[Record] = None
+        self.planned = False
         self.rounds = 0
         self.current: t.Optional[Record] = None
         self.uncertain: t.Optional[Record] = None

@@ -34,13 +34,14 @@ class Settings(Resource):
     result_key = "settings"
 
     def __init__(self, params: t.Dict[str, t.Any], world: t.Optional[t.Dict[str, t.Any]], faults: t.Dict[str, t.List[str]],
-                 check_mode: bool = False) -> None:
-        module = FakeModule(params, check_mode=check_mode)
+                 check_mode: bool = False, diff_mode: bool = False) -> None:
+        module = FakeModule(params, check_mode=check_mode, diff_mode=diff_mode)
         super().__init__(module, None)  # type: ignore[arg-type]  # no server: the object lives in `world`
         self.world = world
         self.faults = faults
         self.writes: t.List[str] = []
         self.rounds_started = 0
+        self.presented: t.List[t.Dict[str, t.Any]] = []
 
     def _write(self, key: str, effect: t.Callable[[], None]) -> None:
         fault = self.faults.get(key, []).pop(0) if self.faults.get(key) else None
@@ -75,6 +76,7 @@ class Settings(Resource):
         return apply
 
     def present(self, ref: t.Optional[str]) -> t.Dict[str, t.Any]:
+        self.presented.append(dict(self.world or {}))
         return dict(self.world or {})
 
     def new_round(self) -> None:
@@ -188,3 +190,33 @@ def test_a_resource_error_before_any_write_reports_no_change() -> None:
     assert journal.failure_message("name: required.") == "name: required."
     with pytest.raises(ResourceError):
         raise ResourceError("name: required.")
+
+
+def test_a_run_that_writes_presents_the_object_only_after_its_changes() -> None:
+    # Presenting can cost reads (a VM's disks): the object as found is only presented where it is shown.
+    resource = Settings({"settings": {"a": 1}}, {"a": 0}, {})
+    result = run(resource)
+    assert resource.presented == [{"a": 1}]
+    assert result["settings"] == {"a": 1} and "diff" not in result
+
+
+def test_diff_mode_shows_the_object_as_the_first_round_found_it() -> None:
+    resource = Settings({"settings": {"a": 1, "b": 2}}, {"a": 0}, {"b": [LOST]}, diff_mode=True)
+    result = run(resource)
+    assert resource.rounds_started == 1
+    assert result["diff"] == {"before": {"a": 0}, "after": {"a": 1, "b": 2}}
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_run_that_changes_nothing_returns_the_object_as_found(check_mode: bool) -> None:
+    resource = Settings({"settings": {"a": 1}}, {"a": 1}, {}, check_mode=check_mode)
+    result = run(resource)
+    assert result == {"changed": False, "changes": [], "settings": {"a": 1}}
+    assert len(resource.presented) == 1
+
+
+def test_check_mode_diff_predicts_the_object_after_from_the_one_found() -> None:
+    resource = Settings({"settings": {"a": 1}}, {"a": 0, "b": 5}, {}, check_mode=True, diff_mode=True)
+    result = run(resource)
+    assert resource.writes == []
+    assert result["diff"] == {"before": {"a": 0, "b": 5}, "after": {"a": 1, "b": 5}}

@@ -13,10 +13,10 @@ import typing as t
 import pytest
 
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils.vm import boot, cdrom, hardware, metadata, networks, placement, power
+from ansible_collections.xen.xapi.plugins.module_utils.vm import boot, cdrom, disks, hardware, metadata, networks, placement, power, resource
 from ansible_collections.xen.xapi.plugins.module_utils.vm.common import PlanContext, VmChange
 from ansible_collections.xen.xapi.plugins.module_utils.vm.present import present
-from ansible_collections.xen.xapi.plugins.module_utils.vm.view import NULL_REF, PoolObjects, VmView
+from ansible_collections.xen.xapi.plugins.module_utils.vm.view import NULL_REF, LazyRecords, PoolObjects, VmView
 
 GiB = 1024 ** 3
 MiB = 1024 ** 2
@@ -225,3 +225,34 @@ def test_the_returned_vm_names_what_it_refers_to() -> None:
     assert vm["cdrom"] == {"iso": "debian.iso", "uuid": "uuid-iso1", "userdevice": "3"}
     assert vm["networks"] == [{"device": "0", "mac": "02:00:00:00:00:01", "mtu": 1500, "network": "eth0 net", "network_uuid": "uuid-n0",
                                "ipv4": ["10.0.0.9"], "ipv6": []}]
+
+
+# -- disks read on first use -------------------------------------------------------------------------
+
+def test_a_power_transition_plans_without_the_disks_and_presenting_reads_them_once() -> None:
+    loads = []
+
+    def read_disks() -> t.Dict[str, t.Dict[str, t.Any]]:
+        loads.append(1)
+        return {"OpaqueRef:vdi1": {"uuid": "uuid-vdi1", "name_label": "root", "virtual_size": 10 * GiB, "SR": "OpaqueRef:sr1",
+                                   "other_config": {}}}
+    vbds = {"OpaqueRef:vbd1": {"type": "Disk", "userdevice": "0", "VDI": "OpaqueRef:vdi1", "bootable": True, "mode": "RW"}}
+    view = VmView(ref="OpaqueRef:vm", record=vm_record(power_state="Running"), vbds=vbds, vdis=LazyRecords(read_disks), pool=pool())
+    planned = resource.plan_changes(None, {"state": "halted"}, view)  # type: ignore[arg-type]  # planning never calls the server here
+    assert [c.option for c in planned.changes] == ["power_state"]
+    assert loads == [] and not t.cast(LazyRecords, view.vdis).loaded
+    presented = present(view)
+    assert presented["disks"] == [{"uuid": "uuid-vdi1", "name": "root", "size": 10 * GiB, "sr": "NFS", "userdevice": "0",
+                                   "bootable": True, "mode": "RW"}]
+    present(view)
+    assert loads == [1]
+
+
+def test_planning_the_disks_option_reads_the_disks() -> None:
+    vdis = LazyRecords(lambda: {"OpaqueRef:vdi1": {"uuid": "uuid-vdi1", "name_label": "root", "virtual_size": 10 * GiB,
+                                                   "SR": "OpaqueRef:sr1", "other_config": {}, "VBDs": ["OpaqueRef:vbd1"]}})
+    vbds = {"OpaqueRef:vbd1": {"type": "Disk", "userdevice": "0", "VDI": "OpaqueRef:vdi1", "bootable": True, "mode": "RW"}}
+    view = VmView(ref="OpaqueRef:vm", record=vm_record(), vbds=vbds, vdis=vdis, pool=pool())
+    ctx = PlanContext(None, {"disks": [{"size": "10GiB"}]}, view)  # type: ignore[arg-type]  # planning never calls the server here
+    assert disks.plan(ctx) == []
+    assert vdis.loaded

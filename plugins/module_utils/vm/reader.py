@@ -4,8 +4,10 @@
 
 A VM is found with one `VM.get_all_records_where`. Its devices then come with one `event.from`
 subscribed to exactly those objects (`vbd/<ref>`, `vif/<ref>`, ...) plus the small pool-wide
-classes (hosts, networks, SRs, pool), and its disks with a second one (`vdi/<ref>`): an empty
-token makes event.from answer at once with the current records, whatever their number.
+classes (hosts, networks, SRs, pool), and its disks with a second one (`vdi/<ref>`) when first
+used: an empty token makes event.from answer at once with the current records, whatever their
+number. A run that changes the VM without looking at its disks (a power transition) takes them
+with the read after its changes, in the same call as the rest.
 """
 
 from __future__ import annotations
@@ -34,21 +36,28 @@ def read_pool(client: xapi_client.XapiClient) -> view.PoolObjects:
 
 
 def read_view(client: xapi_client.XapiClient, ref: str, record: view.Record) -> view.VmView:
-    """The whole VM in two calls: its devices with the pool classes, then its disks."""
+    """The whole VM in two calls: its devices with the pool classes, then its disks (when first used)."""
     objects = query.snapshot(client, POOL_CLASSES, {"VBD": record.get("VBDs", []), "VIF": record.get("VIFs", []),
                                                     "VM_guest_metrics": [record.get("guest_metrics", "")]})
     vbds = objects["VBD"]
-    disks = query.snapshot(client, objects={"VDI": [vbd.get("VDI", "") for vbd in vbds.values()]})
+
+    def read_disks() -> view.Records:
+        return query.snapshot(client, objects={"VDI": _disk_refs(vbds.values())})["VDI"]
     guest_metrics = list(objects["VM_guest_metrics"].values())
-    return view.VmView(ref=ref, record=record, vbds=vbds, vdis=disks["VDI"], vifs=objects["VIF"],
+    return view.VmView(ref=ref, record=record, vbds=vbds, vdis=view.LazyRecords(read_disks), vifs=objects["VIF"],
                        guest_metrics=guest_metrics[0] if guest_metrics else {}, pool=pool_objects(objects))
+
+
+def _disk_refs(vbds: t.Iterable[view.Record]) -> t.List[str]:
+    return [vbd.get("VDI", "") for vbd in vbds if not view.is_null(vbd.get("VDI"))]
 
 
 def reread(client: xapi_client.XapiClient, ref: str, earlier: t.Optional[view.VmView] = None) -> view.VmView:
     """The VM again, after changes. With the view read before them, in one call where its devices are known.
 
-    The objects the earlier view held (the VM, its VBDs, VDIs, VIFs and guest metrics) and those the run made for it
-    since (``made``: new disks and interfaces) come again with the pool classes in one event.from; only when the VM
+    The objects the earlier view held (the VM, its VBDs, their VDIs, VIFs and guest metrics, whether or not the earlier
+    view had read the disks) and those the run made for it since (``made``: new disks and interfaces) come again with
+    the pool classes in one event.from; only when the VM
     now has a device or guest metrics nobody noted (the guest agent came up, another client added a disk) does it
     cost the two calls of a first read.
     """
@@ -58,13 +67,14 @@ def reread(client: xapi_client.XapiClient, ref: str, earlier: t.Optional[view.Vm
     made = earlier.made
     objects = query.snapshot(client, POOL_CLASSES, {"VM": [ref], "VBD": list(earlier.vbds) + made.get("VBD", []),
                                                     "VIF": list(earlier.vifs) + made.get("VIF", []),
-                                                    "VDI": list(earlier.vdis) + made.get("VDI", []), "VM_guest_metrics": [guest_metrics]})
+                                                    "VDI": _disk_refs(earlier.vbds.values()) + made.get("VDI", []),
+                                                    "VM_guest_metrics": [guest_metrics]})
     record = objects["VM"].get(ref)
     if record is None:  # gone: VM.get_record says so in xapi's words (HANDLE_INVALID)
         return read_view(client, ref, xapi_client.normalize_record("VM", client.call("VM.get_record", ref)))
     vbds = dict((vbd, objects["VBD"].get(vbd)) for vbd in record.get("VBDs", []))
     vifs = dict((vif, objects["VIF"].get(vif)) for vif in record.get("VIFs", []))
-    disks = [vbd.get("VDI", "") for vbd in vbds.values() if vbd is not None]
+    disks = _disk_refs(vbd for vbd in vbds.values() if vbd is not None)
     metrics = record.get("guest_metrics", "")
     known = (None not in vbds.values() and None not in vifs.values()
              and all(view.is_null(vdi) or vdi in objects["VDI"] for vdi in disks)

@@ -6,7 +6,7 @@
         ─▶ power steps that start it ─▶ live migration ─▶ wait for the guest's addresses
 
 A no-op run reads the VM in three calls (the VM, its devices with the pool objects, its disks)
-and writes nothing.
+and writes nothing; a power transition reads the disks only with the VM after it.
 """
 
 from __future__ import annotations
@@ -63,7 +63,6 @@ class VmResource(_engine.Resource):
         super().__init__(*args, **kwargs)
         self.view: t.Optional[vm_view.VmView] = None
         self.stale = False
-        self.presented: _engine.Record = {}
         self.timeout = float(self.params.get("task_timeout") or tasks.DEFAULT_TASK_TIMEOUT)
         # The VM a creation would make, and the steps after it, as planned (for check mode's changes and diff).
         self._prospect: t.Optional[t.Tuple[vm_view.VmView, t.List[common.VmChange]]] = None
@@ -102,9 +101,7 @@ class VmResource(_engine.Resource):
             return {}
         if self.view is None or self.view.ref != ref or self.stale:
             self.view, self.stale = reader.reread(self.client, ref, self.view), False
-        # Kept, so that a wait for addresses on an unchanged VM can complete the returned object in place.
-        self.presented = present.present(self.view)
-        return self.presented
+        return present.present(self.view)
 
     def plan_update(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
         view = self.located()
@@ -116,8 +113,8 @@ class VmResource(_engine.Resource):
         if self.params.get("wait_for_ip") and changes:
             changes[-1] = self._then_wait(changes[-1], ref)
         elif missing and not self.module.check_mode:
+            # Nothing to change, addresses to wait for: the VM is presented after the wait (marked stale by it).
             self.wait(ref)
-            self.presented.update(present.present(reader.reread(self.client, ref, self.view)))
         return list(changes)
 
     def plan_create(self) -> t.Callable[[], str]:

@@ -35,6 +35,36 @@ def userdevice_order(record: Record) -> t.Tuple[int, str]:
     return (int(text), text) if text.isdigit() else (1 << 30, text)
 
 
+class LazyRecords(t.Mapping[str, Record]):
+    """Records read on first use: a VM's disks, which only planning some options and presenting the VM need.
+
+    A power transition plans without them and presents the VM from the read after it, which takes them in the
+    same call; reading them up front would cost a call the run never uses.
+    """
+
+    def __init__(self, load: t.Callable[[], Records]) -> None:
+        self._load: t.Optional[t.Callable[[], Records]] = load
+        self._records: Records = {}
+
+    @property
+    def loaded(self) -> bool:
+        return self._load is None
+
+    def _loaded(self) -> Records:
+        if self._load is not None:
+            self._records, self._load = self._load(), None
+        return self._records
+
+    def __getitem__(self, ref: str) -> Record:
+        return self._loaded()[ref]
+
+    def __iter__(self) -> t.Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
 @dataclasses.dataclass
 class PoolObjects:
     """The small, pool-wide classes a VM refers to by name: hosts, networks, SRs, and the pool."""
@@ -80,7 +110,8 @@ class VmView:
     ref: str
     record: Record
     vbds: Records = dataclasses.field(default_factory=dict)
-    vdis: Records = dataclasses.field(default_factory=dict)
+    # The VBDs' disks: a LazyRecords when read by the reader (see there), a plain dict otherwise.
+    vdis: t.Mapping[str, Record] = dataclasses.field(default_factory=dict)
     vifs: Records = dataclasses.field(default_factory=dict)
     guest_metrics: Record = dataclasses.field(default_factory=dict)
     pool: PoolObjects = dataclasses.field(default_factory=PoolObjects)
