@@ -7,7 +7,7 @@ from harness import run_examples, run_playbook
 
 
 # login, VM.get_all_records_where, event.from (devices and pool objects), event.from (disks), logout
-NOOP_CALL_BUDGET = 6
+NOOP_CALL_BUDGET = 5
 
 
 def test_create_idempotence_check_diff_hardware_boot_metadata_absent(sim) -> None:
