@@ -57,9 +57,8 @@ def reread(client: xapi_client.XapiClient, ref: str, earlier: t.Optional[view.Vm
 
     The objects the earlier view held (the VM, its VBDs, their VDIs, VIFs and guest metrics, whether or not the earlier
     view had read the disks) and those the run made for it since (``made``: new disks and interfaces) come again with
-    the pool classes in one event.from; only when the VM
-    now has a device or guest metrics nobody noted (the guest agent came up, another client added a disk) does it
-    cost the two calls of a first read.
+    the pool classes in one event.from; only when the VM now has a device or guest metrics nobody noted (the guest
+    agent came up, another client added a disk) does it cost the calls of a first read.
     """
     if earlier is None or earlier.ref != ref:
         return read_view(client, ref, xapi_client.normalize_record("VM", client.call("VM.get_record", ref)))
