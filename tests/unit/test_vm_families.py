@@ -240,7 +240,7 @@ def test_a_power_transition_plans_without_the_disks_and_presenting_reads_them_on
     view = VmView(ref="OpaqueRef:vm", record=vm_record(power_state="Running"), vbds=vbds, vdis=LazyRecords(read_disks), pool=pool())
     planned = resource.plan_changes(None, {"state": "halted"}, view)  # type: ignore[arg-type]  # planning never calls the server here
     assert [c.option for c in planned.changes] == ["power_state"]
-    assert loads == [] and not t.cast(LazyRecords, view.vdis).loaded
+    assert loads == []
     presented = present(view)
     assert presented["disks"] == [{"uuid": "uuid-vdi1", "name": "root", "size": 10 * GiB, "sr": "NFS", "userdevice": "0",
                                    "bootable": True, "mode": "RW"}]
@@ -249,10 +249,15 @@ def test_a_power_transition_plans_without_the_disks_and_presenting_reads_them_on
 
 
 def test_planning_the_disks_option_reads_the_disks() -> None:
-    vdis = LazyRecords(lambda: {"OpaqueRef:vdi1": {"uuid": "uuid-vdi1", "name_label": "root", "virtual_size": 10 * GiB,
-                                                   "SR": "OpaqueRef:sr1", "other_config": {}, "VBDs": ["OpaqueRef:vbd1"]}})
+    loads = []
+
+    def read_disks() -> t.Dict[str, t.Dict[str, t.Any]]:
+        loads.append(1)
+        return {"OpaqueRef:vdi1": {"uuid": "uuid-vdi1", "name_label": "root", "virtual_size": 10 * GiB, "SR": "OpaqueRef:sr1",
+                                   "other_config": {}, "VBDs": ["OpaqueRef:vbd1"]}}
+    vdis = LazyRecords(read_disks)
     vbds = {"OpaqueRef:vbd1": {"type": "Disk", "userdevice": "0", "VDI": "OpaqueRef:vdi1", "bootable": True, "mode": "RW"}}
     view = VmView(ref="OpaqueRef:vm", record=vm_record(), vbds=vbds, vdis=vdis, pool=pool())
     ctx = PlanContext(None, {"disks": [{"size": "10GiB"}]}, view)  # type: ignore[arg-type]  # planning never calls the server here
     assert disks.plan(ctx) == []
-    assert vdis.loaded
+    assert loads == [1]

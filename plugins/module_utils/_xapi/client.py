@@ -172,7 +172,6 @@ class XapiClient:
         self._sleep = sleep
         self._transport: t.Optional[xapi_transport.Transport] = None
         self._session: t.Optional[str] = None
-        self._retired_calls = 0
         self._primary_url = xapi_transport.build_base_url(params.hostname)
         # Hosts that timed out during this run: asked again only when nothing else answers.
         self._silent_urls: t.Set[str] = set()
@@ -206,11 +205,6 @@ class XapiClient:
     def http_timeout(self) -> float:
         return float(self._params.timeout)
 
-    @property
-    def rpc_count(self) -> int:
-        """Calls sent so far, over every connection this client has used."""
-        return self._retired_calls + (self._transport.calls if self._transport is not None else 0)
-
     def normalize(self, cls: str, record: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         return normalize_record(cls, record)
 
@@ -224,7 +218,6 @@ class XapiClient:
         if self._transport is not None and self._transport.base_url == base_url and timeout is None:
             return self._transport
         if self._transport is not None:
-            self._retired_calls += self._transport.calls
             self._transport.close()
         self._transport = xapi_transport.Transport(base_url, protocol=self._params.protocol, validate_certs=self._params.validate_certs,
                                                    ca_path=self._params.ca_path, timeout=timeout or self._params.timeout, user_agent=ORIGINATOR,

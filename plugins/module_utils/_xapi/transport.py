@@ -280,7 +280,6 @@ class Transport:
         self.protocol = protocol
         self.timeout = float(timeout)
         self.url = base_url + _PATHS[protocol]
-        self.calls = 0
         self._scheme = parts.scheme
         self._host = parts.hostname or ""
         self._port = parts.port
@@ -308,7 +307,6 @@ class Transport:
             body = encode_jsonrpc_request(method, params, self._request_id)
         else:
             body = encode_xmlrpc_request(method, params)
-        self.calls += 1
         try:
             status, reason, payload = self._post(body, reply_within)
         except errors.XapiConnectionError as err:

@@ -46,10 +46,6 @@ class LazyRecords(t.Mapping[str, Record]):
         self._load: t.Optional[t.Callable[[], Records]] = load
         self._records: Records = {}
 
-    @property
-    def loaded(self) -> bool:
-        return self._load is None
-
     def _loaded(self) -> Records:
         if self._load is not None:
             self._records, self._load = self._load(), None
