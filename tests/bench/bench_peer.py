@@ -7,7 +7,8 @@ Prints, in one run:
    same with an empty bytecode cache, as on a machine where no module of the collection has run yet; and as its
    play's second task, once Ansible has built the module's payload for the run), a create from a template and a
    power transition, at each latency the simulator adds to every call, with ansible.builtin.ping's task time as
-   the floor of any task; the ratio ours / peer (targets: at most 0.95 at 0 ms, 0.5 at 20 ms).
+   the floor of any task; the ratio ours / peer (targets: at most 0.95 at 0 ms, 0.5 at 20 ms), of the medians and
+   within each run (the median and range of the runs' ratios, steadier when the machine's speed drifts).
 2. XAPI calls per operation, counted by the simulator (targets: no-op 3, create 25, power transition 6).
 3. Per module: the payload Ansible ships (files, lines, bytes as zipped and sent), the time the controller takes to
    build it (once per play run: it parses every file it ships) and the time the target takes to import it, with
@@ -144,7 +145,8 @@ def operations(run: int) -> dict[str, dict[str, list[dict[str, Any]]]]:
 
 def task_times(pool: SimProcess, collections: Path, runs: int, latency_ms: float) -> None:
     pool.faults(latency_ms=latency_ms)
-    samples: dict[tuple[str, str], list[float]] = {}
+    # (operation, side) -> one list of task seconds per run; the two sides of a run are measured back to back.
+    samples: dict[tuple[str, str], list[list[float]]] = {}
     calls: dict[tuple[str, str], list[float]] = {}
     for run in range(runs):
         for operation, sides in operations(run + 1000 * int(latency_ms)).items():
@@ -154,16 +156,23 @@ def task_times(pool: SimProcess, collections: Path, runs: int, latency_ms: float
                     seconds, count = run_play(pool, collections, tasks, **cold)
                 if operation == NEXT_NO_OP:
                     seconds = seconds[1:]
-                samples.setdefault((operation, side), []).extend(seconds)
+                samples.setdefault((operation, side), []).append(seconds)
                 calls.setdefault((operation, side), []).append(count / len(tasks))
-    ping = statistics.median(samples[("no-op", "ping")])
+
+    def median_of(operation: str, side: str) -> float:
+        return statistics.median(second for run_seconds in samples[(operation, side)] for second in run_seconds)
+    ping = median_of("no-op", "ping")
     print("\nTask time at {0:g} ms per call (median of {1}; ansible.builtin.ping takes {2:.3f} s)".format(latency_ms, runs, ping))
-    print("  {0:<18} {1:>9} {2:>9} {3:>11} {4:>11} {5:>11}".format("operation", "ours s", "peer s", "ours/peer", "calls ours", "calls peer"))
+    print("  {0:<18} {1:>9} {2:>9} {3:>11} {4:>17} {5:>11} {6:>11}".format(
+        "operation", "ours s", "peer s", "ours/peer", "per run (range)", "calls ours", "calls peer"))
     for operation in operations(0):
-        ours, peer = (statistics.median(samples[(operation, side)]) for side in ("ours", "peer"))
-        print("  {0:<18} {1:>9.3f} {2:>9.3f} {3:>11.2f} {4:>11g} {5:>11g}".format(
-            operation, ours, peer, ours / peer, statistics.median(calls[(operation, "ours")]),
-            statistics.median(calls[(operation, "peer")])))
+        ours, peer = median_of(operation, "ours"), median_of(operation, "peer")
+        # The ratio within each run, whose two sides ran back to back: steadier than the ratio of medians when the
+        # machine's speed drifts over the benchmark.
+        paired = [statistics.median(o) / statistics.median(p) for o, p in zip(samples[(operation, "ours")], samples[(operation, "peer")])]
+        print("  {0:<18} {1:>9.3f} {2:>9.3f} {3:>11.2f} {4:>17} {5:>11g} {6:>11g}".format(
+            operation, ours, peer, ours / peer, "{0:.2f} ({1:.2f}-{2:.2f})".format(statistics.median(paired), min(paired), max(paired)),
+            statistics.median(calls[(operation, "ours")]), statistics.median(calls[(operation, "peer")])))
     pool.faults(latency_ms=0)
 
 
