@@ -17,7 +17,7 @@ import pytest
 import XenAPI
 from xapi_helpers import failure
 
-from xapisim.pace import GIB, REALISTIC_SECONDS, Pace
+from xapisim.pace import GIB, REALISTIC_SECONDS, XAPI_EVENT_BATCHING, Pace
 
 if TYPE_CHECKING:
     from xapisim.process import SimProcess
@@ -70,6 +70,76 @@ def test_the_pace_is_set_and_read_through_the_control_api(sim_http: SimProcess, 
     assert sim_http.control_get("pace")["profile"] == "realistic"
     status, error = sim_http.control("POST", "pace", {"profile": "glacial"})
     assert status == 400 and "unknown pace" in error["error"]
+
+
+def test_event_calls_batch_as_xapi_configures_them_in_the_realistic_pace() -> None:
+    pace = Pace()
+    assert pace.event_batching("event_from") == pace.event_batching("event_from_task") == (0.0, 0.0)
+    pace.set_profile("realistic", 0.01)
+    # xapi's defaults, unscaled: a setting of the server, not a duration of the hardware.
+    assert pace.event_batching("event_from") == (0.05, 0.05) == XAPI_EVENT_BATCHING["event_from"]
+    assert pace.event_batching("event_from_task") == (0.0, 0.05)
+    assert pace.event_batching("event_next") == (0.2, 0.05)
+    pace.set_event_batching({"event_from": [0, 0.01]})
+    assert pace.event_batching("event_from") == (0.0, 0.01)
+    pace.set_event_batching({"event_from": None})
+    assert pace.event_batching("event_from") == (0.05, 0.05)
+    with pytest.raises(ValueError, match="unknown event batching"):
+        pace.set_event_batching({"event_to": [0, 0]})
+    with pytest.raises(ValueError, match="between 0 and 10"):
+        pace.set_event_batching({"event_from": [-1, 0]})
+
+
+def _timed_event_from(xapi: XenAPI.Session, classes: list[str], token: str = "", timeout: float = 5.0) -> tuple[float, dict]:
+    began = time.monotonic()
+    answer = getattr(xapi.xenapi.event, "from")(classes, token, timeout)
+    return time.monotonic() - began, answer
+
+
+def test_event_from_waits_before_answering_unless_it_is_only_about_tasks(
+        sim_http: SimProcess, xapi: XenAPI.Session, clean_faults: None) -> None:
+    sim_http.control_post("pace", {"event_batching": {"event_from": [0.3, 0.05], "event_from_task": [0, 0.05]}})
+    vm = xapi.xenapi.VM.get_by_name_label("Debian Bookworm 12")[0]
+    task = xapi.xenapi.task.create("batching", "")
+    try:
+        # Even a snapshot (empty token) of one object waits first; a subscription only to tasks does not.
+        slow, snapshot = _timed_event_from(xapi, ["vm/" + vm])
+        quick, tasks = _timed_event_from(xapi, ["task/" + task])
+        mixed, _answer = _timed_event_from(xapi, ["task/" + task, "vm/" + vm])
+        assert [event["ref"] for event in snapshot["events"]] == [vm]
+        assert [event["ref"] for event in tasks["events"]] == [task]
+        assert slow >= 0.3 and mixed >= 0.3
+        assert quick < 0.25
+        # The instant pace answers at once.
+        sim_http.control_post("pace", {"profile": "instant", "reset_durations": True})
+        assert _timed_event_from(xapi, ["vm/" + vm])[0] < 0.25
+    finally:
+        xapi.xenapi.task.destroy(task)
+
+
+def test_changes_close_together_come_in_one_answer(sim_http: SimProcess, xapi: XenAPI.Session, clean_faults: None) -> None:
+    # Woken by the first change, event.from waits a sixteenth of "between", doubled (0.2 s here), before it reads.
+    sim_http.control_post("pace", {"event_batching": {"event_from": [0, 1.6]}})
+    first, second = xapi.xenapi.VM.get_all()[:2]
+    token = getattr(xapi.xenapi.event, "from")(["vm"], "", 0.0)["token"]
+    writer = XenAPI.Session(sim_http.url)
+    writer.xenapi.login_with_password(sim_http.info["username"], sim_http.info["password"], "2.21", "pace-tests")
+
+    def two_changes() -> None:
+        time.sleep(0.2)
+        writer.xenapi.VM.add_to_other_config(first, "batching", "1")
+        time.sleep(0.05)
+        writer.xenapi.VM.add_to_other_config(second, "batching", "1")
+    thread = threading.Thread(target=two_changes)
+    thread.start()
+    try:
+        answer = getattr(xapi.xenapi.event, "from")(["vm"], token, 5.0)
+    finally:
+        thread.join()
+        for vm in (first, second):
+            writer.xenapi.VM.remove_from_other_config(vm, "batching")
+        writer.xenapi.session.logout()
+    assert {event["ref"] for event in answer["events"]} == {first, second}
 
 
 def test_in_the_realistic_pace_a_start_outlasts_a_clone_and_tools_come_later(

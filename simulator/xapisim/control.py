@@ -5,7 +5,8 @@ POST /_sim/reset_stats  zero the counters
 POST /_sim/faults       inject faults (see ``faults.Faults.apply``); ``{"clear": true}`` removes them
 POST /_sim/durations    seconds per operation, e.g. ``{"VM.start": 0.5, "*": 0.01}``
 GET  /_sim/pace         the pace profile, its scale and the explicit durations
-POST /_sim/pace         ``{"profile": "realistic", "scale": 0.1}`` (``instant`` is the default pace)
+POST /_sim/pace         ``{"profile": "realistic", "scale": 0.1}`` (``instant`` is the default pace);
+                        ``{"event_batching": {"event_from": [0.05, 0.05]}}`` sets xapi's event delays
 GET  /_sim/hosts        the hosts' names and addresses, and the master's index
 POST /_sim/hosts        a host joins the pool: ``{"name": "host4", "devices": ["eth0", "eth1"], "join_shared_srs": true}``
 POST /_sim/host_failure a host dies: ``{"host": "host1"}``; with HA on, a new master and the protected VMs follow
@@ -44,8 +45,11 @@ def handle_control(sim: Simulator, verb: str, path: str, body: dict[str, Any]) -
             return 200, sim.pace.describe()
         if verb == "POST" and path == "pace":
             sim.pace.set_profile(str(body.get("profile", sim.pace.profile)), body.get("scale"))
+            if body.get("event_batching") is not None:
+                sim.pace.set_event_batching(dict(body["event_batching"]))
             if body.get("reset_durations"):
                 sim.pace.explicit.clear()
+                sim.pace.batching.clear()
             return 200, {"ok": True, **sim.pace.describe()}
         if verb == "GET" and path == "hosts":
             return 200, {"hosts": sim.hosts, "master_index": sim.master_index}

@@ -47,6 +47,16 @@ REALISTIC_SECONDS_PER_GIB: dict[str, float] = {"VDI.copy": 4.0, "VM.copy": 4.0}
 
 PROFILES = ("instant", "realistic")
 
+# How xapi batches event calls (xapi_globs.ml: event_from, event_from_task, event_next): seconds slept
+# before an event call first reads the database, and at most between its later reads once something
+# changed (the wait between reads starts at a sixteenth of it and doubles; throttle.ml, Batching).
+# Every event.from not only about tasks waits 50 ms before answering, even with an empty token.
+# These are server settings, the same whatever the hardware, so the realistic pace does not scale them;
+# the instant pace answers at once.
+XAPI_EVENT_BATCHING: dict[str, tuple[float, float]] = {
+    "event_from": (0.05, 0.05), "event_from_task": (0.0, 0.05), "event_next": (0.2, 0.05),
+}
+
 # Given (method, args), how many bytes of disk the operation moves; set by the core, which knows the store.
 SizeOf = Callable[[str, list], int]
 
@@ -59,6 +69,8 @@ class Pace:
     scale: float = DEFAULT_REALISTIC_SCALE
     # Seconds per operation set through the control API or a state file; they win over the profile.
     explicit: dict[str, float] = field(default_factory=dict)
+    # (before, between) per event call, set through the control API; they win over the profile.
+    batching: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def set_profile(self, profile: str, scale: float | None = None) -> None:
         if profile not in PROFILES:
@@ -70,7 +82,27 @@ class Pace:
             self.scale = float(scale)
 
     def describe(self) -> dict[str, Any]:
-        return {"profile": self.profile, "scale": self.scale, "durations": dict(self.explicit)}
+        return {"profile": self.profile, "scale": self.scale, "durations": dict(self.explicit),
+                "event_batching": {name: list(self.event_batching(name)) for name in XAPI_EVENT_BATCHING}}
+
+    def set_event_batching(self, settings: dict[str, Any]) -> None:
+        """``{"event_from": [before, between], ...}`` as xapi.conf sets them; ``null`` goes back to the profile's."""
+        for name, value in settings.items():
+            if name not in XAPI_EVENT_BATCHING:
+                raise ValueError(f"unknown event batching {name!r}; choose among {', '.join(XAPI_EVENT_BATCHING)}")
+            if value is None:
+                self.batching.pop(name, None)
+                continue
+            before, between = (float(part) for part in value)
+            if not (0 <= before <= 10 and 0 <= between <= 10):
+                raise ValueError(f"event batching {name!r}: both delays must be between 0 and 10 seconds")
+            self.batching[name] = (before, between)
+
+    def event_batching(self, name: str) -> tuple[float, float]:
+        """(seconds before the first read, most seconds between later reads) of one event call."""
+        if name in self.batching:
+            return self.batching[name]
+        return XAPI_EVENT_BATCHING[name] if self.profile == "realistic" else (0.0, 0.0)
 
     def seconds(self, method: str, args: list | None = None, size_of: SizeOf | None = None) -> float:
         """How long ``method`` takes (``Async.`` stripped), in seconds of wall time."""

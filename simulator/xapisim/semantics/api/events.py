@@ -3,6 +3,11 @@
 Tokens are the store's change generation, zero-padded. An empty token returns every matching
 object as an ``add`` event (a consistent snapshot); later calls block until something matching
 changed or the timeout passed, and merge several changes to one object into one event.
+
+Like xapi, event calls batch (``Batching``): they sleep before their first read (50 ms for an
+``event.from`` not only about tasks, 200 ms for ``event.next``, none for task-only ``event.from``) and,
+once woken by a change, a little before reading again, so that a burst of changes comes as one answer.
+The pace sets the delays: xapi's in the realistic pace, none in the instant one.
 """
 from __future__ import annotations
 
@@ -40,6 +45,11 @@ class Subscription:
                 self.objects.add((cdef.name, ref))
             else:
                 self.classes.add(cdef.name)
+
+    @property
+    def task_only(self) -> bool:
+        """Only tasks: xapi's ``is_task_only``, whose event.from answers without a first delay."""
+        return not self.everything and all(cls == "task" for cls in self.classes | {cls for cls, _ref in self.objects})
 
     def wants(self, cls: str, ref: str) -> bool:
         return self.everything or cls in self.classes or (cls, ref) in self.objects
@@ -87,27 +97,48 @@ def _collect(store: "Store", since: int, sub: Subscription) -> list[dict[str, An
     return [_event(store, change, cls, ref, op) for (cls, ref), (change, op) in latest.items()]
 
 
+class _Batching:
+    """xapi's ``Throttle.Batching.with_recursive_loop``: a delay before the first read, then, after each
+    wake-up, one that starts at a sixteenth of ``between`` and doubles up to it. Sleeps with the store unlocked."""
+
+    def __init__(self, delays: tuple[float, float]) -> None:
+        self.before, self.between = delays
+        self.next_delay = self.between / 16
+
+    def first(self) -> None:
+        if self.before > 0:
+            time.sleep(self.before)
+
+    def again(self) -> None:
+        if self.between > 0:
+            self.next_delay = min(self.between, 2 * self.next_delay)
+            time.sleep(self.next_delay)
+
+
 @handles("event.from")
 def event_from(ctx: "CallContext", classes: list[str], token: str, timeout: float) -> dict[str, Any]:
     store = ctx.store
     sub = Subscription(ctx, classes)
+    since = None if token == "" else _parse_token(token)
     deadline = time.monotonic() + max(0.0, timeout)
-    with store.changed:
-        if token == "":
-            events = []
-            for cls in sub.snapshot_classes(ctx):
-                events.extend(_event(store, None, cls, ref, "add") for ref in store.records(cls))
-            for cls, ref in sorted(sub.objects):
-                if store.exists(cls, ref):
-                    events.append(_event(store, None, cls, ref, "add"))
-            return _batch(ctx, sub, events, store.generation)
-        since = _parse_token(token)
-        while True:
+    batching = _Batching(ctx.sim.pace.event_batching("event_from_task" if sub.task_only else "event_from"))
+    batching.first()
+    while True:
+        with store.changed:
+            if since is None:
+                events = []
+                for cls in sub.snapshot_classes(ctx):
+                    events.extend(_event(store, None, cls, ref, "add") for ref in store.records(cls))
+                for cls, ref in sorted(sub.objects):
+                    if store.exists(cls, ref):
+                        events.append(_event(store, None, cls, ref, "add"))
+                return _batch(ctx, sub, events, store.generation)
             events = _collect(store, since, sub)
             remaining = deadline - time.monotonic()
             if events or remaining <= 0:
                 return _batch(ctx, sub, events, store.generation)
             store.changed.wait(remaining)
+        batching.again()
 
 
 def _batch(ctx: "CallContext", sub: Subscription, events: list[dict[str, Any]], generation: int) -> dict[str, Any]:
@@ -142,8 +173,10 @@ def event_next(ctx: "CallContext") -> list[dict[str, Any]]:
         raise XapiError("SESSION_NOT_REGISTERED", ctx.session)
     sub = Subscription(ctx, sorted(state.registered))
     deadline = time.monotonic() + NEXT_TIMEOUT
-    with store.changed:
-        while True:
+    batching = _Batching(ctx.sim.pace.event_batching("event_next"))
+    batching.first()
+    while True:
+        with store.changed:
             if state.cursor < store.oldest_generation() or store.generation - state.cursor > QUEUE_LIMIT:
                 state.cursor = store.generation
                 raise XapiError("EVENTS_LOST")
@@ -153,6 +186,7 @@ def event_next(ctx: "CallContext") -> list[dict[str, Any]]:
             if events or remaining <= 0:
                 return events
             store.changed.wait(remaining)
+        batching.again()
 
 
 @handles("event.get_current_id")
