@@ -105,7 +105,7 @@ class Resource:
 
 
 class BatchedResource(Resource):
-    """A resource that reads every class it needs in one ``event.from`` snapshot, cached until it writes.
+    """A resource that reads every class it needs in one ``query.snapshot``, cached until it writes.
 
     ``world()`` is that snapshot; ``call`` (a quick database change) and ``run_task`` (an operation run
     as a task and waited for on events) make it stale, so the next ``world()`` (e.g. in ``present``)

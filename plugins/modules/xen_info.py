@@ -54,8 +54,9 @@ options:
     elements: str
     default: []
 notes:
-  - One C(get_all_records_where) call selects the records and one C(event.from) call reads every class
-    that I(resolve) needs, so the number of API calls does not grow with the size of the pool.
+  - One C(get_all_records_where) call selects the records, and every class that I(resolve) needs is read whole, in
+    one call per class or, on a slow network, one C(event.from) call for them all, so the number of API calls does
+    not grow with the size of the pool.
   - Credentials are never returned. In PBD records, values of C(device_config) keys that hold credentials (with
     C(password), C(passwd), C(secret) or C(token) in their name) are replaced by C(********), and so is the
     C(value) of C(secret) records.

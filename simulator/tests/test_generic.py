@@ -220,6 +220,16 @@ def test_where_fields_are_database_columns_as_in_xapi(xapi: XenAPI.Session, fiel
     assert xapi.xenapi.VTPM.get_all_records_where(f'field "{field}" = "x"') == {} or xapi.xenapi.VTPM.get_all()
 
 
+def test_where_expressions_may_name_a_rows_own_reference(xapi: XenAPI.Session) -> None:
+    # Every row holds its reference as "_ref": a set of objects of one class comes in one call.
+    first, second, third = sorted(xapi.xenapi.VM.get_all())[:3]
+    records = xapi.xenapi.VM.get_all_records_where(f'field "_ref" = "{first}" or field "_ref" = "{third}"')
+    assert sorted(records) == [first, third]
+    assert records[first] == xapi.xenapi.VM.get_record(first) and "_ref" not in records[first]
+    assert xapi.xenapi.VM.get_all_where(f'not (field "_ref" = "{second}")') == [ref for ref in xapi.xenapi.VM.get_all() if ref != second]
+    assert xapi.xenapi.VM.get_all_records_where('field "_ref" = "OpaqueRef:NULL"') == {}
+
+
 def test_where_expression_syntax_error_names_the_position(xapi: XenAPI.Session) -> None:
     details = failure(xapi.xenapi.VM.get_all_where, "true true")
     assert details[0] == "INTERNAL_ERROR" and len(details) == 2

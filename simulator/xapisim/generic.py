@@ -109,6 +109,9 @@ def _destroy(cls: str) -> Callable[..., Any]:
     return handler
 
 
+REF_COLUMN = "_ref"
+
+
 def _where(cls: str, records: bool) -> Callable[..., Any]:
     def handler(ctx: CallContext, expr: str) -> Any:
         try:
@@ -119,13 +122,17 @@ def _where(cls: str, records: bool) -> Callable[..., Any]:
         # Fields are named by database column (name__label, memory__static_max): xapi's filter looks each one up in
         # the rows it scans (db_cache_impl.ml, find_refs_with_filter) and fails on a column it lacks
         # (DBCache_NotFound "missing field", which exnHelper.ml turns into INTERNAL_ERROR); an empty table never looks.
+        # Every row also holds its own reference as "_ref" (db_cache_impl.ml, create_row), which filters may name.
+        fields = where_fields(expr)
         columns = ctx.sim.schema.db_columns(cls)
-        missing = sorted(name for name in where_fields(expr) if name not in columns)
+        missing = sorted(name for name in fields if name not in columns and name != REF_COLUMN)
         if missing and table:
             raise XapiError("INTERNAL_ERROR", "missing field", missing[0], "")
-        if records:
-            return {ref: rec for ref, rec in table.items() if predicate(rec)}
-        return [ref for ref, rec in table.items() if predicate(rec)]
+        if REF_COLUMN in fields:
+            matching = [ref for ref, rec in table.items() if predicate({**rec, REF_COLUMN: ref})]
+        else:
+            matching = [ref for ref, rec in table.items() if predicate(rec)]
+        return {ref: table[ref] for ref in matching} if records else matching
     return handler
 
 

@@ -50,7 +50,8 @@ PROFILES = ("instant", "realistic")
 # How xapi batches event calls (xapi_globs.ml: event_from, event_from_task, event_next): seconds slept
 # before an event call first reads the database, and at most between its later reads once something
 # changed (the wait between reads starts at a sixteenth of it and doubles; throttle.ml, Batching).
-# Every event.from not only about tasks waits 50 ms before answering, even with an empty token.
+# Every event.from not only about tasks waits 50 ms before answering, even with an empty token (xapi 26.10 and
+# later; earlier ones answered at once).
 # These are server settings, the same whatever the hardware, so the realistic pace does not scale them;
 # the instant pace answers at once.
 XAPI_EVENT_BATCHING: dict[str, tuple[float, float]] = {

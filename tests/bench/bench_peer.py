@@ -16,6 +16,10 @@ Prints, in one run:
 
 The peer comes from the ``ansible`` package on PyPI (pinned below with its hash), downloaded once into
 build/bench-peer; only its community.general collection is unpacked. Numbers only, no assertions.
+
+The simulator batches event calls as xapi does by default (an ``event.from`` not only about tasks waits 50 ms
+before it answers: xapi 26.10 and later), with operations at the instant pace; ``--event-batching none`` turns that
+off, as in earlier xapi or with ``event_from = 0,0`` in xapi.conf.
 """
 from __future__ import annotations
 
@@ -36,7 +40,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 
-from xapisim.process import SimProcess, start_simulator  # noqa: E402  (needs the path above)
+from xapisim.pace import XAPI_EVENT_BATCHING  # noqa: E402  (needs the path above)
+from xapisim.process import SimProcess, start_simulator  # noqa: E402
 
 PEER_PACKAGE = "ansible==12.3.0"
 PEER_SHA256 = "cd156f82fa87f7a899212b0efa9f7ca3a24d609212de9f78428a572eb01e5414"
@@ -281,10 +286,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per operation and side")
     parser.add_argument("--latencies", default="0,20", help="comma-separated milliseconds the simulator adds to every call")
+    parser.add_argument("--event-batching", choices=("xapi", "none"), default="xapi",
+                        help="event.from delays: xapi's defaults (the default) or none")
     arguments = parser.parse_args()
     collections = peer_collections()
     pool = start_simulator()
     try:
+        batching = XAPI_EVENT_BATCHING if arguments.event_batching == "xapi" else dict.fromkeys(XAPI_EVENT_BATCHING, (0, 0))
+        pool.control_post("pace", {"event_batching": batching})
+        print("Event batching (seconds before the first read, at most between later ones):", json.dumps(batching))
         # The VMs the no-op and power plays work on, made once, untimed.
         run_play(pool, collections, operations(0)["no-op"]["ours"] + operations(0)["no-op"]["peer"])
         for latency in arguments.latencies.split(","):

@@ -11,6 +11,7 @@ import pytest
 from harness import run_playbook
 from xapisim.process import start_simulator
 
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import query
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams, XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiTimeoutError
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import run_async
@@ -119,3 +120,33 @@ def test_plain_http_works_with_a_warning() -> None:
         assert "plain HTTP" in result.stdout + result.stderr
     finally:
         pool.stop()
+
+
+def test_a_snapshot_reads_the_same_records_in_one_event_from_or_one_call_per_class(sim) -> None:
+    with client_for(sim) as client:
+        web01 = client.call("VM.get_by_name_label", "web01")[0]
+        record = client.call("VM.get_record", web01)
+        objects = {"VBD": record["VBDs"], "VIF": record["VIFs"], "VM": [web01, "OpaqueRef:NULL"]}
+
+        def snapshot_and_calls(quickest_answer):
+            sim.control_post("reset_stats")
+            client.quickest_answer = quickest_answer  # as measured on a quick network, or nothing measured yet
+            found = query.snapshot(client, ("host", "SR"), objects)
+            return found, sim.control_get("stats")["calls"]
+        per_class, per_class_calls = snapshot_and_calls(0.001)
+        one_call, one_call_calls = snapshot_and_calls(None)
+        assert per_class == one_call
+        assert sorted(per_class["VM"]) == [web01] and sorted(per_class["VBD"]) == sorted(record["VBDs"])
+        assert len(per_class["host"]) == 3 and per_class["VIF"]
+        assert per_class_calls == {"host.get_all_records": 1, "SR.get_all_records": 1, "VBD.get_all_records_where": 1,
+                                   "VIF.get_all_records_where": 1, "VM.get_all_records_where": 1}, per_class_calls
+        assert one_call_calls == {"event.from": 1}, one_call_calls
+        # One class is always one plain call; a class read whole takes in the single objects named of it.
+        sim.control_post("reset_stats")
+        client.quickest_answer = None
+        assert query.snapshot(client, objects={"VM": [web01]}) == {"VM": {web01: per_class["VM"][web01]}}
+        every_vm = query.snapshot(client, ("VM",), {"VM": [web01]})["VM"]
+        assert web01 in every_vm and len(every_vm) == len(client.call("VM.get_all"))
+        # Nothing to read, nothing called.
+        assert query.snapshot(client, objects={"VBD": [], "VIF": ["OpaqueRef:NULL"]}) == {"VBD": {}, "VIF": {}}
+        assert sim.control_get("stats")["calls"] == {"VM.get_all_records_where": 1, "VM.get_all_records": 1, "VM.get_all": 1}

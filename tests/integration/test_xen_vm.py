@@ -6,10 +6,6 @@ from pathlib import Path
 from harness import run_examples, run_playbook
 
 
-# login, VM.get_all_records_where, event.from (devices and pool objects), event.from (disks), logout
-NOOP_CALL_BUDGET = 5
-
-
 def test_create_idempotence_check_diff_hardware_boot_metadata_absent(sim) -> None:
     run_playbook(sim, "xen_vm_lifecycle.yml")
 
@@ -27,11 +23,8 @@ def test_creation_sources_identity_errors_placement_and_addresses(sim) -> None:
 
 
 def test_noop_run_on_a_running_vm_stays_within_the_call_budget(sim) -> None:
+    # Near the pool and 30 ms away; the budgets are in the playbook.
     run_playbook(sim, "xen_vm_count.yml")
-    # The playbook resets the counters just before its no-op run, and calls nothing after it.
-    stats = sim.control_get("stats")
-    assert stats["total_calls"] <= NOOP_CALL_BUDGET, stats
-    assert stats["calls"]["event.from"] == 2, stats
 
 
 def test_devices_added_are_read_back_in_one_call(sim) -> None:

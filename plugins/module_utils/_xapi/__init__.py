@@ -8,6 +8,6 @@
 - ``errors``: the exceptions and the sentences users read; ``naming``: objects in errors by name and uuid;
 - ``tasks``: Async calls waited for on events, found again when their answer was lost;
 - ``guest_tools``: waiting on events for a running guest's tools;
-- ``query``: batched reads (one ``event.from`` snapshot, filters);
+- ``query``: batched reads (filters; several classes in one ``event.from`` or one call each, whichever is quicker);
 - ``datamodel`` and ``datamodel_fields``: facts generated from xapi's datamodel; ``units``: sizes.
 """

@@ -2,9 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Batched reads for the disk modules, and resolving the names or uuids users type.
 
-A no-op run of xen_vdi or xen_vbd must stay within login, two reads and logout, so every read
-here is one call: ``_query.snapshot`` mixes whole classes and single objects in one ``event.from``,
-and the resolvers below only look inside records already read.
+A no-op run of xen_vdi or xen_vbd reads each class it needs once: ``query.snapshot`` mixes whole classes
+and single objects, in one ``event.from`` or one call per class, and the resolvers below only look inside
+records already read.
 """
 
 from __future__ import annotations

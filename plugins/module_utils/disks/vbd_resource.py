@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """xen_vbd's resource: the drive of a VM named by its position or its disk, or by the drive's uuid.
 
-Reads: the VM by name or uuid (one call), then its drives with the VDI class (one ``event.from``);
-so a run that changes nothing costs four calls with login and logout.
+Reads: the VM by name or uuid (one call), then its drives with the VDI class (one ``query.snapshot``: a call per
+class on a quick network, one ``event.from`` on a slow one); so a run that changes nothing costs four to six calls
+with login and logout.
 """
 
 from __future__ import annotations

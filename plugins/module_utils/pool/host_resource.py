@@ -84,7 +84,7 @@ def guests(record: _engine.Record) -> t.List[str]:
 
 class HostResource(_engine.BatchedResource):
     result_key = "host"
-    # One event.from call reads the hosts, and the pool for its master.
+    # The hosts, and the pool for its master.
     read_classes = ("host", "pool")
 
     def locate(self) -> _engine.Found:

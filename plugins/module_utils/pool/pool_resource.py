@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """xen_pool: the pool object itself, its name, default SRs, metadata, live-migration compression and HA.
 
-A pool always exists and is never created nor removed by this module. Reads: one ``event.from`` for
+A pool always exists and is never created nor removed by this module. Reads: one ``query.snapshot`` of
 the pool, its hosts and SRs (and, when HA is on, one call per statefile for its SR; with sync_updates, one for
 the update repository).
 """

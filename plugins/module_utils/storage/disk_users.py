@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Which VMs have the disks of an SR plugged: what must not be pulled from under a guest.
 
-Read in two calls whatever the size of the pool: the attached drives (VBDs) through a
-where-expression, then the disks and VMs behind them in one ``event.from``.
+Read in a constant number of calls whatever the size of the pool: the attached drives (VBDs) through a
+where-expression, then the disks and VMs behind them in one ``query.snapshot``.
 """
 
 from __future__ import annotations

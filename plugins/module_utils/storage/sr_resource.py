@@ -3,9 +3,8 @@
 """xen_sr's resource: a storage repository found by uuid, or by name (on a host), created, changed,
 destroyed or forgotten.
 
-Reads: one ``event.from`` for the SR, PBD, host, pool and SM classes, so a run that changes
-nothing costs three calls with login and logout. Removing an SR also reads the drives plugged
-on its disks and their VMs (two more calls).
+Reads: one ``query.snapshot`` of the SR, PBD, host, pool and SM classes (a call per class on a quick network, one ``event.from`` on a slow one).
+Removing an SR also reads the drives plugged on its disks and their VMs.
 """
 
 from __future__ import annotations

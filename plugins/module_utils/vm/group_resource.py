@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """xen_vm_group's resource: a VM group found by name, its description, and which VMs belong to it.
 
-Reads: one ``event.from`` for the groups and hosts, one for the group's members, and one
+Reads: one ``query.snapshot`` of the groups and hosts, one call for the group's members, and one
 ``VM.get_all_records_where`` for the VMs the ``vms`` option names, whatever their number. Membership is
 ``VM.set_groups`` on each VM that joins or leaves; after a dropped connection the next round reads the
 members again and only sends what is still missing.

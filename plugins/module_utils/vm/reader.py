@@ -1,13 +1,13 @@
 # Copyright: (c) 2026, xen.xapi maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reading a VM and what surrounds it in as few calls as possible.
+"""Reading a VM and what surrounds it in as little time as the pool allows.
 
-A VM is found with one `VM.get_all_records_where`. Its devices then come with one `event.from`
-subscribed to exactly those objects (`vbd/<ref>`, `vif/<ref>`, ...) plus the small pool-wide
-classes (hosts, networks, SRs, pool), and its disks with a second one (`vdi/<ref>`) when first
-used: an empty token makes event.from answer at once with the current records, whatever their
-number. A run that changes the VM without looking at its disks (a power transition) takes them
-with the read after its changes, in the same call as the rest.
+A VM is found with one `VM.get_all_records_where`. Its devices (exactly those objects: its VBDs, VIFs and guest
+metrics) then come with the small pool-wide classes (hosts, networks, SRs, pool) in one `query.snapshot`, and
+its disks with a second one when first used. On a quick network a snapshot is one call per class; on a slow one,
+one `event.from` subscribed to them all (`vbd/<ref>`, ..., `host`), whose empty token makes it answer with the
+current records, whatever their number. A run that changes the VM without looking at its disks (a power
+transition) takes them with the read after its changes, together with the rest.
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ def pool_objects(objects: Objects) -> view.PoolObjects:
 
 
 def read_pool(client: xapi_client.XapiClient) -> view.PoolObjects:
-    """Hosts, networks, SRs and the pool record, in one call."""
+    """Hosts, networks, SRs and the pool record, in one snapshot."""
     return pool_objects(query.snapshot(client, POOL_CLASSES))
 
 
 def read_view(client: xapi_client.XapiClient, ref: str, record: view.Record) -> view.VmView:
-    """The whole VM in two calls: its devices with the pool classes, then its disks (when first used)."""
+    """The whole VM in two snapshots: its devices with the pool classes, then its disks (when first used)."""
     objects = query.snapshot(client, POOL_CLASSES, {"VBD": record.get("VBDs", []), "VIF": record.get("VIFs", []),
                                                     "VM_guest_metrics": [record.get("guest_metrics", "")]})
     vbds = objects["VBD"]
@@ -53,12 +53,12 @@ def _disk_refs(vbds: t.Iterable[view.Record]) -> t.List[str]:
 
 
 def reread(client: xapi_client.XapiClient, ref: str, earlier: t.Optional[view.VmView] = None) -> view.VmView:
-    """The VM again, after changes. With the view read before them, in one call where its devices are known.
+    """The VM again, after changes. With the view read before them, in one snapshot where its devices are known.
 
     The objects the earlier view held (the VM, its VBDs, their VDIs, VIFs and guest metrics, whether or not the earlier
     view had read the disks) and those the run made for it since (``made``: new disks and interfaces) come again with
-    the pool classes in one event.from; only when the VM now has a device or guest metrics nobody noted (the guest
-    agent came up, another client added a disk) does it cost the calls of a first read.
+    the pool classes in one snapshot; only when the VM now has a device or guest metrics nobody noted (the guest
+    agent came up, another client added a disk) does it cost the reads of a first one.
     """
     if earlier is None or earlier.ref != ref:
         return read_view(client, ref, xapi_client.normalize_record("VM", client.call("VM.get_record", ref)))

@@ -8,8 +8,8 @@ of changes come from the engine like for every other module. What is returned un
 is the snapshot the options name.
 
 Reads: the VM (one ``VM.get_all_records_where``), then, when it has snapshots, their records,
-their drives and their disks (one ``event.from`` each); so an unchanged run costs six calls with
-login and logout, and a VM without snapshots three.
+their drives and their disks (one call each); so an unchanged run costs six calls with login and logout, and a
+VM without snapshots three.
 """
 
 from __future__ import annotations
