@@ -35,42 +35,47 @@ def read_pool(client: xapi_client.XapiClient) -> view.PoolObjects:
     return pool_objects(query.snapshot(client, POOL_CLASSES))
 
 
-def read_view(client: xapi_client.XapiClient, ref: str, record: view.Record) -> view.VmView:
-    """The whole VM in two snapshots: its devices with the pool classes, then its disks (when first used)."""
-    objects = query.snapshot(client, POOL_CLASSES, {"VBD": record.get("VBDs", []), "VIF": record.get("VIFs", []),
-                                                    "VM_guest_metrics": [record.get("guest_metrics", "")]})
+def read_view(client: xapi_client.XapiClient, ref: str, record: view.Record, pool: t.Optional[view.PoolObjects] = None) -> view.VmView:
+    """The whole VM in two snapshots: its devices with the pool classes (unless ``pool`` holds them already, as read
+    earlier in the same round), then its disks (when first used)."""
+    objects = query.snapshot(client, POOL_CLASSES if pool is None else (),
+                             {"VBD": record.get("VBDs", []), "VIF": record.get("VIFs", []), "VM_guest_metrics": [record.get("guest_metrics", "")]})
     vbds = objects["VBD"]
 
     def read_disks() -> view.Records:
         return query.snapshot(client, objects={"VDI": _disk_refs(vbds.values())})["VDI"]
     guest_metrics = list(objects["VM_guest_metrics"].values())
     return view.VmView(ref=ref, record=record, vbds=vbds, vdis=view.LazyRecords(read_disks), vifs=objects["VIF"],
-                       guest_metrics=guest_metrics[0] if guest_metrics else {}, pool=pool_objects(objects))
+                       guest_metrics=guest_metrics[0] if guest_metrics else {}, pool=pool_objects(objects) if pool is None else pool)
 
 
 def _disk_refs(vbds: t.Iterable[view.Record]) -> t.List[str]:
     return [vbd.get("VDI", "") for vbd in vbds if not view.is_null(vbd.get("VDI"))]
 
 
-def reread(client: xapi_client.XapiClient, ref: str, earlier: t.Optional[view.VmView] = None) -> view.VmView:
+def reread(client: xapi_client.XapiClient, ref: str, earlier: t.Optional[view.VmView] = None,
+           pool: t.Optional[view.PoolObjects] = None) -> view.VmView:
     """The VM again, after changes. With the view read before them, in one snapshot where its devices are known.
 
     The objects the earlier view held (the VM, its VBDs, their VDIs, VIFs and guest metrics, whether or not the earlier
     view had read the disks) and those the run made for it since (``made``: new disks and interfaces) come again with
-    the pool classes in one snapshot; only when the VM now has a device or guest metrics nobody noted (the guest
-    agent came up, another client added a disk) does it cost the reads of a first one.
+    guest metrics in one snapshot; only when the VM now has a device or guest metrics nobody noted (the guest agent
+    came up, another client added a disk) does it cost the reads of a first one. The pool objects are not read again:
+    they come from the earlier view or ``pool``, read earlier in the same round (a VM's changes do not change them,
+    and a new round reads them afresh).
     """
+    pool = earlier.pool if earlier is not None else pool
     if earlier is None or earlier.ref != ref:
-        return read_view(client, ref, xapi_client.normalize_record("VM", client.call("VM.get_record", ref)))
+        return read_view(client, ref, xapi_client.normalize_record("VM", client.call("VM.get_record", ref)), pool)
     guest_metrics = earlier.record.get("guest_metrics", "")
     made = earlier.made
-    objects = query.snapshot(client, POOL_CLASSES, {"VM": [ref], "VBD": list(earlier.vbds) + made.get("VBD", []),
+    objects = query.snapshot(client, objects={"VM": [ref], "VBD": list(earlier.vbds) + made.get("VBD", []),
                                                     "VIF": list(earlier.vifs) + made.get("VIF", []),
                                                     "VDI": _disk_refs(earlier.vbds.values()) + made.get("VDI", []),
                                                     "VM_guest_metrics": [guest_metrics]})
     record = objects["VM"].get(ref)
     if record is None:  # gone: VM.get_record says so in xapi's words (HANDLE_INVALID)
-        return read_view(client, ref, xapi_client.normalize_record("VM", client.call("VM.get_record", ref)))
+        return read_view(client, ref, xapi_client.normalize_record("VM", client.call("VM.get_record", ref)), pool)
     vbds = dict((vbd, objects["VBD"].get(vbd)) for vbd in record.get("VBDs", []))
     vifs = dict((vif, objects["VIF"].get(vif)) for vif in record.get("VIFs", []))
     disks = _disk_refs(vbd for vbd in vbds.values() if vbd is not None)
@@ -79,10 +84,10 @@ def reread(client: xapi_client.XapiClient, ref: str, earlier: t.Optional[view.Vm
              and all(view.is_null(vdi) or vdi in objects["VDI"] for vdi in disks)
              and (view.is_null(metrics) or metrics in objects["VM_guest_metrics"]))
     if not known:
-        return read_view(client, ref, record)
+        return read_view(client, ref, record, pool)
     return view.VmView(ref=ref, record=record, vbds=t.cast(view.Records, vbds), vdis=dict((vdi, objects["VDI"][vdi]) for vdi in disks if not view.is_null(vdi)),
                        vifs=t.cast(view.Records, vifs), guest_metrics=objects["VM_guest_metrics"].get(metrics, {}) if not view.is_null(metrics) else {},
-                       pool=pool_objects(objects))
+                       pool=pool)
 
 
 def _key_clause(key: str) -> str:

@@ -151,7 +151,7 @@ class VmResource(_engine.Resource):
             self.journal.forget(CREATION_PENDING)
             self.journal.object_created()
             # Kept as the view the final read starts from (see reread), marked stale for the steps below.
-            self.view, self.stale = reader.reread(self.client, ref), True
+            self.view, self.stale = reader.reread(self.client, ref, pool=creation.prospect.pool), True
             planned = plan_changes(self.client, self.params, self.view, self.journal)
             for step in planned.changes:
                 self.journal.run(step)
