@@ -70,9 +70,9 @@ def reread(client: xapi_client.XapiClient, ref: str, earlier: t.Optional[view.Vm
     guest_metrics = earlier.record.get("guest_metrics", "")
     made = earlier.made
     objects = query.snapshot(client, objects={"VM": [ref], "VBD": list(earlier.vbds) + made.get("VBD", []),
-                                                    "VIF": list(earlier.vifs) + made.get("VIF", []),
-                                                    "VDI": _disk_refs(earlier.vbds.values()) + made.get("VDI", []),
-                                                    "VM_guest_metrics": [guest_metrics]})
+                                              "VIF": list(earlier.vifs) + made.get("VIF", []),
+                                              "VDI": _disk_refs(earlier.vbds.values()) + made.get("VDI", []),
+                                              "VM_guest_metrics": [guest_metrics]})
     record = objects["VM"].get(ref)
     if record is None:  # gone: VM.get_record says so in xapi's words (HANDLE_INVALID)
         return read_view(client, ref, xapi_client.normalize_record("VM", client.call("VM.get_record", ref)), pool)
