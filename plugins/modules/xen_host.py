@@ -97,8 +97,9 @@ options:
     type: int
     default: 1800
 notes:
-  - A run reads the hosts and the pool in one API call, so it costs three calls, login and logout included, when
-    nothing changes. Enabling or disabling runs as an XAPI task, waited for on the event stream.
+  - A run that changes nothing reads the hosts and the pool, so it costs four API calls, login and logout included
+    (three where the pool is far enough away that one C(event.from) for both is quicker). Enabling or disabling runs
+    as an XAPI task, waited for on the event stream.
 seealso:
   - module: xen.xapi.xen_vm
     description: Move VMs to another host with O(xen.xapi.xen_vm#module:target_host).

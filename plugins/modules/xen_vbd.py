@@ -107,7 +107,8 @@ options:
     type: int
     default: 300
 notes:
-  - A run that changes nothing costs at most four API calls, login and logout included, whatever the size of the pool.
+  - A run that changes nothing costs at most six API calls, login and logout included, whatever the size of the pool,
+    one per class it reads (four where the pool is far enough away that one C(event.from) for every class is quicker).
   - HVM guests can hot-plug disks only with their PV drivers running; XAPI refuses otherwise (C(VM_MISSING_PV_DRIVERS)).
 seealso:
   - module: xen.xapi.xen_vdi

@@ -129,7 +129,8 @@ options:
     type: int
     default: 1800
 notes:
-  - A run that changes nothing costs at most four API calls, login and logout included, whatever the size of the pool.
+  - A run that changes nothing costs at most eight API calls, login and logout included, whatever the size of the pool,
+    one per class it reads (four where the pool is far enough away that one C(event.from) for every class is quicker).
   - C(size) and C(physical_utilisation) are returned in bytes.
 seealso:
   - module: xen.xapi.xen_vbd

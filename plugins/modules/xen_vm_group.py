@@ -58,7 +58,8 @@ options:
     choices: [present, absent]
     default: present
 notes:
-  - A run that changes nothing costs five API calls, login and logout included, whatever the number of VMs named.
+  - A run that changes nothing costs six API calls, login and logout included, whatever the number of VMs named
+    (five where the pool is far enough away that one C(event.from) for the groups and hosts is quicker).
 seealso:
   - module: xen.xapi.xen_vm
     description: Start the group's VMs; without O(xen.xapi.xen_vm#module:target_host), XAPI places them.

@@ -5,8 +5,8 @@
     power steps that stop the VM ─▶ hardware, boot, metadata, disks, CD, networks
         ─▶ power steps that start it ─▶ live migration ─▶ wait for the guest's addresses
 
-A no-op run reads the VM in three calls (the VM, its devices with the pool objects, its disks)
-and writes nothing; a power transition reads the disks only with the VM after it.
+A no-op run reads the VM, its devices with the pool objects, and its disks (three reads; see reader) and writes
+nothing; a power transition reads the disks only with the VM after it. The pool objects are read once per round.
 """
 
 from __future__ import annotations
