@@ -179,6 +179,7 @@ class XapiClient:
         self._silent_urls: t.Set[str] = set()
         self.task_ledger = TaskLedger()
         # Seconds of the quickest answer so far (the network's round trip and the least a call costs on the pool).
+        # The login counts too: slower than a read (TLS handshake, authentication), it errs towards one event.from.
         self.quickest_answer: t.Optional[float] = None
 
     def __repr__(self) -> str:
