@@ -113,35 +113,55 @@ def snapshot(client: xapi_client.XapiClient, classes: t.Sequence[str] = (),
     number, as one consistent snapshot) or one call per class (``get_all_records``, or ``get_all_records_where``
     on the references), whichever ``reads_per_class`` finds quicker.
     """
-    wanted: t.Dict[str, t.Optional[t.Set[str]]] = {}  # API class -> refs, or None for the whole class
+    wanted = _wanted(classes, objects or {})
+    reads = dict((api_name, refs) for api_name, refs in wanted.items() if refs is None or refs)
+    result: Snapshot = dict((api_name, {}) for api_name in wanted)
+    if reads and reads_per_class(len(reads), client.quickest_answer):
+        result.update(_read_each_class(client, reads))
+    elif reads:
+        result.update(_read_in_one_event_from(client, reads))
+    return result
+
+
+# API class -> the references to read, or None for the whole class
+Wanted = t.Dict[str, t.Optional[t.Set[str]]]
+
+
+def _wanted(classes: t.Sequence[str], objects: t.Mapping[str, t.Iterable[str]]) -> Wanted:
+    """What to read of each class; a class read whole takes in the single objects named of it."""
+    wanted: Wanted = {}
     for cls in classes:
-        event_class_name(cls)
         wanted[xapi_client.api_class_name(cls)] = None
-    for cls, refs in (objects or {}).items():
-        event_class_name(cls)
+    for cls, refs in objects.items():
         api_name = xapi_client.api_class_name(cls)
         kept = set(ref for ref in refs if ref and ref != NULL_REF)
         if api_name not in wanted:
             wanted[api_name] = kept
         elif wanted[api_name] is not None:
             wanted[api_name] = t.cast(t.Set[str], wanted[api_name]) | kept
-    result: Snapshot = dict((api_name, {}) for api_name in wanted)
-    reads = dict((api_name, refs) for api_name, refs in wanted.items() if refs is None or refs)
-    if not reads:
-        return result
-    if reads_per_class(len(reads), client.quickest_answer):
-        for api_name, refs in reads.items():
-            if refs is None:
-                answer = client.call(api_name + ".get_all_records")
-                result[api_name] = dict((ref, xapi_client.normalize_record(api_name, record)) for ref, record in answer.items())
-            else:
-                result[api_name] = get_all_records_where(client, api_name, ref_in(refs))
-        return result
-    subscriptions = []
+    for api_name in wanted:
+        event_class_name(api_name)  # the same classes either way: those with events
+    return wanted
+
+
+def _read_each_class(client: xapi_client.XapiClient, reads: Wanted) -> Snapshot:
+    result: Snapshot = {}
     for api_name, refs in reads.items():
-        name = event_class_name(api_name)
-        subscriptions.extend([name] if refs is None else ["{0}/{1}".format(name, ref) for ref in sorted(refs)])
+        if refs is None:
+            answer = client.call(api_name + ".get_all_records")
+            result[api_name] = dict((ref, xapi_client.normalize_record(api_name, record)) for ref, record in answer.items())
+        else:
+            result[api_name] = get_all_records_where(client, api_name, ref_in(refs))
+    return result
+
+
+def _read_in_one_event_from(client: xapi_client.XapiClient, reads: Wanted) -> Snapshot:
     names = dict((event_class_name(api_name), api_name) for api_name in reads)
+    subscriptions = []
+    for name, api_name in names.items():
+        refs = reads[api_name]
+        subscriptions.extend([name] if refs is None else ["{0}/{1}".format(name, ref) for ref in sorted(refs)])
+    result: Snapshot = dict((api_name, {}) for api_name in reads)
     answer = client.call("event.from", subscriptions, "", 1.0)
     for event in answer.get("events") or []:
         api_name = names.get(str(event.get("class", "")).lower())
