@@ -30,11 +30,6 @@ def pool_objects(objects: Objects) -> view.PoolObjects:
                             pool=pools[0] if pools else {})
 
 
-def read_pool(client: xapi_client.XapiClient) -> view.PoolObjects:
-    """Hosts, networks, SRs and the pool record, in one snapshot."""
-    return pool_objects(query.snapshot(client, POOL_CLASSES))
-
-
 def read_view(client: xapi_client.XapiClient, ref: str, record: view.Record, pool: t.Optional[view.PoolObjects] = None) -> view.VmView:
     """The whole VM in two snapshots: its devices with the pool classes (unless ``pool`` holds them already, as read
     earlier in the same round), then its disks (when first used)."""
