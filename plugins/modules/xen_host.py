@@ -97,8 +97,8 @@ options:
     type: int
     default: 1800
 notes:
-  - A run that changes nothing reads the hosts and the pool, so it costs four API calls, login and logout included
-    (three where the pool is far enough away that one C(event.from) for both is quicker). Enabling or disabling runs
+  - A run that changes nothing reads the hosts and the pool, so it costs four API calls, login and logout included,
+    in three round trips (the two reads are sent together). Enabling or disabling runs
     as an XAPI task, waited for on the event stream.
 seealso:
   - module: xen.xapi.xen_vm

@@ -54,9 +54,9 @@ options:
     elements: str
     default: []
 notes:
-  - One C(get_all_records_where) call selects the records, and every class that I(resolve) needs is read whole, in
-    one call per class or, on a slow network, one C(event.from) call for them all, so the number of API calls does
-    not grow with the size of the pool.
+  - One C(get_all_records_where) call selects the records, and every class that I(resolve) needs is read whole, one
+    call per class, the calls sent together (one round trip), so the number of API calls does not grow with the size
+    of the pool.
   - Credentials are never returned. In PBD records, values of C(device_config) keys that hold credentials (with
     C(password), C(passwd), C(secret) or C(token) in their name) are replaced by C(********), and so is the
     C(value) of C(secret) records.
@@ -132,7 +132,7 @@ from ansible_collections.xen.xapi.plugins.module_utils import _zip_import  # noq
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _info, _module
-from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, datamodel, query
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, codec, datamodel, query
 
 Record = t.Dict[str, t.Any]
 
@@ -159,7 +159,7 @@ def main() -> None:
         ),
         supports_check_mode=True,
     )
-    cls = xapi_client.api_class_name(module.params["class_name"])
+    cls = codec.api_class_name(module.params["class_name"])
     if cls not in datamodel.CLASSES:
         module.fail("class_name: {0!r} is not an XAPI class; use one of {1}.".format(module.params["class_name"], ", ".join(sorted(datamodel.CLASSES))))
     try:

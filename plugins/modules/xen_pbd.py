@@ -84,7 +84,7 @@ options:
     default: 1800
 notes:
   - A run that changes nothing costs at most six API calls, login and logout included, whatever the size of the pool,
-    one per class it reads (three where the pool is far enough away that one C(event.from) for every class is quicker).
+    one per class it reads, in three round trips (the reads are sent together).
 seealso:
   - module: xen.xapi.xen_sr
     description: Create, destroy and forget storage repositories.

@@ -108,7 +108,7 @@ options:
     default: 1800
 notes:
   - A run that changes nothing costs at most seven API calls, login and logout included, whatever the size of the pool,
-    one per class it reads (three where the pool is far enough away that one C(event.from) for every class is quicker).
+    one per class it reads, in three round trips (the reads are sent together).
   - C(size), C(utilisation) and C(virtual_allocation) are returned in bytes.
 seealso:
   - module: xen.xapi.xen_pbd

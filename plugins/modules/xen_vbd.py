@@ -108,7 +108,7 @@ options:
     default: 300
 notes:
   - A run that changes nothing costs at most six API calls, login and logout included, whatever the size of the pool,
-    one per class it reads (four where the pool is far enough away that one C(event.from) for every class is quicker).
+    one per class it reads, in four round trips (the reads that do not depend on each other are sent together).
   - HVM guests can hot-plug disks only with their PV drivers running; XAPI refuses otherwise (C(VM_MISSING_PV_DRIVERS)).
 seealso:
   - module: xen.xapi.xen_vdi

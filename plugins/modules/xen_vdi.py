@@ -130,7 +130,7 @@ options:
     default: 1800
 notes:
   - A run that changes nothing costs at most eight API calls, login and logout included, whatever the size of the pool,
-    one per class it reads (four where the pool is far enough away that one C(event.from) for every class is quicker).
+    one per class it reads, in four round trips (the reads that do not depend on each other are sent together).
   - C(size) and C(physical_utilisation) are returned in bytes.
 seealso:
   - module: xen.xapi.xen_vbd

@@ -16,8 +16,8 @@ description:
   - Manages the power state, vCPUs, memory, firmware, boot order, platform flags, metadata, virtual disks,
     the CD drive, network interfaces and the host a running VM lives on.
   - A run that changes nothing reads the VM, its devices, disks and the pool objects they refer to with one call per
-    class on a quick network (at most eleven API calls, login and logout included), or with one C(event.from) for
-    its devices and the pool objects where the pool is far enough away that it is quicker (five calls).
+    class, the reads that do not depend on each other sent together, so it makes at most eleven API calls, login and
+    logout included, in five round trips.
 author:
   - xen.xapi maintainers (@xen-xapi)
 extends_documentation_fragment:

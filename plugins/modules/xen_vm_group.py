@@ -58,8 +58,8 @@ options:
     choices: [present, absent]
     default: present
 notes:
-  - A run that changes nothing costs six API calls, login and logout included, whatever the number of VMs named
-    (five where the pool is far enough away that one C(event.from) for the groups and hosts is quicker).
+  - A run that changes nothing costs six API calls, login and logout included, whatever the number of VMs named, in
+    at most five round trips (the groups and the hosts are read together).
 seealso:
   - module: xen.xapi.xen_vm
     description: Start the group's VMs; without O(xen.xapi.xen_vm#module:target_host), XAPI places them.

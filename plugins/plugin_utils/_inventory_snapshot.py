@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient, normalize_record
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.codec import normalize_record
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import event_class_name
 
 # class -> ref -> trimmed record

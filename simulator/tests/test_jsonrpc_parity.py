@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import socket
 import threading
 import time
 import xmlrpc.client
@@ -249,6 +250,41 @@ def test_latency_fault_slows_every_call(sim_http: SimProcess, xapi: XenAPI.Sessi
     started = time.monotonic()
     xapi.xenapi.VM.get_all()
     assert time.monotonic() - started < 0.15
+
+
+@pytest.mark.usefixtures("clear_faults")
+def test_pipelined_requests_are_answered_in_order_and_share_one_round_trip(sim_http: SimProcess, xapi: XenAPI.Session) -> None:
+    # xapi reads each request off its connection exactly and serves the next once it answered one (http.ml
+    # read_up_to, http_svr.ml read_body and handle_connection), so a client may send several before reading.
+    methods = ["VM.get_all", "host.get_all", "pool.get_all", "SR.get_all"]
+    bodies = [json.dumps({"jsonrpc": "2.0", "method": method, "params": [xapi._session], "id": index}).encode()
+              for index, method in enumerate(methods)]
+    requests = b"".join(b"POST /jsonrpc HTTP/1.1\r\nHost: pool\r\nContent-Type: application/json\r\nContent-Length: "
+                        + str(len(body)).encode() + b"\r\n\r\n" + body for body in bodies)
+    parts = urlsplit(sim_http.url)
+    sim_http.control_post("faults", {"latency_ms": 150})
+    sim_http.control_post("reset_stats")
+    answers = []
+    with socket.create_connection((parts.hostname or "", parts.port or 80), timeout=30) as sock:
+        started = time.monotonic()
+        sock.sendall(requests)
+        with sock.makefile("rb") as reader:
+            for _method in methods:
+                assert reader.readline().startswith(b"HTTP/1.1 200")
+                headers = http.client.parse_headers(reader)
+                answers.append(json.loads(reader.read(int(headers["Content-Length"]))))
+        pipelined = time.monotonic() - started
+    assert [answer["id"] for answer in answers] == [0, 1, 2, 3] and all(answer["result"] for answer in answers)
+    stats = sim_http.control_get("stats")
+    assert stats["total_calls"] == 4 and stats["round_trips"] == 1, stats
+    # One after another, each call makes the trip.
+    sim_http.control_post("reset_stats")
+    started = time.monotonic()
+    for method in methods:
+        getattr(getattr(xapi.xenapi, method.split(".", maxsplit=1)[0]), "get_all")()
+    one_by_one = time.monotonic() - started
+    assert sim_http.control_get("stats")["round_trips"] == 4
+    assert pipelined < 0.45 <= 0.6 <= one_by_one
 
 
 @pytest.mark.usefixtures("clear_faults")

@@ -37,7 +37,7 @@ class FakeSimulator:
         self.served: list[str] = []
         self.hung: set[int] = set()
 
-    def call(self, method: str, params: list[Any], host_index: int) -> Any:
+    def call(self, method: str, params: list[Any], host_index: int, pipelined: bool = False) -> Any:
         self.served.append(method)
         if method == "echo":
             return params

@@ -103,8 +103,8 @@ class ServedSimulator:
     def hosts(self) -> list[tuple[str, str]]:
         return self.sim.hosts
 
-    def call(self, method: str, params: list[Any], host_index: int) -> Any:
-        return self.sim.call(method, params, host_index)
+    def call(self, method: str, params: list[Any], host_index: int, pipelined: bool = False) -> Any:
+        return self.sim.call(method, params, host_index, pipelined)
 
     def wire_action(self, host_index: int) -> str:
         return self.sim.wire_action(host_index)

@@ -133,11 +133,12 @@ class Simulator:
     def is_hung(self, host_index: int) -> bool:
         return self.faults.is_hung(host_index)
 
-    def call(self, method: str, params: list, host_index: int = 0) -> Any:
-        self.stats.count_call(method)
+    def call(self, method: str, params: list, host_index: int = 0, pipelined: bool = False) -> Any:
+        """Run one call; ``pipelined``: its request came on a connection behind an earlier one not yet answered."""
+        self.stats.count_call(method, pipelined)
         writes_before = self.store.writes_by_this_thread()
         try:
-            self.faults.before_call(method)
+            self.faults.before_call(method, pipelined)
             return self._dispatch(method, params, host_index)
         finally:
             if self.store.writes_by_this_thread() != writes_before:

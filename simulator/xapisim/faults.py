@@ -19,11 +19,15 @@ class Stats:
         self._lock = threading.Lock()
         self.calls: Counter[str] = Counter()
         self.writes = 0
+        # Calls whose request made the trip on its own: not pipelined behind an earlier one of its connection.
+        self.round_trips = 0
         self.faults: Counter[str] = Counter()  # injected wire faults that fired: "reset", "lost_reply", ...
 
-    def count_call(self, method: str) -> None:
+    def count_call(self, method: str, pipelined: bool = False) -> None:
         with self._lock:
             self.calls[method] += 1
+            if not pipelined:
+                self.round_trips += 1
 
     def count_write(self) -> None:
         with self._lock:
@@ -38,11 +42,12 @@ class Stats:
             self.calls.clear()
             self.faults.clear()
             self.writes = 0
+            self.round_trips = 0
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {"calls": dict(self.calls), "total_calls": sum(self.calls.values()), "write_calls": self.writes,
-                    "faults_fired": dict(self.faults)}
+                    "round_trips": self.round_trips, "faults_fired": dict(self.faults)}
 
 
 class Faults:
@@ -144,8 +149,10 @@ class Faults:
                 return list(failure[1])
         return None
 
-    def before_call(self, method: str) -> None:
-        if self.latency_ms:
+    def before_call(self, method: str, pipelined: bool = False) -> None:
+        # latency_ms is the network's round trip: a request pipelined behind an earlier one of its connection (sent
+        # before that one's answer came back) made the trip with it.
+        if self.latency_ms and not pipelined:
             time.sleep(self.latency_ms / 1000.0)
         with self._lock:
             failure = self.failures.get(method)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -66,7 +67,7 @@ class SimulatorFront(Protocol):
     @property
     def hosts(self) -> list[tuple[str, str]]: ...
 
-    def call(self, method: str, params: list[Any], host_index: int) -> Any: ...
+    def call(self, method: str, params: list[Any], host_index: int, pipelined: bool = False) -> Any: ...
 
     def control(self, verb: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]: ...
 
@@ -178,6 +179,28 @@ class XapiRequestHandler(BaseHTTPRequestHandler):
     # the client's delayed ACK (about 40 ms a request on Linux).
     disable_nagle_algorithm = True
     server: HostListener  # type: ignore[assignment]  # the listener that accepted the connection
+    # Whether the request being served was pipelined: sent before the answer to the one ahead of it on this
+    # connection went out, so it made its trip across the network with that one.
+    pipelined = False
+    _next_pipelined = False
+
+    def handle_one_request(self) -> None:
+        self.pipelined, self._next_pipelined = self._next_pipelined, False
+        super().handle_one_request()
+
+    def _input_waiting(self) -> bool:
+        """Whether more of the client's requests are already here (read ahead, or in the socket), not waiting for it."""
+        sock = self.connection
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return True
+        timeout = sock.gettimeout()
+        try:
+            sock.settimeout(0.0)
+            return bool(self.rfile.peek(1))
+        except (OSError, ValueError):
+            return False
+        finally:
+            sock.settimeout(timeout)
 
     # ---- routing -------------------------------------------------------------
 
@@ -260,12 +283,14 @@ class XapiRequestHandler(BaseHTTPRequestHandler):
         if self.server.sim.lose_reply(method):
             self._drop_connection()
             return
+        # Looked at before the answer leaves: a client cannot have sent what it sent after reading it.
+        self._next_pipelined = self._input_waiting()
         self._send(200, content_type, payload)
 
     def _call(self, method: str, params: list[Any]) -> Any:
         """Run one call; a crash in the core becomes INTERNAL_ERROR, as in xapi."""
         try:
-            return self.server.sim.call(method, params, self.server.host_index)
+            return self.server.sim.call(method, params, self.server.host_index, self.pipelined)
         except XapiError:
             raise
         except Exception as exc:  # noqa: BLE001 (the client must get an answer)

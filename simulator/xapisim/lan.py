@@ -36,7 +36,7 @@ class _Rebooting:
     def hosts(self) -> list[tuple[str, str]]:
         return self._hosts
 
-    def call(self, method: str, params: list[Any], host_index: int) -> Any:
+    def call(self, method: str, params: list[Any], host_index: int, pipelined: bool = False) -> Any:
         raise ConnectionResetError("the host is rebooting")
 
     def control(self, verb: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]:

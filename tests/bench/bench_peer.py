@@ -9,7 +9,8 @@ Prints, in one run:
    power transition, at each latency the simulator adds to every call, with ansible.builtin.ping's task time as
    the floor of any task; the ratio ours / peer (targets: at most 0.95 at 0 ms, 0.5 at 20 ms), of the medians and
    within each run (the median and range of the runs' ratios, steadier when the machine's speed drifts).
-2. XAPI calls per operation, counted by the simulator (targets: no-op 3, create 25, power transition 6).
+2. XAPI calls per operation, counted by the simulator (targets: no-op 3, create 25, power transition 6), and the
+   round trips they took (calls sent together on one connection, pipelined, make one trip).
 3. Per module: the payload Ansible ships (files, lines, bytes as zipped and sent), the time the controller takes to
    build it (once per play run: it parses every file it ships) and the time the target takes to import it, with
    an empty bytecode cache and with the one an earlier run filled (modules that keep none compile every time).
@@ -96,8 +97,8 @@ def ansible_env(pool: SimProcess, collections: Path, **extra: str) -> dict[str, 
     return env
 
 
-def run_play(pool: SimProcess, collections: Path, tasks: list[dict[str, Any]], **env: str) -> tuple[list[float], int]:
-    """Run the tasks in one play; returns each task's seconds and the XAPI calls the play made."""
+def run_play(pool: SimProcess, collections: Path, tasks: list[dict[str, Any]], **env: str) -> tuple[list[float], int, int]:
+    """Run the tasks in one play; returns each task's seconds, the XAPI calls the play made and their round trips."""
     play = [{"name": "Bench", "hosts": "localhost", "gather_facts": False, "tasks": tasks}]
     with tempfile.TemporaryDirectory(prefix="bench-peer-") as scratch:
         playbook = Path(scratch) / "play.yml"
@@ -107,10 +108,10 @@ def run_play(pool: SimProcess, collections: Path, tasks: list[dict[str, Any]], *
         result = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", "-c", "local",
                                  str(playbook)], env=ansible_env(pool, collections, BENCH_TIMER_FILE=str(times), **env),
                                 capture_output=True, text=True, check=False)
-        calls = pool.stats()["total_calls"]
+        stats = pool.stats()
         if result.returncode != 0:
             raise SystemExit("A benchmark play failed:\n" + result.stdout[-4000:])
-        return [entry["seconds"] for entry in json.loads(times.read_text(encoding="utf-8"))], calls
+        return [entry["seconds"] for entry in json.loads(times.read_text(encoding="utf-8"))], stats["total_calls"], stats["round_trips"]
 
 
 NEXT_NO_OP = "no-op, next task"
@@ -153,31 +154,34 @@ def task_times(pool: SimProcess, collections: Path, runs: int, latency_ms: float
     # (operation, side) -> one list of task seconds per run; the two sides of a run are measured back to back.
     samples: dict[tuple[str, str], list[list[float]]] = {}
     calls: dict[tuple[str, str], list[float]] = {}
+    trips: dict[tuple[str, str], list[float]] = {}
     for run in range(runs):
         for operation, sides in operations(run + 1000 * int(latency_ms)).items():
             for side, tasks in sides.items():
                 with tempfile.TemporaryDirectory(prefix="bench-cold-cache-") as empty_cache:
                     cold = {"XDG_CACHE_HOME": empty_cache} if operation == COLD_NO_OP else {}
-                    seconds, count = run_play(pool, collections, tasks, **cold)
+                    seconds, count, round_trips = run_play(pool, collections, tasks, **cold)
                 if operation == NEXT_NO_OP:
                     seconds = seconds[1:]
                 samples.setdefault((operation, side), []).append(seconds)
                 calls.setdefault((operation, side), []).append(count / len(tasks))
+                trips.setdefault((operation, side), []).append(round_trips / len(tasks))
 
     def median_of(operation: str, side: str) -> float:
         return statistics.median(second for run_seconds in samples[(operation, side)] for second in run_seconds)
     ping = median_of("no-op", "ping")
     print("\nTask time at {0:g} ms per call (median of {1}; ansible.builtin.ping takes {2:.3f} s)".format(latency_ms, runs, ping))
-    print("  {0:<18} {1:>9} {2:>9} {3:>11} {4:>17} {5:>11} {6:>11}".format(
-        "operation", "ours s", "peer s", "ours/peer", "per run (range)", "calls ours", "calls peer"))
+    print("  {0:<18} {1:>9} {2:>9} {3:>11} {4:>17} {5:>11} {6:>11} {7:>11} {8:>11}".format(
+        "operation", "ours s", "peer s", "ours/peer", "per run (range)", "calls ours", "calls peer", "trips ours", "trips peer"))
     for operation in operations(0):
         ours, peer = median_of(operation, "ours"), median_of(operation, "peer")
         # The ratio within each run, whose two sides ran back to back: steadier than the ratio of medians when the
         # machine's speed drifts over the benchmark.
         paired = [statistics.median(o) / statistics.median(p) for o, p in zip(samples[(operation, "ours")], samples[(operation, "peer")])]
-        print("  {0:<18} {1:>9.3f} {2:>9.3f} {3:>11.2f} {4:>17} {5:>11g} {6:>11g}".format(
+        print("  {0:<18} {1:>9.3f} {2:>9.3f} {3:>11.2f} {4:>17} {5:>11g} {6:>11g} {7:>11g} {8:>11g}".format(
             operation, ours, peer, ours / peer, "{0:.2f} ({1:.2f}-{2:.2f})".format(statistics.median(paired), min(paired), max(paired)),
-            statistics.median(calls[(operation, "ours")]), statistics.median(calls[(operation, "peer")])))
+            statistics.median(calls[(operation, "ours")]), statistics.median(calls[(operation, "peer")]),
+            statistics.median(trips[(operation, "ours")]), statistics.median(trips[(operation, "peer")])))
     pool.faults(latency_ms=0)
 
 

@@ -122,31 +122,61 @@ def test_plain_http_works_with_a_warning() -> None:
         pool.stop()
 
 
-def test_a_snapshot_reads_the_same_records_in_one_event_from_or_one_call_per_class(sim) -> None:
-    with client_for(sim) as client:
+def _read_one_by_one(client, classes, objects):
+    """What query.snapshot should return, read with one plain call after another."""
+    expected = {}
+    for cls in classes:
+        expected[cls] = client.call(cls + ".get_all_records")
+    for cls, refs in objects.items():
+        expected.setdefault(cls, {}).update((ref, client.call(cls + ".get_record", ref)) for ref in refs if ref != "OpaqueRef:NULL")
+    return dict((cls, dict((ref, client.normalize(cls, record)) for ref, record in records.items())) for cls, records in expected.items())
+
+
+@pytest.mark.parametrize("protocol", ["jsonrpc", "xmlrpc"])
+def test_a_snapshot_reads_one_class_per_call_all_sent_in_one_round_trip(sim, protocol) -> None:
+    with client_for(sim, protocol=protocol) as client:
         web01 = client.call("VM.get_by_name_label", "web01")[0]
         record = client.call("VM.get_record", web01)
         objects = {"VBD": record["VBDs"], "VIF": record["VIFs"], "VM": [web01, "OpaqueRef:NULL"]}
-
-        def snapshot_and_calls(quickest_answer):
-            sim.control_post("reset_stats")
-            client.quickest_answer = quickest_answer  # as measured on a quick network, or nothing measured yet
-            found = query.snapshot(client, ("host", "SR"), objects)
-            return found, sim.control_get("stats")["calls"]
-        per_class, per_class_calls = snapshot_and_calls(0.001)
-        one_call, one_call_calls = snapshot_and_calls(None)
-        assert per_class == one_call
-        assert sorted(per_class["VM"]) == [web01] and sorted(per_class["VBD"]) == sorted(record["VBDs"])
-        assert len(per_class["host"]) == 3 and per_class["VIF"]
-        assert per_class_calls == {"host.get_all_records": 1, "SR.get_all_records": 1, "VBD.get_all_records_where": 1,
-                                   "VIF.get_all_records_where": 1, "VM.get_all_records_where": 1}, per_class_calls
-        assert one_call_calls == {"event.from": 1}, one_call_calls
-        # One class is always one plain call; a class read whole takes in the single objects named of it.
+        expected = _read_one_by_one(client, ("host", "SR"), objects)
         sim.control_post("reset_stats")
-        client.quickest_answer = None
-        assert query.snapshot(client, objects={"VM": [web01]}) == {"VM": {web01: per_class["VM"][web01]}}
+        found = query.snapshot(client, ("host", "SR"), objects)
+        stats = sim.control_get("stats")
+        assert found == expected
+        assert sorted(found["VM"]) == [web01] and len(found["host"]) == 3 and found["VIF"]
+        assert stats["calls"] == {"host.get_all_records": 1, "SR.get_all_records": 1, "VBD.get_all_records_where": 1,
+                                  "VIF.get_all_records_where": 1, "VM.get_all_records_where": 1}, stats
+        # Sent together: the simulator saw the first request make the trip and the other four pipelined behind it.
+        assert stats["round_trips"] == 1, stats
+        # The connection stays usable for plain calls afterwards.
+        assert client.call("VM.get_uuid", web01) == record["uuid"]
+        # A class read whole takes in the single objects named of it; nothing to read, nothing called.
         every_vm = query.snapshot(client, ("VM",), {"VM": [web01]})["VM"]
         assert web01 in every_vm and len(every_vm) == len(client.call("VM.get_all"))
-        # Nothing to read, nothing called.
+        sim.control_post("reset_stats")
         assert query.snapshot(client, objects={"VBD": [], "VIF": ["OpaqueRef:NULL"]}) == {"VBD": {}, "VIF": {}}
-        assert sim.control_get("stats")["calls"] == {"VM.get_all_records_where": 1, "VM.get_all_records": 1, "VM.get_all": 1}
+        assert sim.control_get("stats")["total_calls"] == 0
+
+
+@pytest.mark.parametrize("fault, served", [
+    # The connection drops after the second answer: the calls behind it never reached the pool.
+    ({"lose_replies": {"methods": ["SR.get_all_records"], "max": 1}}, {"host": 1, "SR": 2, "network": 1, "pool": 1}),
+    # It drops before the first answer, which is not served either.
+    ({"reset_connections": {"fraction": 1.0, "max": 1}}, {"host": 1, "SR": 1, "network": 1, "pool": 1}),
+    # Every answer is SESSION_INVALID: one login, then each call once more.
+    ({"evict_sessions": True}, {"host": 2, "SR": 2, "network": 2, "pool": 2}),
+])
+def test_a_snapshot_whose_pipeline_breaks_reads_the_rest_again_one_by_one(sim, fault, served) -> None:
+    classes = ("host", "SR", "network", "pool")
+    with client_for(sim) as client:
+        expected = _read_one_by_one(client, classes, {})
+        sim.control_post("reset_stats")
+        try:
+            sim.control_post("faults", fault)
+            found = query.snapshot(client, classes)
+        finally:
+            sim.control_post("faults", {"clear": True})
+        assert found == expected
+        calls = sim.control_get("stats")["calls"]
+        assert dict((cls, calls.get(cls + ".get_all_records", 0)) for cls in classes) == served, calls
+        assert calls.get("session.login_with_password", 0) == (1 if "evict_sessions" in fault else 0), calls

@@ -13,6 +13,7 @@ import pytest
 from harness import run_playbook
 from xapisim.process import SimProcess
 
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import query
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ORIGINATOR, ConnectionParams, XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiTimeoutError, XapiTlsError
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import run_async, run_state_change
@@ -53,6 +54,26 @@ def test_a_hung_master_costs_about_one_timeout(sim: SimProcess) -> None:
         assert client.base_url == hosts["host2"]
     assert time.monotonic() - began < 2 * 2
     assert our_sessions(sim) == 0
+
+
+def test_reads_sent_together_to_a_master_that_hangs_wait_for_it_once(sim: SimProcess) -> None:
+    hosts = sim.info["hosts"]
+    with client_for(sim, hostname=hosts["host1"], fallback_hosts=[hosts["host2"]], timeout=2) as client:
+        # The master hangs mid-run and host2 takes over: the pipelined reads wait one timeout, then go to host2.
+        sim.control_post("faults", {"hung_hosts": ["host1"], "master": "host2"})
+        began = time.monotonic()
+        found = query.snapshot(client, ("host", "SR", "pool"))
+        assert time.monotonic() - began < 2 * 2
+        assert client.base_url == hosts["host2"]
+        assert len(found["host"]) == 3 and len(found["pool"]) == 1 and found["SR"]
+    with client_for(sim, hostname=hosts["host2"], timeout=1) as client:
+        # With nowhere else to go, the timeout is reported after one wait, not after each read is tried again.
+        sim.control_post("faults", {"hung_hosts": ["host2"]})
+        began = time.monotonic()
+        with pytest.raises(XapiConnectionError, match="no answer within 1 seconds"):
+            query.snapshot(client, ("host", "SR", "pool"))
+        assert time.monotonic() - began < 2 * 1
+        sim.control_post("faults", {"up_hosts": ["host2"]})
 
 
 def test_when_no_host_answers_each_is_asked_once(sim: SimProcess) -> None:

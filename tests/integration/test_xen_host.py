@@ -13,10 +13,11 @@ def test_reads_no_ops_check_mode_and_errors_write_nothing(sim) -> None:
     stats = sim.control_get("stats")
     assert stats["write_calls"] == 0, stats["calls"]
     # Five runs reach the pool (the three that succeed, and the unknown name and uuid); each reads the hosts
-    # and the pool, here one call each: two quick calls cost less than one event.from, which xapi delays.
+    # and the pool with one call each, sent together: one round trip, without the delay xapi puts on event.from.
     calls = stats["calls"]
     assert calls["session.login_with_password"] == calls["host.get_all_records"] == calls["pool.get_all_records"] == 5, calls
     assert "event.from" not in calls and stats["total_calls"] == 20, calls
+    assert stats["round_trips"] == 15, stats
 
 
 def test_disable_and_enable(sim) -> None:

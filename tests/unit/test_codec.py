@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import http.client
+import io
 import json
 import xmlrpc.client
 
@@ -11,12 +13,13 @@ import pytest
 
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiError
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import decode_task_result, task_outcome
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import (
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.codec import (
     decode_jsonrpc_response,
     decode_xmlrpc_response,
     encode_jsonrpc_request,
     encode_xmlrpc_request,
 )
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import Transport
 
 
 def _xmlrpc_response(envelope: dict) -> bytes:
@@ -155,3 +158,25 @@ def test_task_outcome_cancelled_without_error_info() -> None:
     with pytest.raises(XapiError) as info:
         task_outcome({"status": "cancelled", "error_info": []})
     assert info.value.code == "TASK_CANCELLED"
+
+
+@pytest.mark.parametrize("url, host", [
+    ("https://pool.example:8443", "pool.example:8443"),
+    ("http://192.0.2.7", "192.0.2.7"),
+    ("https://[2001:db8::1]", "[2001:db8::1]"),
+])
+def test_pipelined_requests_are_the_posts_http_client_would_send(url: str, host: str) -> None:
+    transport = Transport(url, protocol="jsonrpc", validate_certs=False, user_agent="xen.xapi/test")
+    body = encode_jsonrpc_request("VM.get_all_records", ["OpaqueRef:s"], 1)
+    raw = transport._request_bytes(body) * 2  # pylint: disable=protected-access  # two requests back to back, as pipelined
+    stream = io.BytesIO(raw)
+    for _request in range(2):
+        request_line = stream.readline()
+        assert request_line == b"POST /jsonrpc HTTP/1.1\r\n"
+        headers = http.client.parse_headers(stream)
+        assert headers["Host"] == host
+        assert headers["Content-Type"] == "application/json"
+        assert headers["User-Agent"] == "xen.xapi/test"
+        # Content-Length must be exact, or the server would read into the next request.
+        assert stream.read(int(headers["Content-Length"])) == body
+    assert stream.read() == b""

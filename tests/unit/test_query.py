@@ -11,9 +11,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import (
     find_by_name,
     find_by_ref_or_uuid_or_name,
     find_by_uuid,
-    EVENT_FROM_DELAY,
     quote,
-    reads_per_class,
     ref_in,
     where,
     where_all,
@@ -76,20 +74,6 @@ def test_ref_in_matches_a_rows_own_reference_once_per_ref() -> None:
     assert ref_in(["OpaqueRef:b", "OpaqueRef:a", "OpaqueRef:b"]) == '(field "_ref" = "OpaqueRef:a") or (field "_ref" = "OpaqueRef:b")'
     assert ref_in(['OpaqueRef:x" or true or "']) == '(field "_ref" = "OpaqueRef:x\\" or true or \\"")'
     assert ref_in([]) == "false"
-
-
-@pytest.mark.parametrize("classes, quickest, per_class", [
-    (1, None, True),  # one call either way: the plain read has no event delay
-    (1, 0.5, True),
-    (2, None, False),  # no answer timed yet: one call is the safe guess
-    (4, 0.002, True),  # a LAN: three more calls cost 6 ms, the event delay 50
-    (9, 0.006, True),
-    (9, 0.007, False),
-    (4, 0.020, False),  # 20 ms away: three more calls cost 60 ms
-    (2, EVENT_FROM_DELAY, False),
-])
-def test_reads_per_class_when_the_extra_calls_cost_less_than_the_event_delay(classes: int, quickest: object, per_class: bool) -> None:
-    assert reads_per_class(classes, quickest) is per_class  # type: ignore[arg-type]
 
 
 def test_event_class_names() -> None:

@@ -12,7 +12,7 @@ import xmlrpc.client
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import api_class_name, normalize_record
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.codec import api_class_name, normalize_record
 
 # Real recorded records, when the reference material sits beside the checkout.
 REFERENCE_DIR = pathlib.Path(os.environ.get("XAPI_REFERENCE_DIR", pathlib.Path(__file__).resolve().parents[3] / "shared" / "xapi"))

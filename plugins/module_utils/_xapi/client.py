@@ -5,12 +5,10 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import time
 import typing as t
-import xmlrpc.client
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi import datamodel, errors, transport as xapi_transport
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import codec, errors, transport as xapi_transport
 
 # The collection's version, announced to the server as the session originator and user agent.
 COLLECTION_VERSION = "0.1.0"
@@ -29,8 +27,6 @@ LOGOUT_TIMEOUT = 5.0
 
 # Calls outside the get_* family that only read, and so may be repeated after a lost answer.
 _READ_ONLY_CALLS = frozenset(("event.from", "event.get_current_id"))
-# Calls that wait on the server (for changes) by design: their time says nothing of the network's.
-_WAITING_CALLS = frozenset(("event.from", "event.next"))
 
 
 def is_read_only(method: str) -> bool:
@@ -81,71 +77,6 @@ def plain_http_urls(params: ConnectionParams) -> list[str]:
     return [url for url in dict.fromkeys(urls) if url.startswith("http://")]
 
 
-# --- Record normalisation ---------------------------------------------------------------------
-
-def _to_int(value: t.Any) -> t.Any:
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _to_float(value: t.Any) -> t.Any:
-    if isinstance(value, (str, int)) and not isinstance(value, bool):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _to_datetime_text(value: t.Any) -> t.Any:
-    """Datetimes are kept in xapi's wire text, "20240101T00:00:00Z", whatever the transport."""
-    if isinstance(value, xmlrpc.client.DateTime):
-        return value.value
-    if isinstance(value, datetime.datetime):
-        return value.strftime("%Y%m%dT%H:%M:%SZ")
-    return value
-
-
-def _each(convert: t.Callable[[t.Any], t.Any]) -> t.Callable[[t.Any], t.Any]:
-    return lambda values: [convert(item) for item in values] if isinstance(values, list) else values
-
-
-def _each_value(convert: t.Callable[[t.Any], t.Any]) -> t.Callable[[t.Any], t.Any]:
-    return lambda mapping: dict((key, convert(item)) for key, item in mapping.items()) if isinstance(mapping, dict) else mapping
-
-
-_CONVERTERS: dict[str, t.Callable[[t.Any], t.Any]] = {
-    "int": _to_int,
-    "float": _to_float,
-    "datetime": _to_datetime_text,
-    "int_set": _each(_to_int),
-    "int_map": _each_value(_to_int),
-    "float_map": _each_value(_to_float),
-}
-_API_CLASS_BY_LOWER_NAME = dict((name.lower(), name) for name in datamodel.CLASSES)
-
-
-def api_class_name(name: str) -> str:
-    """The API spelling of a class name given in any case ("vm" -> "VM")."""
-    return name if name in datamodel.CLASSES else _API_CLASS_BY_LOWER_NAME.get(name.lower(), name)
-
-
-def normalize_record(cls: str, record: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-    """Return a copy of a record with ints, floats and datetimes in the same Python types for both
-    transports (XML-RPC sends ints as strings, JSON-RPC as numbers)."""
-    normalized = dict(record)
-    for kind, names in datamodel.TYPED_FIELDS.get(api_class_name(cls), {}).items():
-        convert = _CONVERTERS[kind]
-        for name in names:
-            if name in normalized:
-                normalized[name] = convert(normalized[name])
-    return normalized
-
-
 # --- Client -----------------------------------------------------------------------------------
 
 class TaskLedger:
@@ -178,9 +109,6 @@ class XapiClient:
         # Hosts that timed out during this run: asked again only when nothing else answers.
         self._silent_urls: t.Set[str] = set()
         self.task_ledger = TaskLedger()
-        # Seconds of the quickest answer so far (the network's round trip and the least a call costs on the pool).
-        # The login counts too: slower than a read (TLS handshake, authentication), it errs towards one event.from.
-        self.quickest_answer: t.Optional[float] = None
 
     def __repr__(self) -> str:
         return "XapiClient({0!r}, username={1!r})".format(self.base_url, self._params.username)
@@ -211,7 +139,7 @@ class XapiClient:
         return float(self._params.timeout)
 
     def normalize(self, cls: str, record: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-        return normalize_record(cls, record)
+        return codec.normalize_record(cls, record)
 
     def candidate_urls(self) -> list[str]:
         """Current host first, then the configured host, then the fallback hosts, without repeats."""
@@ -240,7 +168,7 @@ class XapiClient:
             transport = self._use_transport(base_url)
             credentials = [self._params.username, self._params.password, API_VERSION, ORIGINATOR]
             try:
-                self._session = self._timed(transport, "session.login_with_password", credentials)
+                self._session = transport.call("session.login_with_password", credentials)
             except errors.XapiError as err:
                 if err.code != "HOST_IS_SLAVE" or not err.params:
                     raise
@@ -325,9 +253,7 @@ class XapiClient:
         redirects = 0
         while True:
             try:
-                if method in _WAITING_CALLS:
-                    return self._transport.call(method, [self._session] + list(args), reply_within)
-                return self._timed(self._transport, method, [self._session] + list(args), reply_within)
+                return self._transport.call(method, [self._session] + list(args), reply_within)
             except errors.XapiError as err:
                 if err.code == "SESSION_INVALID" and not logged_in_again:
                     logged_in_again = True
@@ -357,13 +283,34 @@ class XapiClient:
                 else:
                     raise
 
-    def _timed(self, transport: xapi_transport.Transport, method: str, params: t.List[t.Any], reply_within: t.Optional[float] = None) -> t.Any:
-        began = time.monotonic()
-        answer = transport.call(method, params, reply_within)
-        took = time.monotonic() - began
-        if self.quickest_answer is None or took < self.quickest_answer:
-            self.quickest_answer = took
-        return answer
+    def call_each(self, calls: t.Sequence[t.Tuple[str, t.Sequence[t.Any]]]) -> t.List[t.Any]:
+        """The values of several read-only calls, sent together and answered in order: one round trip for all.
+
+        A call the pipeline left unanswered (the connection failed) or answered with an error goes again on its own
+        through call(), which logs in again, follows the master and retries as for any read, and raises what it
+        still fails with. A master that let the pipeline time out is not waited for twice: the next host answers
+        the rest, or the failure is raised.
+        """
+        if len(calls) < 2 or self._session is None or self._transport is None or not all(is_read_only(method) for method, _args in calls):
+            return [self.call(method, *args) for method, args in calls]
+        session = self._session
+        answers, failure = self._transport.call_pipelined([(method, [session] + list(args)) for method, args in calls])
+        if failure is not None and (not failure.recoverable or failure.timed_out):
+            if not failure.recoverable or len(self.candidate_urls()) <= 1:
+                raise failure
+            self._silent_urls.add(self._transport.base_url)
+            self.login()
+        values = []
+        for index, (method, args) in enumerate(calls):
+            answer = answers[index] if index < len(answers) else None
+            if not isinstance(answer, errors.XapiBaseError) and index < len(answers):
+                values.append(answer)
+                continue
+            if isinstance(answer, errors.XapiError) and answer.code == "SESSION_INVALID" and self._session == session:
+                self._session = None
+                self.login()
+            values.append(self.call(method, *args))
+        return values
 
     def forget_silent_hosts(self) -> None:
         """Ask again the hosts that let a request time out: after a reboot, for one, they answer again."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, codec, errors
 
 Record = t.Dict[str, t.Any]
 NULL_REF = "OpaqueRef:NULL"
@@ -152,13 +152,13 @@ def watch_guest(client: xapi_client.XapiClient, vm_ref: str, timeout: float, don
             if event.get("operation") == "del" or snapshot is None:
                 continue
             if event.get("class") == "vm" and event.get("ref") == vm_ref:
-                vm = xapi_client.normalize_record("VM", snapshot)
+                vm = codec.normalize_record("VM", snapshot)
                 if (vm.get("guest_metrics") or NULL_REF) != metrics_ref:
                     metrics_ref, metrics = vm.get("guest_metrics") or NULL_REF, {}
                     if metrics_ref != NULL_REF:
                         token = ""  # subscribe to the new metrics record and read it now
             elif event.get("class") == "vm_guest_metrics" and event.get("ref") == metrics_ref:
-                metrics = xapi_client.normalize_record("VM_guest_metrics", snapshot)
+                metrics = codec.normalize_record("VM_guest_metrics", snapshot)
         if token and vm and done(vm, metrics):
             return True
         if token and time.monotonic() >= deadline:

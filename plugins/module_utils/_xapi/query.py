@@ -1,13 +1,13 @@
 # Copyright: (c) 2026, xen.xapi maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reading XAPI state: where-expressions, filtered reads, and snapshots of several classes in as little time as the pool allows."""
+"""Reading XAPI state: where-expressions, filtered reads, and snapshots of several classes in one round trip."""
 
 from __future__ import annotations
 
 import re
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, datamodel
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, codec, datamodel
 
 # ref -> record, and class -> (ref -> record)
 NULL_REF = "OpaqueRef:NULL"
@@ -67,36 +67,19 @@ def where_any(*clauses: str) -> str:
 
 def get_all_records_where(client: xapi_client.XapiClient, cls: str, expr: str) -> Records:
     """The records of one class matching a where-expression, normalised, keyed by ref."""
-    api_name = xapi_client.api_class_name(cls)
+    api_name = codec.api_class_name(cls)
     records = client.call(api_name + ".get_all_records_where", expr)
-    return dict((ref, xapi_client.normalize_record(api_name, record)) for ref, record in records.items())
+    return dict((ref, codec.normalize_record(api_name, record)) for ref, record in records.items())
 
 
 def event_class_name(cls: str) -> str:
     """The event.from subscription name of an API class ("VM" -> "vm"); ValueError if it has no events."""
-    api_name = xapi_client.api_class_name(cls)
+    api_name = codec.api_class_name(cls)
     if api_name not in datamodel.CLASSES:
         raise ValueError("{0!r} is not an XAPI class.".format(cls))
     if api_name in datamodel.CLASSES_WITHOUT_EVENTS:
         raise ValueError("XAPI class {0} produces no events, so it cannot be part of a snapshot.".format(api_name))
     return datamodel.CLASSES[api_name]
-
-
-# xapi 26.10 and later make every event.from that is not only about tasks wait this long before it reads, to batch
-# changes (xapi_globs.ml, event_from_delay): even a snapshot (empty token) costs it.
-EVENT_FROM_DELAY = 0.05
-
-
-def reads_per_class(class_count: int, quickest_answer: t.Optional[float]) -> bool:
-    """Whether one plain read per class is quicker than one event.from for them all.
-
-    One class always is (one call either way, without the event delay); several are while the extra calls take less
-    than that delay, judged by the quickest answer of the run so far (the pool's round trip). Before any answer, and
-    across a slow network, one event.from is.
-    """
-    if class_count <= 1:
-        return True
-    return quickest_answer is not None and (class_count - 1) * quickest_answer < EVENT_FROM_DELAY
 
 
 def ref_in(refs: t.Iterable[str]) -> str:
@@ -106,20 +89,21 @@ def ref_in(refs: t.Iterable[str]) -> str:
 
 def snapshot(client: xapi_client.XapiClient, classes: t.Sequence[str] = (),
              objects: t.Optional[t.Mapping[str, t.Iterable[str]]] = None) -> Snapshot:
-    """Every object of ``classes`` plus the single objects ``{class: [ref, ...]}``, in as little time as the pool allows.
+    """Every object of ``classes`` plus the single objects ``{class: [ref, ...]}``, in one round trip.
 
-    Returns {API class name: {ref: normalised record}}, with an entry (maybe empty) for each class named.
-    Either one event.from call (an empty token makes it answer at once with the current objects, whatever their
-    number, as one consistent snapshot) or one call per class (``get_all_records``, or ``get_all_records_where``
-    on the references), whichever ``reads_per_class`` finds quicker.
+    Returns {API class name: {ref: normalised record}}, with an entry (maybe empty) for each class named. One call
+    per class (``get_all_records``, or ``get_all_records_where`` on the references), all sent together
+    (``XapiClient.call_each``). Not one event.from for them all: xapi 26.10 and later make every event.from that
+    is not only about tasks wait 50 ms before it reads, even one with an empty token (xapi_globs.ml
+    ``event_from_delay``), which the calls sent together never wait.
     """
     wanted = _wanted(classes, objects or {})
-    reads = dict((api_name, refs) for api_name, refs in wanted.items() if refs is None or refs)
     result: Snapshot = dict((api_name, {}) for api_name in wanted)
-    if reads and reads_per_class(len(reads), client.quickest_answer):
-        result.update(_read_each_class(client, reads))
-    elif reads:
-        result.update(_read_in_one_event_from(client, reads))
+    reads = [(api_name, refs) for api_name, refs in wanted.items() if refs is None or refs]
+    calls = [(api_name + ".get_all_records", []) if refs is None else (api_name + ".get_all_records_where", [ref_in(refs)])
+             for api_name, refs in reads]
+    for (api_name, _refs), answer in zip(reads, client.call_each(calls)):
+        result[api_name] = dict((ref, codec.normalize_record(api_name, record)) for ref, record in answer.items())
     return result
 
 
@@ -131,44 +115,15 @@ def _wanted(classes: t.Sequence[str], objects: t.Mapping[str, t.Iterable[str]]) 
     """What to read of each class; a class read whole takes in the single objects named of it."""
     wanted: Wanted = {}
     for cls in classes:
-        wanted[xapi_client.api_class_name(cls)] = None
+        wanted[codec.api_class_name(cls)] = None
     for cls, refs in objects.items():
-        api_name = xapi_client.api_class_name(cls)
+        api_name = codec.api_class_name(cls)
         kept = set(ref for ref in refs if ref and ref != NULL_REF)
         if api_name not in wanted:
             wanted[api_name] = kept
         elif wanted[api_name] is not None:
             wanted[api_name] = t.cast(t.Set[str], wanted[api_name]) | kept
-    for api_name in wanted:
-        event_class_name(api_name)  # the same classes either way: those with events
     return wanted
-
-
-def _read_each_class(client: xapi_client.XapiClient, reads: Wanted) -> Snapshot:
-    result: Snapshot = {}
-    for api_name, refs in reads.items():
-        if refs is None:
-            answer = client.call(api_name + ".get_all_records")
-            result[api_name] = dict((ref, xapi_client.normalize_record(api_name, record)) for ref, record in answer.items())
-        else:
-            result[api_name] = get_all_records_where(client, api_name, ref_in(refs))
-    return result
-
-
-def _read_in_one_event_from(client: xapi_client.XapiClient, reads: Wanted) -> Snapshot:
-    names = dict((event_class_name(api_name), api_name) for api_name in reads)
-    subscriptions = []
-    for name, api_name in names.items():
-        refs = reads[api_name]
-        subscriptions.extend([name] if refs is None else ["{0}/{1}".format(name, ref) for ref in sorted(refs)])
-    result: Snapshot = dict((api_name, {}) for api_name in reads)
-    answer = client.call("event.from", subscriptions, "", 1.0)
-    for event in answer.get("events") or []:
-        api_name = names.get(str(event.get("class", "")).lower())
-        if api_name is None or event.get("operation") == "del" or event.get("snapshot") is None:
-            continue
-        result[api_name][event["ref"]] = xapi_client.normalize_record(api_name, event["snapshot"])
-    return result
 
 
 # --- Look-ups within records already read -----------------------------------------------------

@@ -11,7 +11,7 @@ import typing as t
 import xml.parsers.expat
 import xmlrpc.client
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, transport
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, codec, errors
 
 DEFAULT_TASK_TIMEOUT = 600.0
 # Share of the HTTP timeout one blocking event.from may use, so the server always answers
@@ -44,7 +44,7 @@ def decode_task_result(text: str) -> t.Any:
         (value,), _method = xmlrpc.client.loads(document)
     except (ValueError, xml.parsers.expat.ExpatError, xmlrpc.client.ResponseError) as err:
         raise errors.XapiError("INTERNAL_ERROR", ["unreadable task result {0!r}: {1}".format(text, err)])
-    return transport.plain_values(value)
+    return codec.plain_values(value)
 
 
 class _TaskGone(Exception):
@@ -65,7 +65,7 @@ def _task_snapshot(task_ref: str, events: t.Iterable[t.Mapping[str, t.Any]]) -> 
         if event.get("operation") == "del":
             raise _TaskGone(snapshot)
         if event.get("snapshot") is not None:
-            snapshot = xapi_client.normalize_record("task", event["snapshot"])
+            snapshot = codec.normalize_record("task", event["snapshot"])
     return snapshot
 
 
@@ -146,7 +146,7 @@ def _look_at_task(client: xapi_client.XapiClient, task_ref: str, token: str, wai
     record = _task_snapshot(task_ref, answer.get("events") or [])
     if record is None and token == "":
         try:
-            record = xapi_client.normalize_record("task", client.call("task.get_record", task_ref))
+            record = codec.normalize_record("task", client.call("task.get_record", task_ref))
         except errors.XapiError as err:
             if err.code == "HANDLE_INVALID":
                 raise _TaskGone(None)

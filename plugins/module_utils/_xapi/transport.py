@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import http.client
-import json
 import os
 import selectors
 import socket
@@ -17,7 +16,7 @@ import base64
 import urllib.request
 from urllib.parse import unquote, urlsplit
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import codec, errors
 
 PROTOCOLS = ("jsonrpc", "xmlrpc")
 _PATHS = {"jsonrpc": "/jsonrpc", "xmlrpc": "/"}
@@ -91,74 +90,6 @@ def build_base_url(host: str, like: t.Optional[str] = None) -> str:
         if not port and model and model.port:
             port = str(model.port)
     return "{0}://{1}{2}".format(scheme, hostname, ":" + port if port else "")
-
-
-# --- Wire encodings ---------------------------------------------------------------------------
-
-def _ints_as_strings(value: t.Any) -> t.Any:
-    """XAPI ints are 64-bit and travel as strings over XML-RPC, whose <int> is only 32-bit."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, dict):
-        return dict((str(key), _ints_as_strings(item)) for key, item in value.items())
-    if isinstance(value, (list, tuple)):
-        return [_ints_as_strings(item) for item in value]
-    return value
-
-
-def plain_values(value: t.Any) -> t.Any:
-    """Replace xmlrpc.client.DateTime values by their wire text, as JSON-RPC returns them."""
-    if isinstance(value, xmlrpc.client.DateTime):
-        return value.value
-    if isinstance(value, dict):
-        return dict((key, plain_values(item)) for key, item in value.items())
-    if isinstance(value, list):
-        return [plain_values(item) for item in value]
-    return value
-
-
-def encode_xmlrpc_request(method: str, params: t.Sequence[t.Any]) -> bytes:
-    return xmlrpc.client.dumps(tuple(_ints_as_strings(list(params))), methodname=method, encoding="utf-8").encode("utf-8")
-
-
-def decode_xmlrpc_response(body: bytes) -> t.Any:
-    """Unwrap the {Status, Value | ErrorDescription} envelope; raise XapiError on Failure."""
-    try:
-        (envelope,), _method = xmlrpc.client.loads(body)
-    except xmlrpc.client.Fault as fault:
-        # xapi reports failures in the envelope, not as faults; keep the text if one comes anyway.
-        raise errors.XapiError("Fault", [fault.faultString])
-    if not isinstance(envelope, dict) or "Status" not in envelope:
-        raise ValueError("the XML-RPC response has no Status")
-    if envelope["Status"] == "Success":
-        return plain_values(envelope.get("Value", ""))
-    description = envelope.get("ErrorDescription") or ["UNKNOWN_ERROR"]
-    raise errors.XapiError(description[0], description[1:])
-
-
-def encode_jsonrpc_request(method: str, params: t.Sequence[t.Any], request_id: int) -> bytes:
-    return json.dumps({"jsonrpc": "2.0", "method": method, "params": list(params), "id": request_id}).encode("utf-8")
-
-
-def decode_jsonrpc_response(body: bytes) -> t.Any:
-    """Return the result; raise XapiError for a 2.0 error object or a 1.0 error list."""
-    response = json.loads(body.decode("utf-8"))
-    if not isinstance(response, dict):
-        raise ValueError("the JSON-RPC response is not an object")
-    error = response.get("error")
-    if error is None:
-        if "result" not in response:
-            raise ValueError("the JSON-RPC response has neither result nor error")
-        return response["result"]
-    if isinstance(error, dict):
-        data = error.get("data")
-        params = data if isinstance(data, list) else ([] if data is None else [data])
-        raise errors.XapiError(str(error.get("message") or error.get("code")), params)
-    if isinstance(error, list) and error:
-        raise errors.XapiError(str(error[0]), error[1:])
-    raise errors.XapiError(str(error))
 
 
 # --- HTTP -------------------------------------------------------------------------------------
@@ -262,6 +193,26 @@ def open_connection(scheme: str, host: str, port: t.Optional[int], timeout: floa
     return connection
 
 
+class _SharedReader:
+    """The connection's one buffered reader, lent to each HTTPResponse of a pipeline in turn.
+
+    A response closes the file it read from once done; this one must stay open, since it may already hold the
+    bytes of the answers after it.
+    """
+
+    def __init__(self, reader: t.BinaryIO) -> None:
+        self._reader = reader
+
+    def makefile(self, *_args: t.Any, **_kwargs: t.Any) -> _SharedReader:
+        return self
+
+    def __getattr__(self, name: str) -> t.Any:
+        return getattr(self._reader, name)
+
+    def close(self) -> None:
+        """Left open for the next answer; the pipeline closes the reader when it is done."""
+
+
 class Transport:
     """One persistent HTTP(S) connection to one XAPI endpoint.
 
@@ -302,27 +253,80 @@ class Transport:
 
         reply_within: seconds to wait for this call's answer, instead of the connection's timeout.
         """
-        if self.protocol == "jsonrpc":
-            self._request_id += 1
-            body = encode_jsonrpc_request(method, params, self._request_id)
-        else:
-            body = encode_xmlrpc_request(method, params)
+        body = self._encode(method, params)
         try:
             status, reason, payload = self._post(body, reply_within)
         except errors.XapiConnectionError as err:
             err.method = method
             raise
+        return self._decode(method, status, reason, payload)
+
+    def call_pipelined(self, calls: t.Sequence[t.Tuple[str, t.Sequence[t.Any]]]) -> t.Tuple[t.List[t.Any], t.Optional[errors.XapiConnectionError]]:
+        """Send several calls at once on the kept-alive connection, then read their answers in order (HTTP pipelining).
+
+        xapi reads each request off its connection exactly (http.ml ``read_up_to``, http_svr.ml ``read_body``) and
+        serves the next when it has answered one (``handle_connection``), so calls sent together cost one round trip.
+        Returns the answers read in full, in order (each the call's value or the XapiBaseError it failed with), and
+        the network failure that cut the rest off, if any (the connection is closed then). The caller sends the calls
+        left unanswered again, so only calls that are safe to repeat (reads) belong here.
+        """
+        requests = b"".join(self._request_bytes(self._encode(method, params)) for method, params in calls)
+        answers: t.List[t.Any] = []
+        try:
+            connection, _kept_alive = self._connected()
+        except errors.XapiConnectionError as err:
+            err.method = calls[0][0]
+            return answers, err
+        try:
+            sock = t.cast(socket.socket, connection.sock)
+            sock.sendall(requests)
+            with sock.makefile("rb") as reader:
+                for method, _params in calls:
+                    response = http.client.HTTPResponse(t.cast(socket.socket, _SharedReader(reader)), method="POST")
+                    response.begin()
+                    payload = response.read()
+                    try:
+                        answers.append(self._decode(method, response.status, response.reason, payload))
+                    except errors.XapiBaseError as err:
+                        answers.append(err)
+                    if response.will_close:
+                        self.close()
+                        break
+        except (OSError, http.client.HTTPException) as err:
+            self.close()
+            failure = _connection_error(self.url, err, self.timeout, request_sent=True)
+            failure.method = calls[min(len(answers), len(calls) - 1)][0]
+            return answers, failure
+        return answers, None
+
+    def _encode(self, method: str, params: t.Sequence[t.Any]) -> bytes:
+        if self.protocol == "jsonrpc":
+            self._request_id += 1
+            return codec.encode_jsonrpc_request(method, params, self._request_id)
+        return codec.encode_xmlrpc_request(method, params)
+
+    def _decode(self, method: str, status: int, reason: str, payload: bytes) -> t.Any:
         if status != 200:
             raise errors.XapiProtocolError(self.url, "HTTP {0} {1}".format(status, reason))
         try:
             if self.protocol == "jsonrpc":
-                return decode_jsonrpc_response(payload)
-            return decode_xmlrpc_response(payload)
+                return codec.decode_jsonrpc_response(payload)
+            return codec.decode_xmlrpc_response(payload)
         except errors.XapiError as err:
             err.method = method
             raise
         except (ValueError, xml.parsers.expat.ExpatError, xmlrpc.client.ResponseError) as err:
             raise errors.XapiProtocolError(self.url, "unreadable {0} response ({1})".format(self.protocol, err))
+
+    def _request_bytes(self, body: bytes) -> bytes:
+        """One POST as http.client sends it (the Host header names the XAPI host, through a proxy's tunnel too)."""
+        host = "[{0}]".format(self._host) if ":" in self._host else self._host
+        if self._port:
+            host += ":{0}".format(self._port)
+        lines = ["POST {0} HTTP/1.1".format(_PATHS[self.protocol]), "Host: " + host, "Accept-Encoding: identity",
+                 "Content-Length: {0}".format(len(body))]
+        lines.extend("{0}: {1}".format(name, value) for name, value in self._headers.items())
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
     @property
     def connected(self) -> bool:

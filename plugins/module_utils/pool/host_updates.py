@@ -19,7 +19,7 @@ import time
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _engine
-from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, query
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, codec, errors, query
 
 REBOOT_GUIDANCE = ("reboot_host", "reboot_host_on_livepatch_failure", "reboot_host_on_kernel_livepatch_failure",
                    "reboot_host_on_xen_livepatch_failure")
@@ -82,9 +82,9 @@ def wait_until_restarted(client: xapi_client.XapiClient, host: str, metrics: str
         token = answer.get("token", token)
         for event in answer.get("events") or []:
             if event.get("ref") == host and event.get("snapshot"):
-                host_record = xapi_client.normalize_record("host", event["snapshot"])
+                host_record = codec.normalize_record("host", event["snapshot"])
             elif event.get("ref") == metrics and event.get("snapshot"):
-                live = bool(xapi_client.normalize_record("host_metrics", event["snapshot"]).get("live"))
+                live = bool(codec.normalize_record("host_metrics", event["snapshot"]).get("live"))
         if host_record and live and agent_start_time(host_record) != started:
             return host_record
     raise errors.ResourceError("did not come back within {0:g} seconds.".format(timeout))

@@ -16,7 +16,7 @@ import time
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _engine
-from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, query, transport
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, codec, errors, query, transport
 from ansible_collections.xen.xapi.plugins.module_utils.pool import host_resource, hosts as pool_hosts
 
 
@@ -108,7 +108,7 @@ class PoolMemberResource(_engine.BatchedResource):
                 if event.get("operation") == "del":
                     hosts.pop(event.get("ref"), None)
                 elif event.get("snapshot"):
-                    hosts[event["ref"]] = xapi_client.normalize_record("host", event["snapshot"])
+                    hosts[event["ref"]] = codec.normalize_record("host", event["snapshot"])
             for ref, record in hosts.items():
                 if record.get("address") == address and record.get("enabled"):
                     self.forget_reads()

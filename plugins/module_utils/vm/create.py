@@ -13,7 +13,7 @@ import dataclasses
 import typing as t
 from xml.etree import ElementTree
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, naming, tasks
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, codec, errors, naming, tasks
 from ansible_collections.xen.xapi.plugins.module_utils.vm import options, reader, view as vm_view
 
 PROVISION_KEY = "disks"
@@ -95,7 +95,7 @@ class Creation:
         what = "{0} {1!r}".format(step, self.source.get("name_label", ""))
         uuid = ""
         try:
-            record = xapi_client.normalize_record("VM", client.call("VM.get_record", ref))
+            record = codec.normalize_record("VM", client.call("VM.get_record", ref))
             uuid = str(record.get("uuid", ""))
             view = reader.read_view(client, ref, record)
             made = [vbd["VDI"] for vbd in view.vbds.values() if not vm_view.is_null(vbd.get("VDI")) and view.owns_vdi(vbd["VDI"])]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _engine
-from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, query
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, codec, errors, query
 from ansible_collections.xen.xapi.plugins.module_utils.disks import lookup
 from ansible_collections.xen.xapi.plugins.module_utils.vm import view
 
@@ -61,7 +61,7 @@ def reread(client: xapi_client.XapiClient, ref: str, earlier: t.Optional[view.Vm
     """
     pool = earlier.pool if earlier is not None else pool
     if earlier is None or earlier.ref != ref:
-        return read_view(client, ref, xapi_client.normalize_record("VM", client.call("VM.get_record", ref)), pool)
+        return read_view(client, ref, codec.normalize_record("VM", client.call("VM.get_record", ref)), pool)
     guest_metrics = earlier.record.get("guest_metrics", "")
     made = earlier.made
     objects = query.snapshot(client, objects={"VM": [ref], "VBD": list(earlier.vbds) + made.get("VBD", []),
@@ -70,7 +70,7 @@ def reread(client: xapi_client.XapiClient, ref: str, earlier: t.Optional[view.Vm
                                               "VM_guest_metrics": [guest_metrics]})
     record = objects["VM"].get(ref)
     if record is None:  # gone: VM.get_record says so in xapi's words (HANDLE_INVALID)
-        return read_view(client, ref, xapi_client.normalize_record("VM", client.call("VM.get_record", ref)), pool)
+        return read_view(client, ref, codec.normalize_record("VM", client.call("VM.get_record", ref)), pool)
     vbds = dict((vbd, objects["VBD"].get(vbd)) for vbd in record.get("VBDs", []))
     vifs = dict((vif, objects["VIF"].get(vif)) for vif in record.get("VIFs", []))
     disks = _disk_refs(vbd for vbd in vbds.values() if vbd is not None)

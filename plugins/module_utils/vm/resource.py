@@ -14,7 +14,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _engine, _journal
-from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, tasks
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, codec, errors, tasks
 from ansible_collections.xen.xapi.plugins.module_utils.vm import (
     boot,
     cdrom,
@@ -94,7 +94,7 @@ class VmResource(_engine.Resource):
         ref = self.journal.recall(CREATED_VM)
         if ref is None:
             return None
-        return ref, xapi_client.normalize_record("VM", self.client.call("VM.get_record", ref))
+        return ref, codec.normalize_record("VM", self.client.call("VM.get_record", ref))
 
     def present(self, ref: t.Optional[str]) -> _engine.Record:
         if ref is None:
