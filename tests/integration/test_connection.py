@@ -97,6 +97,21 @@ def test_task_wait_is_event_driven_and_prompt(sim) -> None:
     assert calls.get("task.destroy") == 1
 
 
+def test_finished_tasks_go_with_the_logout_in_one_round_trip(sim) -> None:
+    with client_for(sim) as client:
+        template = client.call("VM.get_by_name_label", "Debian Bookworm 12")[0]
+        clones = [run_async(client, "VM.clone", template, "logout-tasks-{0}".format(index)) for index in range(2)]
+        finished = client.call("session.get_tasks", client.session_ref)
+        assert len(finished) == 2  # kept until the logout
+        sim.control_post("reset_stats")
+    stats = sim.control_get("stats")
+    assert stats["calls"] == {"task.destroy": 2, "session.logout": 1} and stats["round_trips"] == 1, stats
+    with client_for(sim) as client:
+        assert not set(finished) & set(client.call("task.get_all"))
+        for clone in clones:
+            client.call("VM.destroy", clone)
+
+
 def test_task_timeout_cancels_the_task(sim) -> None:
     sim.control_post("durations", {"VM.clone": 5.0})
     try:

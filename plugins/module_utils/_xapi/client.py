@@ -109,6 +109,8 @@ class XapiClient:
         # Hosts that timed out during this run: asked again only when nothing else answers.
         self._silent_urls: t.Set[str] = set()
         self.task_ledger = TaskLedger()
+        # Finished tasks whose records go at logout, sent together with it (see forget_task).
+        self._finished_tasks: t.List[str] = []
 
     def __repr__(self) -> str:
         return "XapiClient({0!r}, username={1!r})".format(self.base_url, self._params.username)
@@ -316,17 +318,33 @@ class XapiClient:
         """Ask again the hosts that let a request time out: after a reboot, for one, they answer again."""
         self._silent_urls.clear()
 
+    def forget_task(self, task_ref: str) -> None:
+        """Destroy a finished task's record at logout, sent with it: one round trip for all the run's tasks.
+
+        A run that ends without logging out leaves them to xapi, which removes completed tasks after 65 minutes
+        (db_gc_util.ml ``timeout_tasks``).
+        """
+        if task_ref not in self._finished_tasks:
+            self._finished_tasks.append(task_ref)
+
     def logout(self) -> None:
         """End the session and close the connection; failures here are ignored."""
         if self._session is not None:
-            self._quiet_logout(self._session)
+            self._quiet_logout(self._session, self._finished_tasks)
+        self._finished_tasks = []
         self._session = None
         self._close()
 
-    def _quiet_logout(self, session: str) -> None:
-        """Log a session out, on a fresh short-lived connection if the current one has died."""
+    def _quiet_logout(self, session: str, finished_tasks: t.Sequence[str] = ()) -> None:
+        """Log a session out (destroying the finished tasks first, in the same round trip), on a fresh short-lived
+        connection if the current one has died (the tasks are then left to xapi)."""
         if self._transport is None:
             return
+        if finished_tasks and self._transport.connected:
+            calls = [("task.destroy", [session, task]) for task in finished_tasks] + [("session.logout", [session])]
+            answers, _failure = self._transport.call_pipelined(calls)
+            if len(answers) == len(calls):
+                return
         base_url = self._transport.base_url
         for _attempt in range(LOGOUT_ATTEMPTS):
             try:

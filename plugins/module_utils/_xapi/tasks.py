@@ -238,7 +238,7 @@ def run_async(client: xapi_client.XapiClient, method: str, *args: t.Any, timeout
     """Call Async.<method>(*args), wait for the task and return its decoded result.
 
     Raises the task's XAPI error, or XapiTimeoutError after `timeout` seconds (the task is
-    cancelled). The task record is destroyed once read; a wait that the connection breaks off
+    cancelled). The task record is destroyed at logout (XapiClient.forget_task); a wait that the connection breaks off
     leaves it for the next round of the run to wait on again (see start_task).
     """
     task_ref = start_task(client, method, *args)
@@ -248,9 +248,9 @@ def run_async(client: xapi_client.XapiClient, method: str, *args: t.Any, timeout
         client.task_ledger.pending[call_key(method, args)] = (client.session_ref or "", task_ref)
         raise
     except BaseException:
-        _quietly(client, "task.destroy", task_ref)
+        client.forget_task(task_ref)
         raise
-    _quietly(client, "task.destroy", task_ref)
+    client.forget_task(task_ref)
     return task_outcome(record)
 
 

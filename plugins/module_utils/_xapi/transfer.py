@@ -54,14 +54,7 @@ def _finish(client: xapi_client.XapiClient, task: str, label: str, timeout: floa
         err.method = label
         raise
     finally:
-        _quiet_destroy(client, task)
-
-
-def _quiet_destroy(client: xapi_client.XapiClient, task: str) -> None:
-    try:
-        client.call("task.destroy", task)
-    except errors.XapiBaseError:
-        pass
+        client.forget_task(task)
 
 
 def _open(client: xapi_client.XapiClient, method: str, path: str, query: t.Mapping[str, str], task: str, length: t.Optional[int] = None) \
@@ -131,7 +124,7 @@ def download(client: xapi_client.XapiClient, path: str, query: t.Mapping[str, st
             connection.close()
         value = _finish(client, task, label, timeout)
     except BaseException:
-        _quiet_destroy(client, task)
+        client.forget_task(task)
         raise
     return TransferResult(value, moved, time.monotonic() - started)
 
@@ -172,7 +165,7 @@ def upload(client: xapi_client.XapiClient, path: str, query: t.Mapping[str, str]
         if cut_off is not None:
             raise _dropped(url, cut_off, request_sent=True)
     except BaseException:
-        _quiet_destroy(client, task)
+        client.forget_task(task)
         raise
     return TransferResult(value, sent, time.monotonic() - started)
 

@@ -254,7 +254,7 @@ class HostResource(_engine.BatchedResource):
         self.forget_reads()
         for task in tasks:
             record = xapi_tasks.wait_for_task(self.client, task, self.timeout, "VM.pool_migrate")
-            self.client.call("task.destroy", task)
+            self.client.forget_task(task)
             xapi_tasks.task_outcome(record)
 
     def _forget_evacuation(self, ref: str) -> None:
