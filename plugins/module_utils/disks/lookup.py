@@ -3,7 +3,7 @@
 """Batched reads for the disk modules, and resolving the names or uuids users type.
 
 A no-op run of xen_vdi or xen_vbd reads each class it needs once: ``query.snapshot`` mixes whole classes
-and single objects, in one ``event.from`` or one call per class, and the resolvers below only look inside
+and single objects, one call per class sent together (one round trip), and the resolvers below only look inside
 records already read.
 """
 

@@ -3,8 +3,8 @@
 """xen_vbd's resource: the drive of a VM named by its position or its disk, or by the drive's uuid.
 
 Reads: the VM by name or uuid (one call), then its drives with the VDI class (one ``query.snapshot``: a call per
-class on a quick network, one ``event.from`` on a slow one); so a run that changes nothing costs four to six calls
-with login and logout.
+class, sent together); so a run that changes nothing costs four to six calls in four round trips with login and
+logout.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """xen_vdi's resource: a virtual disk found by uuid, or by name within a storage repository.
 
-Reads: one ``query.snapshot`` of the VDI, SR, pool, VBD and SM classes (a call per class on a quick network, one
-``event.from`` on a slow one), and, when the disk has drives, one more call for the VMs behind them.
+Reads: one ``query.snapshot`` of the VDI, SR, pool, VBD and SM classes (a call per class, sent together: one round
+trip), and, when the disk has drives, one more call for the VMs behind them.
 """
 
 from __future__ import annotations

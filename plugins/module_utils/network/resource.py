@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """xen_network's resource: a network found by uuid or name, its VLAN on every host, its removal.
 
-Reads: one ``query.snapshot`` of the network, PIF and host classes (a call per class on a quick network, one
-``event.from`` on a slow one). Removing a network with VM interfaces reads those interfaces and their VMs (two
+Reads: one ``query.snapshot`` of the network, PIF and host classes (a call per class, sent together: one round
+trip). Removing a network with VM interfaces reads those interfaces and their VMs (two
 more calls).
 """
 

@@ -6,7 +6,7 @@ The object the engine reconciles is the SR's set of PBDs on the hosts asked for:
 the SR, and the plans create, re-create, plug, unplug or remove the PBD of each host. One PBD
 (found by uuid, or a single host) is returned as ``pbd``; several as ``pbds``, keyed by host name.
 
-Reads: one ``query.snapshot`` of the SR, PBD, host and pool classes (a call per class on a quick network, one ``event.from`` on a slow one).
+Reads: one ``query.snapshot`` of the SR, PBD, host and pool classes (a call per class, sent together: one round trip).
 Unplugging also reads which VMs use the SR's disks.
 """
 

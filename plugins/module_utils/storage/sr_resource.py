@@ -3,7 +3,7 @@
 """xen_sr's resource: a storage repository found by uuid, or by name (on a host), created, changed,
 destroyed or forgotten.
 
-Reads: one ``query.snapshot`` of the SR, PBD, host, pool and SM classes (a call per class on a quick network, one ``event.from`` on a slow one).
+Reads: one ``query.snapshot`` of the SR, PBD, host, pool and SM classes (a call per class, sent together: one round trip).
 Removing an SR also reads the drives plugged on its disks and their VMs.
 """
 

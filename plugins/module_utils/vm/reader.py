@@ -4,9 +4,8 @@
 
 A VM is found with one `VM.get_all_records_where`. Its devices (exactly those objects: its VBDs, VIFs and guest
 metrics) then come with the small pool-wide classes (hosts, networks, SRs, pool) in one `query.snapshot`, and
-its disks with a second one when first used. On a quick network a snapshot is one call per class; on a slow one,
-one `event.from` subscribed to them all (`vbd/<ref>`, ..., `host`), whose empty token makes it answer with the
-current records, whatever their number. A run that changes the VM without looking at its disks (a power
+its disks with a second one when first used. A snapshot is one call per class, the calls sent together on the
+connection: one round trip. A run that changes the VM without looking at its disks (a power
 transition) takes them with the read after its changes, together with the rest.
 """
 
