@@ -10,7 +10,7 @@ import typing as t
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, env_fallback
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, transport
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, transport, urls
 
 # Keep in step with plugins/doc_fragments/connection.py.
 CONNECTION_ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
@@ -57,8 +57,8 @@ class XapiModule:
         # Credentials written into a URL (https://root:secret@host) are hidden like the password in all output,
         # the invocation Ansible echoes included; messages of ours show such URLs without them anyway.
         for url in [self.params.get("hostname"), self.params.get("proxy")] + list(self.params.get("fallback_hosts") or []):
-            if transport.url_credentials(url):
-                self.module.no_log_values.add(transport.url_credentials(url))
+            if urls.url_credentials(url):
+                self.module.no_log_values.add(urls.url_credentials(url))
         # Secrets inside options that also hold ordinary values (see hide_secrets_of).
         self._option_secrets: set[str] = set()
         self._shown_params: dict[str, t.Any] = {}
@@ -114,7 +114,7 @@ class XapiModule:
         for option, hosts in (("hostname", [params.hostname]), ("fallback_hosts", params.fallback_hosts)):
             for host in hosts:
                 try:
-                    transport.build_base_url(host)
+                    urls.build_base_url(host)
                 except ValueError as err:
                     self.fail("{0}: {1}".format(option, err))
         insecure = xapi_client.plain_http_urls(params)

@@ -19,7 +19,7 @@ from ansible_collections.xen.xapi.plugins.module_utils._xapi.codec import (
     encode_jsonrpc_request,
     encode_xmlrpc_request,
 )
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import Transport
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import Transport, pipeline_batches
 
 
 def _xmlrpc_response(envelope: dict) -> bytes:
@@ -180,3 +180,13 @@ def test_pipelined_requests_are_the_posts_http_client_would_send(url: str, host:
         # Content-Length must be exact, or the server would read into the next request.
         assert stream.read(int(headers["Content-Length"])) == body
     assert stream.read() == b""
+
+
+@pytest.mark.parametrize("sizes, batches", [
+    ([], []),
+    ([100, 200, 300], [(0, 3)]),  # all fit: one round trip
+    ([600, 500], [(0, 1), (1, 2)]),
+    ([400, 600, 100, 2000, 10], [(0, 2), (2, 3), (3, 4), (4, 5)]),  # a request larger than the limit goes alone
+])
+def test_pipelined_requests_go_in_batches_the_socket_buffers_hold(sizes: list, batches: list) -> None:
+    assert pipeline_batches(sizes, 1000) == batches

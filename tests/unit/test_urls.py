@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import Transport, build_base_url
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import Transport
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.urls import build_base_url
 
 
 @pytest.mark.parametrize("host, expected", [

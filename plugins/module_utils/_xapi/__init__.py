@@ -3,7 +3,7 @@
 """The connection layer: how the modules talk to a pool, whatever they manage.
 
 - ``transport``: one HTTP(S) connection, JSON-RPC or XML-RPC, TLS; reads sent together (pipelined) in one round trip;
-- ``codec``: the two wire encodings, and records in one Python shape whichever carried them;
+- ``codec``: the two wire encodings, and records in one Python shape whichever carried them; ``urls``: hosts as base URLs;
 - ``client``: a session on the pool master (login with an originator, SESSION_INVALID and HOST_IS_SLAVE,
   fallback hosts, time bounded per host, logout always);
 - ``errors``: the exceptions and the sentences users read; ``naming``: objects in errors by name and uuid;

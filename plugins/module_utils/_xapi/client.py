@@ -8,7 +8,7 @@ import dataclasses
 import time
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi import codec, errors, transport as xapi_transport
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import codec, errors, transport as xapi_transport, urls
 
 # The collection's version, announced to the server as the session originator and user agent.
 COLLECTION_VERSION = "0.1.0"
@@ -72,9 +72,9 @@ PLAIN_HTTP_WARNING = ("Connecting to {0} over plain HTTP: the password and all d
 
 def plain_http_urls(params: ConnectionParams) -> list[str]:
     """The hosts (configured and fallback) that would be talked to without TLS; ValueError for a bad host."""
-    base_url = xapi_transport.build_base_url(params.hostname)
-    urls = [base_url] + [xapi_transport.build_base_url(host, like=base_url) for host in params.fallback_hosts]
-    return [url for url in dict.fromkeys(urls) if url.startswith("http://")]
+    base_url = urls.build_base_url(params.hostname)
+    every_url = [base_url] + [urls.build_base_url(host, like=base_url) for host in params.fallback_hosts]
+    return [url for url in dict.fromkeys(every_url) if url.startswith("http://")]
 
 
 # --- Client -----------------------------------------------------------------------------------
@@ -105,7 +105,7 @@ class XapiClient:
         self._sleep = sleep
         self._transport: t.Optional[xapi_transport.Transport] = None
         self._session: t.Optional[str] = None
-        self._primary_url = xapi_transport.build_base_url(params.hostname)
+        self._primary_url = urls.build_base_url(params.hostname)
         # Hosts that timed out during this run: asked again only when nothing else answers.
         self._silent_urls: t.Set[str] = set()
         self.task_ledger = TaskLedger()
@@ -145,9 +145,9 @@ class XapiClient:
 
     def candidate_urls(self) -> list[str]:
         """Current host first, then the configured host, then the fallback hosts, without repeats."""
-        urls = [self.base_url, self._primary_url]
-        urls.extend(xapi_transport.build_base_url(host, like=self._primary_url) for host in self._params.fallback_hosts)
-        return list(dict.fromkeys(urls))
+        candidates = [self.base_url, self._primary_url]
+        candidates.extend(urls.build_base_url(host, like=self._primary_url) for host in self._params.fallback_hosts)
+        return list(dict.fromkeys(candidates))
 
     def _use_transport(self, base_url: str, timeout: t.Optional[float] = None) -> xapi_transport.Transport:
         if self._transport is not None and self._transport.base_url == base_url and timeout is None:
@@ -174,7 +174,7 @@ class XapiClient:
             except errors.XapiError as err:
                 if err.code != "HOST_IS_SLAVE" or not err.params:
                     raise
-                base_url = xapi_transport.build_base_url(err.params[0], like=base_url)
+                base_url = urls.build_base_url(err.params[0], like=base_url)
                 redirected = True
                 continue
             except errors.XapiConnectionError as err:
@@ -264,7 +264,7 @@ class XapiClient:
                 elif err.code == "HOST_IS_SLAVE" and err.params and redirects < MAX_MASTER_REDIRECTS:
                     # The master moved; the refusing member did not run the call, so sending it again is safe.
                     redirects += 1
-                    self._login_at(xapi_transport.build_base_url(err.params[0], like=self.base_url))
+                    self._login_at(urls.build_base_url(err.params[0], like=self.base_url))
                 else:
                     raise
             except errors.XapiConnectionError as err:

@@ -23,75 +23,6 @@ _PATHS = {"jsonrpc": "/jsonrpc", "xmlrpc": "/"}
 _CONTENT_TYPES = {"jsonrpc": "application/json", "xmlrpc": "text/xml"}
 
 
-# --- URLs -------------------------------------------------------------------------------------
-
-def _split_host_port(authority: str) -> tuple[str, str]:
-    """Split "host", "host:port", "[v6]:port" or a bare IPv6 literal into (host, port)."""
-    if authority.startswith("["):
-        end = authority.find("]")
-        if end < 0:
-            raise ValueError("Host {0!r} has an unclosed IPv6 bracket.".format(authority))
-        rest = authority[end + 1:]
-        if rest and not rest.startswith(":"):
-            raise ValueError("Host {0!r} has text after the IPv6 address.".format(authority))
-        return authority[:end + 1], rest[1:]
-    if authority.count(":") > 1:
-        return "[" + authority + "]", ""
-    host, _sep, port = authority.partition(":")
-    return host, port
-
-
-def without_credentials(text: str) -> str:
-    """A host or URL as it may be shown: "https://root:secret@host/" becomes "https://host/"."""
-    scheme, sep, rest = text.partition("://")
-    if not sep:
-        scheme, rest = "", text
-    authority, slash, path = rest.partition("/")
-    authority = authority.rpartition("@")[2]
-    return (scheme + sep if sep else "") + authority + slash + path
-
-
-def url_credentials(text: t.Optional[str]) -> str:
-    """The "user:password" written into a URL ("https://root:secret@host/" gives "root:secret"), or ""."""
-    rest = str(text or "").partition("://")[2] or str(text or "")
-    authority = rest.partition("/")[0]
-    return authority.rpartition("@")[0]
-
-
-def build_base_url(host: str, like: t.Optional[str] = None) -> str:
-    """Turn a user-supplied host into a base URL such as "https://host" or "http://host:8080".
-
-    A host without a scheme gets https, or, when `like` (another base URL) is given, the scheme
-    of `like` and, if the host names no port, its port too: that is how a pool master address
-    reported by HOST_IS_SLAVE, or a fallback host, keeps the connection settings.
-    An explicit http:// is accepted (callers should warn); paths and credentials are refused.
-    """
-    text = host.strip()
-    host = without_credentials(text)  # what messages show
-    scheme = ""
-    if "://" in text:
-        scheme, text = text.split("://", 1)
-        scheme = scheme.lower()
-        if scheme not in ("http", "https"):
-            raise ValueError("Host {0!r} uses the scheme {1!r}; only https and http are supported.".format(host, scheme))
-    text = text.rstrip("/")
-    if "/" in text:
-        raise ValueError("Host {0!r} must not include a path.".format(host))
-    if "@" in text:
-        raise ValueError("Host must not include credentials; use the username and password options.")
-    hostname, port = _split_host_port(text)
-    if not hostname or hostname == "[]":
-        raise ValueError("Host {0!r} names no host.".format(host))
-    if port and (not port.isdigit() or not 0 < int(port) < 65536):
-        raise ValueError("Host {0!r} has an invalid port {1!r}.".format(host, port))
-    if not scheme:
-        model = urlsplit(like) if like else None
-        scheme = model.scheme if model else "https"
-        if not port and model and model.port:
-            port = str(model.port)
-    return "{0}://{1}{2}".format(scheme, hostname, ":" + port if port else "")
-
-
 # --- HTTP -------------------------------------------------------------------------------------
 
 def make_ssl_context(validate_certs: bool, ca_path: t.Optional[str]) -> ssl.SSLContext:
@@ -193,6 +124,26 @@ def open_connection(scheme: str, host: str, port: t.Optional[int], timeout: floa
     return connection
 
 
+# Bytes of requests sent together at most: well within what the two sides' socket buffers hold, so that sending them
+# all never waits on the server, which answers the first before it reads the next (a larger batch could deadlock:
+# each side writing while the other is not reading).
+PIPELINE_BYTES = 32 * 1024
+
+
+def pipeline_batches(sizes: t.Sequence[int], limit: int) -> t.List[t.Tuple[int, int]]:
+    """(start, end) ranges of the requests sent together: each batch at most ``limit`` bytes, or a single request."""
+    batches: t.List[t.Tuple[int, int]] = []
+    start = total = 0
+    for index, size in enumerate(sizes):
+        if index > start and total + size > limit:
+            batches.append((start, index))
+            start, total = index, 0
+        total += size
+    if sizes:
+        batches.append((start, len(sizes)))
+    return batches
+
+
 class _SharedReader:
     """The connection's one buffered reader, lent to each HTTPResponse of a pipeline in turn.
 
@@ -270,34 +221,44 @@ class Transport:
         the network failure that cut the rest off, if any (the connection is closed then). The caller sends the calls
         left unanswered again, so only calls that are safe to repeat (reads) belong here.
         """
-        requests = b"".join(self._request_bytes(self._encode(method, params)) for method, params in calls)
+        requests = [self._request_bytes(self._encode(method, params)) for method, params in calls]
         answers: t.List[t.Any] = []
+        for start, end in pipeline_batches([len(request) for request in requests], PIPELINE_BYTES):
+            failure = self._send_together([method for method, _params in calls[start:end]], b"".join(requests[start:end]), answers)
+            if failure is not None or len(answers) < end:
+                return answers, failure
+        return answers, None
+
+    def _send_together(self, methods: t.Sequence[str], requests: bytes, answers: t.List[t.Any]) -> t.Optional[errors.XapiConnectionError]:
+        """One batch of call_pipelined: its answers are appended to ``answers``; returns the failure that stopped it."""
         try:
             connection, _kept_alive = self._connected()
         except errors.XapiConnectionError as err:
-            err.method = calls[0][0]
-            return answers, err
+            err.method = methods[0]
+            return err
+        answered = 0
         try:
             sock = t.cast(socket.socket, connection.sock)
             sock.sendall(requests)
             with sock.makefile("rb") as reader:
-                for method, _params in calls:
+                for method in methods:
                     response = http.client.HTTPResponse(t.cast(socket.socket, _SharedReader(reader)), method="POST")
                     response.begin()
                     payload = response.read()
+                    answered += 1
                     try:
                         answers.append(self._decode(method, response.status, response.reason, payload))
                     except errors.XapiBaseError as err:
                         answers.append(err)
                     if response.will_close:
                         self.close()
-                        break
+                        return None
         except (OSError, http.client.HTTPException) as err:
             self.close()
             failure = _connection_error(self.url, err, self.timeout, request_sent=True)
-            failure.method = calls[min(len(answers), len(calls) - 1)][0]
-            return answers, failure
-        return answers, None
+            failure.method = methods[min(answered, len(methods) - 1)]
+            return failure
+        return None
 
     def _encode(self, method: str, params: t.Sequence[t.Any]) -> bytes:
         if self.protocol == "jsonrpc":

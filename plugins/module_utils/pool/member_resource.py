@@ -16,7 +16,7 @@ import time
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _engine
-from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, codec, errors, query, transport
+from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, codec, errors, query, urls
 from ansible_collections.xen.xapi.plugins.module_utils.pool import host_resource, hosts as pool_hosts
 
 
@@ -90,7 +90,7 @@ class PoolMemberResource(_engine.BatchedResource):
 
     def _joining_params(self) -> xapi_client.ConnectionParams:
         base = self.client.params
-        return xapi_client.ConnectionParams(hostname=transport.build_base_url(self.params["member"], like=self.client.base_url),
+        return xapi_client.ConnectionParams(hostname=urls.build_base_url(self.params["member"], like=self.client.base_url),
                                             username=self.params.get("member_username") or base.username,
                                             password=self.params.get("member_password") or base.password,
                                             validate_certs=base.validate_certs, ca_path=base.ca_path, protocol=base.protocol,
