@@ -304,11 +304,13 @@ class XapiClient:
             self.login()
         values = []
         for index, (method, args) in enumerate(calls):
-            answer = answers[index] if index < len(answers) else None
-            if not isinstance(answer, errors.XapiBaseError) and index < len(answers):
-                values.append(answer)
+            if index < len(answers) and not isinstance(answers[index], errors.XapiBaseError):
+                values.append(answers[index])
                 continue
-            if isinstance(answer, errors.XapiError) and answer.code == "SESSION_INVALID" and self._session == session:
+            # Failed, or unanswered (the connection broke, or the server closed it): sent again on its own.
+            failed = answers[index] if index < len(answers) else None
+            if isinstance(failed, errors.XapiError) and failed.code == "SESSION_INVALID" and self._session == session:
+                # Once for all the calls that shared the expired session, not once each.
                 self._session = None
                 self.login()
             values.append(self.call(method, *args))
