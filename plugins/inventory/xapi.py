@@ -244,9 +244,9 @@ from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import PLAIN_HTTP_WARNING, ConnectionParams, XapiClient, plain_http_urls
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiBaseError, XapiError, redact
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.urls import build_base_url
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.urls import PLAIN_HTTP_WARNING, ConnectionParams, build_base_url, plain_http_urls
 from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_facts import InventoryObject, pool_objects
 from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_gc import long_lived_objects
 from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_names import builtin_groups, distinct_hostnames

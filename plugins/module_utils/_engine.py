@@ -160,7 +160,7 @@ def reconcile(module: _module.XapiModule, resource_class: t.Type[Resource],
     with module.client() as client:
         resource = resource_class(module, client)
         try:
-            result = _reconcile(module, resource)
+            result = _reconcile(module, resource, reads_after=report is not None)
             if report is not None:
                 result.update(report(resource))
         except errors.ResourceError as err:
@@ -205,13 +205,14 @@ def _plan(resource: Resource) -> Plan:
     return Plan(ref, create, changes, state)
 
 
-def _reconcile(module: _module.XapiModule, resource: Resource) -> Record:
+def _reconcile(module: _module.XapiModule, resource: Resource, reads_after: bool = False) -> Record:
     """Rounds of read, plan, apply until the object matches, bounded.
 
     A connection that drops, or an answer that never comes, ends the round: the next one reads the
     pool again and plans against what it now holds, so a write whose answer was lost is never sent
     again blindly (the new plan no longer asks for it if it happened). What earlier rounds did stays
-    in the journal, and so in `changes`.
+    in the journal, and so in `changes`. Unless ``reads_after`` (a report reads more once the run is over), the
+    read that presents the object at the end of the run carries the logout (XapiClient.end_with_next_read).
     """
     journal = resource.journal
     idle_rounds = 0
@@ -219,7 +220,7 @@ def _reconcile(module: _module.XapiModule, resource: Resource) -> Record:
         journal.rounds += 1
         progress = journal.progress
         try:
-            return _round(module, resource)
+            return _round(module, resource, reads_after)
         except errors.XapiConnectionError as err:
             idle_rounds = 0 if journal.progress != progress else idle_rounds + 1
             if not err.recoverable or idle_rounds >= MAX_ROUNDS_WITHOUT_PROGRESS or journal.rounds >= MAX_ROUNDS:
@@ -228,18 +229,19 @@ def _reconcile(module: _module.XapiModule, resource: Resource) -> Record:
             resource.new_round()
 
 
-def _round(module: _module.XapiModule, resource: Resource) -> Record:
+def _round(module: _module.XapiModule, resource: Resource, reads_after: bool = False) -> Record:
     journal = resource.journal
     plan = _plan(resource)
     journal.settle(plan.ref is not None, plan.changes)
     first_round = not journal.planned
+    stops_here = first_round and (module.check_mode or not plan.changed)
     if first_round and (module.check_mode or module.diff_mode or not plan.changed):
         # The object as found is shown only by check mode, diff mode and a run that changes nothing; a run that
         # writes returns the object as it is after. Presenting can cost reads (a VM's disks), so only when shown.
         # Planning only reads: presented after it, the object is still as the run found it.
-        journal.before = resource.present(plan.ref) if plan.ref else {}
+        journal.before = _present(resource, plan.ref, last=stops_here and not reads_after) if plan.ref else {}
     journal.planned = True
-    if first_round and (module.check_mode or not plan.changed):
+    if stops_here:
         # Check mode stops here: nothing below this line runs, so nothing is written.
         before = journal.before or {}
         steps = (resource.create_steps() if plan.create else []) + plan.changes
@@ -256,12 +258,19 @@ def _round(module: _module.XapiModule, resource: Resource) -> Record:
         journal.current = None
     for change in plan.changes:
         _apply(journal, change)
-    after = {} if plan.state == "absent" else resource.present(ref)
+    after = {} if plan.state == "absent" else _present(resource, ref, last=not reads_after)
     resource.settle_changes(journal.done, after)
     result = {"changed": journal.wrote, "changes": list(journal.done), resource.result_key: after}
     if module.diff_mode:
         result["diff"] = {"before": journal.before or {}, "after": after}
     return result
+
+
+def _present(resource: Resource, ref: t.Optional[str], last: bool) -> Record:
+    """The object as returned to the user; when nothing is read after it, its read takes the logout along."""
+    if last:
+        resource.client.end_with_next_read()
+    return resource.present(ref)
 
 
 def _apply(journal: _journal.Journal, change: Change) -> None:

@@ -102,10 +102,10 @@ class XapiModule:
     def warn(self, message: str) -> None:
         self.module.warn(message)
 
-    def connection_params(self) -> xapi_client.ConnectionParams:
+    def connection_params(self) -> urls.ConnectionParams:
         if self.params["timeout"] <= 0:
             self.fail("timeout must be a positive number of seconds, not {0}.".format(self.params["timeout"]))
-        return xapi_client.ConnectionParams.from_module_params(self.params)
+        return urls.ConnectionParams.from_module_params(self.params)
 
     @contextlib.contextmanager
     def client(self) -> t.Iterator[xapi_client.XapiClient]:
@@ -117,9 +117,9 @@ class XapiModule:
                     urls.build_base_url(host)
                 except ValueError as err:
                     self.fail("{0}: {1}".format(option, err))
-        insecure = xapi_client.plain_http_urls(params)
+        insecure = urls.plain_http_urls(params)
         for url in insecure:
-            self.warn(xapi_client.PLAIN_HTTP_WARNING.format(url))
+            self.warn(urls.PLAIN_HTTP_WARNING.format(url))
         try:
             with xapi_client.XapiClient(params) as client:
                 yield client

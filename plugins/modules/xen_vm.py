@@ -16,8 +16,9 @@ description:
   - Manages the power state, vCPUs, memory, firmware, boot order, platform flags, metadata, virtual disks,
     the CD drive, network interfaces and the host a running VM lives on.
   - A run that changes nothing reads the VM, its devices, disks and the pool objects they refer to with one call per
-    class, the reads that do not depend on each other sent together, so it makes at most eleven API calls, login and
-    logout included, in five round trips.
+    class, the reads that do not depend on each other sent together, so it makes at most twelve API calls (eleven
+    without O(template) or O(source), which is read with the VM in case it must be made), login and logout included,
+    in five round trips. A run that changes the VM sends its logout together with the read that reports the VM after.
 author:
   - xen.xapi maintainers (@xen-xapi)
 extends_documentation_fragment:

@@ -9,10 +9,9 @@ import typing as t
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import redact
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.transport import PROTOCOLS
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.urls import build_base_url
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.urls import ConnectionParams, build_base_url
 from ansible_collections.xen.xapi.plugins.plugin_utils._inventory_facts import AddressRule, Selection
 
 # Keep in step with plugins/doc_fragments/plugin_connection.py and the pools option of the plugin.

@@ -32,7 +32,8 @@ from harness import TARGETS, ansible_env  # noqa: E402
 from xapisim.process import SimProcess, start_simulator  # noqa: E402
 from test_hostile import HOSTILE, ORIGINATOR, PACE  # noqa: E402
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams, XapiClient  # noqa: E402
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient  # noqa: E402
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.urls import ConnectionParams  # noqa: E402
 
 VM_NAME = "hostile"
 # (class, name, extra filter) of every object the play makes once

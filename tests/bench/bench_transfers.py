@@ -44,7 +44,8 @@ def collections_dir() -> str:
 def child(arguments: argparse.Namespace) -> None:
     sys.path.insert(0, arguments.collections)
     # pylint: disable=import-outside-toplevel
-    from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams, XapiClient
+    from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
+    from ansible_collections.xen.xapi.plugins.module_utils._xapi.urls import ConnectionParams
     from ansible_collections.xen.xapi.plugins.module_utils._xapi.transfer import download, upload
 
     params = ConnectionParams.from_module_params({

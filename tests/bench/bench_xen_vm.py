@@ -83,7 +83,8 @@ def noop_calls(pool: SimProcess, runs: int) -> None:
 def notice_delays(pool: SimProcess, tasks: int, task_seconds: float) -> None:
     # The connection layer is imported here: it needs the collection importable (ANSIBLE_COLLECTIONS_PATH above).
     sys.path.insert(0, collections_dir())
-    from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams, XapiClient  # noqa: E402
+    from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient  # noqa: E402
+    from ansible_collections.xen.xapi.plugins.module_utils._xapi.urls import ConnectionParams  # noqa: E402
     from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import wait_for_task  # noqa: E402
 
     pool.control_post("durations", {"VM.clean_reboot": task_seconds})

@@ -12,7 +12,8 @@ from harness import run_playbook
 from xapisim.process import start_simulator
 
 from ansible_collections.xen.xapi.plugins.module_utils._xapi import query
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams, XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.urls import ConnectionParams
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiTimeoutError
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import run_async
 

@@ -14,7 +14,8 @@ from harness import run_playbook
 from xapisim.process import SimProcess
 
 from ansible_collections.xen.xapi.plugins.module_utils._xapi import query
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ORIGINATOR, ConnectionParams, XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ORIGINATOR, XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.urls import ConnectionParams
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiTimeoutError, XapiTlsError
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.tasks import run_async, run_state_change
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 from harness import TARGETS, ansible_env, run_playbook
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams, XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.urls import ConnectionParams
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INVENTORIES = TARGETS / "inventory"

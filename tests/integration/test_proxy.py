@@ -10,7 +10,8 @@ from typing import Iterator
 import pytest
 from harness import run_playbook
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams, XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.urls import ConnectionParams
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError
 
 

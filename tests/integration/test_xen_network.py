@@ -11,7 +11,8 @@ import pytest
 
 from harness import run_playbook
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams, XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.urls import ConnectionParams
 
 
 @pytest.fixture

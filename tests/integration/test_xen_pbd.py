@@ -14,7 +14,8 @@ import pytest
 
 from harness import run_examples, run_playbook
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams, XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.urls import ConnectionParams
 
 EXAMPLE_MODULES = ("xen_network", "xen_sr", "xen_pbd")
 OLD_SERVER, NEW_SERVER = "192.0.2.60", "192.0.2.61"

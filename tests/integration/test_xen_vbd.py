@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from harness import run_playbook
 
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams, XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.urls import ConnectionParams
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import get_all_records_where, where
 
 

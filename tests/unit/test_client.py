@@ -11,10 +11,10 @@ import pytest
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import (
     COLLECTION_VERSION,
     ORIGINATOR,
-    ConnectionParams,
     XapiClient,
     is_read_only,
 )
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.urls import ConnectionParams
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError
 
 

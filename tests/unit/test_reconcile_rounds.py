@@ -28,6 +28,16 @@ class FakeModule:
         self.diff_mode = diff_mode
 
 
+class NoServer:
+    """Stands in for the client: the object lives in memory; it counts the reads marked as a run's last."""
+
+    def __init__(self) -> None:
+        self.last_reads = 0
+
+    def end_with_next_read(self) -> None:
+        self.last_reads += 1
+
+
 class Settings(Resource):
     """An object made of key/value settings; `faults` says what happens to the next writes of a key."""
 
@@ -36,7 +46,8 @@ class Settings(Resource):
     def __init__(self, params: t.Dict[str, t.Any], world: t.Optional[t.Dict[str, t.Any]], faults: t.Dict[str, t.List[str]],
                  check_mode: bool = False, diff_mode: bool = False) -> None:
         module = FakeModule(params, check_mode=check_mode, diff_mode=diff_mode)
-        super().__init__(module, None)  # type: ignore[arg-type]  # no server: the object lives in `world`
+        self.server = NoServer()
+        super().__init__(module, self.server)  # type: ignore[arg-type]  # no server: the object lives in `world`
         self.world = world
         self.faults = faults
         self.writes: t.List[str] = []
@@ -198,6 +209,14 @@ def test_a_run_that_writes_presents_the_object_only_after_its_changes() -> None:
     result = run(resource)
     assert resource.presented == [{"a": 1}]
     assert result["settings"] == {"a": 1} and "diff" not in result
+    # Nothing is read after it: its read carries the logout.
+    assert resource.server.last_reads == 1
+
+
+def test_the_object_presented_before_a_report_that_reads_more_keeps_the_session() -> None:
+    resource = Settings({"settings": {"a": 1}}, {"a": 0}, {})
+    _engine._reconcile(resource.module, resource, reads_after=True)  # pylint: disable=protected-access
+    assert resource.presented == [{"a": 1}] and resource.server.last_reads == 0
 
 
 def test_diff_mode_shows_the_object_as_the_first_round_found_it() -> None:
@@ -205,6 +224,8 @@ def test_diff_mode_shows_the_object_as_the_first_round_found_it() -> None:
     result = run(resource)
     assert resource.rounds_started == 1
     assert result["diff"] == {"before": {"a": 0}, "after": {"a": 1, "b": 2}}
+    # Only the object after the changes is the run's last read, not the one presented before them.
+    assert len(resource.presented) == 2 and resource.server.last_reads == 1
 
 
 @pytest.mark.parametrize("check_mode", [False, True])
@@ -212,7 +233,7 @@ def test_a_run_that_changes_nothing_returns_the_object_as_found(check_mode: bool
     resource = Settings({"settings": {"a": 1}}, {"a": 1}, {}, check_mode=check_mode)
     result = run(resource)
     assert result == {"changed": False, "changes": [], "settings": {"a": 1}}
-    assert len(resource.presented) == 1
+    assert len(resource.presented) == 1 and resource.server.last_reads == 1
 
 
 def test_check_mode_diff_predicts_the_object_after_from_the_one_found() -> None:

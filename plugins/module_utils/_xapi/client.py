@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 import typing as t
 
@@ -36,56 +35,18 @@ def is_read_only(method: str) -> bool:
     return method.rpartition(".")[2].startswith("get_") or method in _READ_ONLY_CALLS
 
 
-@dataclasses.dataclass
-class ConnectionParams:
-    """Where and how to connect; built from the common module options."""
-
-    hostname: str
-    username: str = "root"
-    password: str = dataclasses.field(default="", repr=False)
-    validate_certs: bool = True
-    ca_path: t.Optional[str] = None
-    protocol: str = "jsonrpc"
-    timeout: float = 60
-    fallback_hosts: list[str] = dataclasses.field(default_factory=list)
-    # An HTTP proxy for every connection; None: HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment.
-    proxy: t.Optional[str] = dataclasses.field(default=None, repr=False)
-
-    @classmethod
-    def from_module_params(cls, params: t.Mapping[str, t.Any]) -> ConnectionParams:
-        return cls(
-            hostname=params["hostname"],
-            username=params.get("username") or "root",
-            password=params.get("password") or "",
-            validate_certs=params.get("validate_certs", True) is not False,
-            ca_path=params.get("ca_path") or None,
-            protocol=params.get("protocol") or "jsonrpc",
-            timeout=params.get("timeout") or 60,
-            fallback_hosts=list(params.get("fallback_hosts") or []),
-            proxy=params.get("proxy") or None,
-        )
-
-
-PLAIN_HTTP_WARNING = ("Connecting to {0} over plain HTTP: the password and all data travel unencrypted. "
-                      "Use https:// (the default when no scheme is given) outside test setups.")
-
-
-def plain_http_urls(params: ConnectionParams) -> list[str]:
-    """The hosts (configured and fallback) that would be talked to without TLS; ValueError for a bad host."""
-    base_url = urls.build_base_url(params.hostname)
-    every_url = [base_url] + [urls.build_base_url(host, like=base_url) for host in params.fallback_hosts]
-    return [url for url in dict.fromkeys(every_url) if url.startswith("http://")]
-
-
 # --- Client -----------------------------------------------------------------------------------
 
 class TaskLedger:
-    """The tasks a client has started, and the operations whose task it lost track of (see _tasks)."""
+    """The tasks a client has started, and the operations whose task it lost track of (see tasks)."""
 
     def __init__(self) -> None:
         self.seen: t.Set[str] = set()
         # call key -> (session that sent it, its task ref or "" when the task is still to be found)
         self.pending: t.Dict[str, t.Tuple[str, str]] = {}
+        # The token of the last look at a task, and when it came: where the next task's first look starts.
+        self.token = ""
+        self.token_time = 0.0
 
 
 class XapiClient:
@@ -100,7 +61,7 @@ class XapiClient:
     rounds. TLS failures are never retried: they are reported at once.
     """
 
-    def __init__(self, params: ConnectionParams, sleep: t.Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, params: urls.ConnectionParams, sleep: t.Callable[[float], None] = time.sleep) -> None:
         self._params = params
         self._sleep = sleep
         self._transport: t.Optional[xapi_transport.Transport] = None
@@ -111,6 +72,9 @@ class XapiClient:
         self.task_ledger = TaskLedger()
         # Finished tasks whose records go at logout, sent together with it (see forget_task).
         self._finished_tasks: t.List[str] = []
+        # Whether the logout goes with the next call_each (end_with_next_read), and whether it went already.
+        self._end_with_next_read = False
+        self._ended_early = False
 
     def __repr__(self) -> str:
         return "XapiClient({0!r}, username={1!r})".format(self.base_url, self._params.username)
@@ -132,7 +96,7 @@ class XapiClient:
         return self._session
 
     @property
-    def params(self) -> ConnectionParams:
+    def params(self) -> urls.ConnectionParams:
         """The connection options (TLS settings and timeout for other HTTP requests to the pool, e.g. transfers)."""
         return self._params
 
@@ -188,6 +152,7 @@ class XapiClient:
                 # Sessions live in the pool database, so the one used before the master moved may
                 # still count against the originator's session limit: end it.
                 self._quiet_logout(previous_session)
+            self._ended_early = False
             return
         raise errors.XapiConnectionError(base_url, "more than {0} HOST_IS_SLAVE redirections".format(MAX_MASTER_REDIRECTS))
 
@@ -247,6 +212,9 @@ class XapiClient:
         unknown, and only a fresh read can tell, which is the caller's business (see _engine).
         reply_within bounds the wait for the answer instead of the connection timeout (see _tasks).
         """
+        if self._session is None and self._ended_early:
+            # A call after the read that ended the session (end_with_next_read): a new session, as after an expiry.
+            self.login()
         if self._session is None or self._transport is None:
             raise errors.XapiConnectionError(self.base_url, "not logged in")
         read_only = is_read_only(method)
@@ -291,12 +259,19 @@ class XapiClient:
         A call the pipeline left unanswered (the connection failed) or answered with an error goes again on its own
         through call(), which logs in again, follows the master and retries as for any read, and raises what it
         still fails with. A master that let the pipeline time out is not waited for twice: the next host answers
-        the rest, or the failure is raised.
+        the rest, or the failure is raised. After end_with_next_read(), the logout goes with them.
         """
-        if len(calls) < 2 or self._session is None or self._transport is None or not all(is_read_only(method) for method, _args in calls):
+        if not calls:
+            return []
+        ending = self._ending_calls()
+        self._end_with_next_read = False
+        if (len(calls) + len(ending) < 2 or self._session is None or self._transport is None
+                or not all(is_read_only(method) for method, _args in calls)):
             return [self.call(method, *args) for method, args in calls]
         session = self._session
-        answers, failure = self._transport.call_pipelined([(method, [session] + list(args)) for method, args in calls])
+        answers, failure = self._transport.call_pipelined([(method, [session] + list(args)) for method, args in calls] + ending)
+        if ending:
+            self._settle_early_logout(answers[len(calls):], len(ending))
         if failure is not None and (not failure.recoverable or failure.timed_out):
             if not failure.recoverable or len(self.candidate_urls()) <= 1:
                 raise failure
@@ -315,6 +290,57 @@ class XapiClient:
                 self.login()
             values.append(self.call(method, *args))
         return values
+
+    def call_in_order(self, calls: t.Sequence[t.Tuple[str, t.Sequence[t.Any]]]) -> t.List[t.Any]:
+        """The values of calls that must run one after the other (writes among them), sent together: one round trip.
+
+        xapi serves the requests of a connection one by one, in the order they come (http_svr.ml
+        ``handle_connection``). The first error answered is raised; the calls after it ran all the same, so only
+        calls that can follow a failed one harmlessly belong together here. A call left unanswered raises
+        XapiConnectionError: whether it ran is unknown, which only a fresh read can tell (see _engine). Refused
+        all alike (an expired session, a member that is no longer master), none ran: they go again one by one
+        through call(), which logs in again or follows the master first.
+        """
+        if len(calls) < 2 or self._session is None or self._transport is None:
+            return [self.call(method, *args) for method, args in calls]
+        answers, failure = self._transport.call_pipelined([(method, [self._session] + list(args)) for method, args in calls])
+        first = answers[0] if answers else failure
+        if isinstance(first, errors.XapiError) and first.code == "SESSION_INVALID":
+            self._session = None
+            self.login()
+        refused = isinstance(first, errors.XapiError) and first.code in ("SESSION_INVALID", "HOST_IS_SLAVE")
+        if refused or (isinstance(first, errors.XapiConnectionError) and not first.request_sent):
+            return [self.call(method, *args) for method, args in calls]
+        for answer in answers:
+            if isinstance(answer, errors.XapiBaseError):
+                raise answer
+        if len(answers) < len(calls):
+            if failure is not None and failure.timed_out:
+                self._silent_urls.add(self._transport.base_url)
+            raise failure or errors.XapiConnectionError(self.base_url, "the server closed the connection before answering {0}"
+                                                        .format(calls[len(answers)][0]), request_sent=True)
+        return answers
+
+    def end_with_next_read(self) -> None:
+        """Send the logout (and the finished tasks' destroys) together with the next call_each, the run's last read:
+        a round trip less than logging out after it.
+
+        Should a call follow all the same (a read the caller did not foresee), it logs in again first: a round trip
+        more, never a failure. A logout that goes unanswered there is sent again at exit, as usual.
+        """
+        self._end_with_next_read = True
+
+    def _ending_calls(self) -> t.List[t.Tuple[str, t.List[t.Any]]]:
+        if not self._end_with_next_read or self._session is None:
+            return []
+        return [("task.destroy", [self._session, task]) for task in self._finished_tasks] + [("session.logout", [self._session])]
+
+    def _settle_early_logout(self, answers: t.Sequence[t.Any], sent: int) -> None:
+        """After a logout sent with reads: the session is over once xapi said so (the tasks went before it)."""
+        if len(answers) == sent and not isinstance(answers[-1], errors.XapiBaseError):
+            self._session = None
+            self._finished_tasks = []
+            self._ended_early = True
 
     def forget_silent_hosts(self) -> None:
         """Ask again the hosts that let a request time out: after a reboot, for one, they answer again."""
@@ -335,6 +361,7 @@ class XapiClient:
             self._quiet_logout(self._session, self._finished_tasks)
         self._finished_tasks = []
         self._session = None
+        self._ended_early = False
         self._close()
 
     def _quiet_logout(self, session: str, finished_tasks: t.Sequence[str] = ()) -> None:

@@ -87,23 +87,31 @@ def ref_in(refs: t.Iterable[str]) -> str:
     return where_any(*("field \"_ref\" = {0}".format(quote(ref)) for ref in sorted(set(refs))))
 
 
+def read_each(client: xapi_client.XapiClient, reads: t.Sequence[t.Tuple[str, t.Optional[str]]]) -> t.List[Records]:
+    """The records of each (class, where-expression) read, normalised and keyed by ref; a None expression reads the
+    whole class. One call per read, all sent together (``XapiClient.call_each``): one round trip."""
+    api_names = [codec.api_class_name(cls) for cls, _expr in reads]
+    calls = [(api_name + ".get_all_records", []) if expr is None else (api_name + ".get_all_records_where", [expr])
+             for api_name, (_cls, expr) in zip(api_names, reads)]
+    return [dict((ref, codec.normalize_record(api_name, record)) for ref, record in answer.items())
+            for api_name, answer in zip(api_names, client.call_each(calls))]
+
+
 def snapshot(client: xapi_client.XapiClient, classes: t.Sequence[str] = (),
              objects: t.Optional[t.Mapping[str, t.Iterable[str]]] = None) -> Snapshot:
     """Every object of ``classes`` plus the single objects ``{class: [ref, ...]}``, in one round trip.
 
     Returns {API class name: {ref: normalised record}}, with an entry (maybe empty) for each class named. One call
     per class (``get_all_records``, or ``get_all_records_where`` on the references), all sent together
-    (``XapiClient.call_each``). Not one event.from for them all: xapi 26.10 and later make every event.from that
+    (``read_each``). Not one event.from for them all: xapi 26.10 and later make every event.from that
     is not only about tasks wait 50 ms before it reads, even one with an empty token (xapi_globs.ml
     ``event_from_delay``), which the calls sent together never wait.
     """
     wanted = _wanted(classes, objects or {})
     result: Snapshot = dict((api_name, {}) for api_name in wanted)
-    reads = [(api_name, refs) for api_name, refs in wanted.items() if refs is None or refs]
-    calls = [(api_name + ".get_all_records", []) if refs is None else (api_name + ".get_all_records_where", [ref_in(refs)])
-             for api_name, refs in reads]
-    for (api_name, _refs), answer in zip(reads, client.call_each(calls)):
-        result[api_name] = dict((ref, codec.normalize_record(api_name, record)) for ref, record in answer.items())
+    reads = [(api_name, None if refs is None else ref_in(refs)) for api_name, refs in wanted.items() if refs is None or refs]
+    for (api_name, _expr), records in zip(reads, read_each(client, reads)):
+        result[api_name] = records
     return result
 
 

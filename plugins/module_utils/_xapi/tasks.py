@@ -27,6 +27,9 @@ _START_ATTEMPTS = 3
 _PAUSE_AFTER = 1.0
 _PAUSE_SHARE = 0.1
 _MAX_PAUSE = 1.0
+# Seconds a task look's token serves as the start of the next task's first look: the look returns every task
+# of the pool changed since, few when it is recent.
+_TOKEN_FRESHNESS = 30.0
 
 
 def decode_task_result(text: str) -> t.Any:
@@ -89,7 +92,11 @@ def pause_before_next_look(progress: t.Any, elapsed: float, time_left: float) ->
     return max(0.0, min(estimated_left, _PAUSE_SHARE * elapsed, _MAX_PAUSE, time_left))
 
 
-def wait_for_task(client: xapi_client.XapiClient, task_ref: str, timeout: float, method: str = "task") -> dict[str, t.Any]:
+Look = t.Tuple[str, t.Optional[t.Dict[str, t.Any]]]
+
+
+def wait_for_task(client: xapi_client.XapiClient, task_ref: str, timeout: float, method: str = "task",
+                  first_look: t.Optional[Look] = None) -> dict[str, t.Any]:
     """Block until the task is no longer pending and return its record.
 
     Uses event.from on "task/<ref>": the first call (empty token) returns the current
@@ -98,14 +105,16 @@ def wait_for_task(client: xapi_client.XapiClient, task_ref: str, timeout: float,
     On timeout the task is asked to cancel, and followed a little longer: an operation that
     completed all the same is reported as done (its record is returned), one that was
     cancelled raises XapiTimeoutError. A task destroyed meanwhile raises HANDLE_INVALID.
+    ``first_look`` (token, snapshot), when the task was looked at already (see start_task), stands for the first call.
     """
     try:
-        return _follow_task(client, task_ref, timeout, method)
+        return _follow_task(client, task_ref, timeout, method, first_look)
     except _TaskGone:
         raise errors.XapiError("HANDLE_INVALID", ["task", task_ref])
 
 
-def _follow_task(client: xapi_client.XapiClient, task_ref: str, timeout: float, method: str) -> dict[str, t.Any]:
+def _follow_task(client: xapi_client.XapiClient, task_ref: str, timeout: float, method: str,
+                 first_look: t.Optional[Look] = None) -> dict[str, t.Any]:
     """wait_for_task, raising _TaskGone when the task is destroyed before it is seen finished."""
     started = time.monotonic()
     deadline = started + timeout
@@ -115,7 +124,10 @@ def _follow_task(client: xapi_client.XapiClient, task_ref: str, timeout: float, 
     while True:
         wait = 0.0 if token == "" else max(0.0, min(deadline - time.monotonic(), max_wait))
         try:
-            token, record = _look_at_task(client, task_ref, token, wait)
+            if first_look is not None:
+                (token, record), first_look = first_look, None
+            else:
+                token, record = _look_at_task(client, task_ref, token, wait)
         except _TaskGone as gone:
             gone.cancel_requested = cancel_requested
             raise
@@ -143,6 +155,7 @@ def _look_at_task(client: xapi_client.XapiClient, task_ref: str, token: str, wai
     The first look (empty token) answers at once, with the task read directly if the events did not carry it.
     """
     answer = client.call("event.from", ["task/" + task_ref], token, float(wait))
+    _keep_token(client, answer)
     record = _task_snapshot(task_ref, answer.get("events") or [])
     if record is None and token == "":
         try:
@@ -199,8 +212,9 @@ def call_key(method: str, args: t.Sequence[t.Any]) -> str:
     return method + json.dumps(list(args), sort_keys=True, default=str)
 
 
-def start_task(client: xapi_client.XapiClient, method: str, *args: t.Any) -> str:
-    """Send ``Async.<method>`` and return its task, without ever starting the operation twice.
+def start_task(client: xapi_client.XapiClient, method: str, *args: t.Any) -> t.Tuple[str, t.Optional[Look]]:
+    """Send ``Async.<method>`` and return its task (and the first look at it, when that went along), without ever
+    starting the operation twice.
 
     When the answer is lost the operation may or may not have started: the session's own tasks
     tell. Found, it is the task; not found, the request never ran, and only then is it sent again.
@@ -213,25 +227,57 @@ def start_task(client: xapi_client.XapiClient, method: str, *args: t.Any) -> str
     if session is not None and not task and session == client.session_ref:
         task = find_started_task(client, method, ledger.seen) or ""
     if task:
-        return task
+        return task, None
     for attempt in range(_START_ATTEMPTS):
         session = client.session_ref
         try:
-            task = str(client.call("Async." + method, *args))
+            task, look = _send_async(client, method, args)
             ledger.seen.add(task)
-            return task
+            return task, look
         except errors.XapiConnectionError as err:
             if not err.recoverable or not err.request_sent:
                 raise
-            listed, found = _look_for_task(client, method, ledger.seen)
-            if found is not None:
-                ledger.seen.add(found)
-                return found
-            if not listed or attempt + 1 == _START_ATTEMPTS or client.session_ref != session:
-                # Outcome unknown: whoever starts this operation next in the run looks for its task first.
-                ledger.pending[key] = (session or "", "")
-                raise err
+            unanswered: errors.XapiBaseError = err
+        except errors.XapiError as err:
+            if err.method != "event.from":
+                raise
+            # The call was answered (the look after it failed): its task is among the session's.
+            unanswered = err
+        listed, found = _look_for_task(client, method, ledger.seen)
+        if found is not None:
+            ledger.seen.add(found)
+            return found, None
+        if not listed or attempt + 1 == _START_ATTEMPTS or client.session_ref != session:
+            # Outcome unknown: whoever starts this operation next in the run looks for its task first.
+            ledger.pending[key] = (session or "", "")
+            raise unanswered
     raise AssertionError("unreachable")
+
+
+def _send_async(client: xapi_client.XapiClient, method: str, args: t.Sequence[t.Any]) -> t.Tuple[str, t.Optional[Look]]:
+    """``Async.<method>``, and with it, when a recent look at a task left a token, the first look at the new task.
+
+    xapi serves a connection's requests in order and makes the task before it answers the call, so a look at the
+    pool's tasks changed since that token, sent right behind the call, holds the new task: its first look costs no
+    round trip of its own, and an operation that ends within it is done in one. Without a recent token the first
+    look is the task's own (wait_for_task).
+    """
+    ledger = client.task_ledger
+    if not ledger.token or time.monotonic() - ledger.token_time > _TOKEN_FRESHNESS:
+        return str(client.call("Async." + method, *args)), None
+    task_value, answer = client.call_in_order([("Async." + method, list(args)), ("event.from", [["task"], ledger.token, 0.0])])
+    task = str(task_value)
+    _keep_token(client, answer)
+    try:
+        record = _task_snapshot(task, answer.get("events") or [])
+    except _TaskGone:
+        return task, None  # its own first look reports it gone
+    return task, ((answer.get("token") or "", record) if record is not None else None)
+
+
+def _keep_token(client: xapi_client.XapiClient, answer: t.Mapping[str, t.Any]) -> None:
+    if answer.get("token"):
+        client.task_ledger.token, client.task_ledger.token_time = str(answer["token"]), time.monotonic()
 
 
 def run_async(client: xapi_client.XapiClient, method: str, *args: t.Any, timeout: float = DEFAULT_TASK_TIMEOUT) -> t.Any:
@@ -241,9 +287,9 @@ def run_async(client: xapi_client.XapiClient, method: str, *args: t.Any, timeout
     cancelled). The task record is destroyed at logout (XapiClient.forget_task); a wait that the connection breaks off
     leaves it for the next round of the run to wait on again (see start_task).
     """
-    task_ref = start_task(client, method, *args)
+    task_ref, first_look = start_task(client, method, *args)
     try:
-        record = wait_for_task(client, task_ref, timeout, method)
+        record = wait_for_task(client, task_ref, timeout, method, first_look)
     except errors.XapiConnectionError:
         client.task_ledger.pending[call_key(method, args)] = (client.session_ref or "", task_ref)
         raise

@@ -1,9 +1,11 @@
 # Copyright: (c) 2026, xen.xapi maintainers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The hosts users type (hostname, fallback_hosts, a proxy) as base URLs, and credentials written into URLs."""
+"""Where and how to connect: the connection options, the hosts users type (hostname, fallback_hosts, a proxy) as
+base URLs, and credentials written into URLs."""
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
 from urllib.parse import urlsplit
 
@@ -73,3 +75,44 @@ def build_base_url(host: str, like: t.Optional[str] = None) -> str:
         if not port and model and model.port:
             port = str(model.port)
     return "{0}://{1}{2}".format(scheme, hostname, ":" + port if port else "")
+
+
+@dataclasses.dataclass
+class ConnectionParams:
+    """Where and how to connect; built from the common module options."""
+
+    hostname: str
+    username: str = "root"
+    password: str = dataclasses.field(default="", repr=False)
+    validate_certs: bool = True
+    ca_path: t.Optional[str] = None
+    protocol: str = "jsonrpc"
+    timeout: float = 60
+    fallback_hosts: list[str] = dataclasses.field(default_factory=list)
+    # An HTTP proxy for every connection; None: HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment.
+    proxy: t.Optional[str] = dataclasses.field(default=None, repr=False)
+
+    @classmethod
+    def from_module_params(cls, params: t.Mapping[str, t.Any]) -> ConnectionParams:
+        return cls(
+            hostname=params["hostname"],
+            username=params.get("username") or "root",
+            password=params.get("password") or "",
+            validate_certs=params.get("validate_certs", True) is not False,
+            ca_path=params.get("ca_path") or None,
+            protocol=params.get("protocol") or "jsonrpc",
+            timeout=params.get("timeout") or 60,
+            fallback_hosts=list(params.get("fallback_hosts") or []),
+            proxy=params.get("proxy") or None,
+        )
+
+
+PLAIN_HTTP_WARNING = ("Connecting to {0} over plain HTTP: the password and all data travel unencrypted. "
+                      "Use https:// (the default when no scheme is given) outside test setups.")
+
+
+def plain_http_urls(params: ConnectionParams) -> list[str]:
+    """The hosts (configured and fallback) that would be talked to without TLS; ValueError for a bad host."""
+    base_url = build_base_url(params.hostname)
+    every_url = [base_url] + [build_base_url(host, like=base_url) for host in params.fallback_hosts]
+    return [url for url in dict.fromkeys(every_url) if url.startswith("http://")]

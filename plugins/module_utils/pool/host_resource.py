@@ -252,8 +252,8 @@ class HostResource(_engine.BatchedResource):
             if record.get("power_state") == "Running" and record.get("resident_on") != ref:
                 tasks.append(xapi_tasks.start_task(self.client, "VM.pool_migrate", vm, ref, {"live": "true"}))
         self.forget_reads()
-        for task in tasks:
-            record = xapi_tasks.wait_for_task(self.client, task, self.timeout, "VM.pool_migrate")
+        for task, first_look in tasks:
+            record = xapi_tasks.wait_for_task(self.client, task, self.timeout, "VM.pool_migrate", first_look)
             self.client.forget_task(task)
             xapi_tasks.task_outcome(record)
 

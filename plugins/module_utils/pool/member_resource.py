@@ -88,13 +88,13 @@ class PoolMemberResource(_engine.BatchedResource):
     def predict_created(self) -> _engine.Record:
         return dict(self._predicted)
 
-    def _joining_params(self) -> xapi_client.ConnectionParams:
+    def _joining_params(self) -> urls.ConnectionParams:
         base = self.client.params
-        return xapi_client.ConnectionParams(hostname=urls.build_base_url(self.params["member"], like=self.client.base_url),
-                                            username=self.params.get("member_username") or base.username,
-                                            password=self.params.get("member_password") or base.password,
-                                            validate_certs=base.validate_certs, ca_path=base.ca_path, protocol=base.protocol,
-                                            timeout=base.timeout)
+        return urls.ConnectionParams(hostname=urls.build_base_url(self.params["member"], like=self.client.base_url),
+                                     username=self.params.get("member_username") or base.username,
+                                     password=self.params.get("member_password") or base.password,
+                                     validate_certs=base.validate_certs, ca_path=base.ca_path, protocol=base.protocol,
+                                     timeout=base.timeout)
 
     def _wait_for_member(self, address: str, uuid: str) -> str:
         """The joined host's ref, once the pool lists it enabled (event.from on the master, no polling)."""

@@ -78,8 +78,10 @@ class Creation:
             return
         if self.from_template:
             if self.provision_spec is not None:
-                other_config = dict(client.call("VM.get_other_config", ref), **{PROVISION_KEY: self.provision_spec})
-                client.call("VM.set_other_config", ref, other_config)
+                # One round trip and no read: removing a key does nothing when it is not there (db_cache_types.ml
+                # remove_from_map), and the add that follows it finds the key gone, so the pair is safe to repeat.
+                client.call_in_order([("VM.remove_from_other_config", [ref, PROVISION_KEY]),
+                                      ("VM.add_to_other_config", [ref, PROVISION_KEY, self.provision_spec])])
             tasks.run_async(client, "VM.provision", ref, timeout=timeout)
         else:
             # A copy of a snapshot is a template: the new VM is made a plain VM, without provisioning.
@@ -110,16 +112,14 @@ class Creation:
                                     error_code=failure.code)
 
 
-def plan(client: xapi_client.XapiClient, params: options.Params) -> Creation:
-    """Find the source and the SR, and check that the VM can be made (reads only)."""
-    if params.get("template"):
-        source_ref, source = reader.find_source(client, "template", params["template"], "template")
-    else:
-        source_ref, source = reader.find_source(client, "source", params["source"], "source")
-        if not source.get("is_a_snapshot") and source.get("power_state") != vm_view.HALTED:
-            raise errors.ResourceError("source: VM {0!r} is {1}; only a halted VM can be copied. Shut it down first."
-                                       .format(source.get("name_label"), str(source.get("power_state")).lower()))
-    base = reader.read_view(client, source_ref, source)
+def plan(client: xapi_client.XapiClient, params: options.Params, first: t.Optional[reader.FirstRead] = None) -> Creation:
+    """Find the source and the SR, and check that the VM can be made (reads only: those the round's first read did
+    not make already)."""
+    source_ref, source = reader.find_source(client, params, first.sources if first is not None else None)
+    if not params.get("template") and not source.get("is_a_snapshot") and source.get("power_state") != vm_view.HALTED:
+        raise errors.ResourceError("source: VM {0!r} is {1}; only a halted VM can be copied. Shut it down first."
+                                   .format(source.get("name_label"), str(source.get("power_state")).lower()))
+    base = reader.read_view(client, source_ref, source, first.pool if first is not None else None)
     sr = base.pool.sr(params["sr"], "sr")[0] if params.get("sr") else None
     from_template = bool(params.get("template"))
     spec = (source.get("other_config") or {}).get(PROVISION_KEY) if from_template else None

@@ -2,11 +2,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Reading a VM and what surrounds it in as little time as the pool allows.
 
-A VM is found with one `VM.get_all_records_where`. Its devices (exactly those objects: its VBDs, VIFs and guest
-metrics) then come with the small pool-wide classes (hosts, networks, SRs, pool) in one `query.snapshot`, and
-its disks with a second one when first used. A snapshot is one call per class, the calls sent together on the
-connection: one round trip. A run that changes the VM without looking at its disks (a power
-transition) takes them with the read after its changes, together with the rest.
+A VM is found with one `VM.get_all_records_where`, sent together with the reads of the small pool-wide classes
+(hosts, networks, SRs, pool) and of the template it would be made from. Its devices (exactly those objects: its
+VBDs, VIFs and guest metrics) then come in one `query.snapshot`, and its disks with a second one when first used.
+A snapshot is one call per class, the calls sent together on the connection: one round trip. A run that changes
+the VM without looking at its disks (a power transition) takes them with the read after its changes, together
+with the rest. A VM the run made is read by its reference in two round trips (read_by_ref).
 """
 
 from __future__ import annotations
@@ -47,6 +48,23 @@ def _disk_refs(vbds: t.Iterable[view.Record]) -> t.List[str]:
     return [vbd.get("VDI", "") for vbd in vbds if not view.is_null(vbd.get("VDI"))]
 
 
+def read_by_ref(client: xapi_client.XapiClient, ref: str, pool: t.Optional[view.PoolObjects] = None) -> view.VmView:
+    """A VM known by its reference only (one the run made): the VM with its drives and interfaces (found by their VM
+    field) and, unless ``pool`` holds them, the pool objects in one round trip; their disks and its guest metrics in
+    a second."""
+    reads = [("VM", query.ref_in([ref])), ("VBD", query.field_equals("VM", ref)), ("VIF", query.field_equals("VM", ref))]
+    answers = query.read_each(client, reads + ([(cls, None) for cls in POOL_CLASSES] if pool is None else []))
+    record = answers[0].get(ref)
+    if record is None:  # gone: VM.get_record says so in xapi's words (HANDLE_INVALID)
+        return read_view(client, ref, codec.normalize_record("VM", client.call("VM.get_record", ref)), pool)
+    vbds, vifs = answers[1], answers[2]
+    metrics = record.get("guest_metrics", "")
+    second = query.snapshot(client, objects={"VDI": _disk_refs(vbds.values()), "VM_guest_metrics": [metrics]})
+    return view.VmView(ref=ref, record=record, vbds=vbds, vdis=second["VDI"], vifs=vifs,
+                       guest_metrics=second["VM_guest_metrics"].get(metrics, {}) if not view.is_null(metrics) else {},
+                       pool=pool if pool is not None else pool_objects(dict(zip(POOL_CLASSES, answers[len(reads):]))))
+
+
 def reread(client: xapi_client.XapiClient, ref: str, earlier: t.Optional[view.VmView] = None,
            pool: t.Optional[view.PoolObjects] = None) -> view.VmView:
     """The VM again, after changes. With the view read before them, in one snapshot where its devices are known.
@@ -60,7 +78,7 @@ def reread(client: xapi_client.XapiClient, ref: str, earlier: t.Optional[view.Vm
     """
     pool = earlier.pool if earlier is not None else pool
     if earlier is None or earlier.ref != ref:
-        return read_view(client, ref, codec.normalize_record("VM", client.call("VM.get_record", ref)), pool)
+        return read_by_ref(client, ref, pool)
     guest_metrics = earlier.record.get("guest_metrics", "")
     made = earlier.made
     objects = query.snapshot(client, objects={"VM": [ref], "VBD": list(earlier.vbds) + made.get("VBD", []),
@@ -96,32 +114,79 @@ CUSTOM_TEMPLATE = query.where_all(query.field_equals("is_a_template", True), que
                                   query.field_equals("is_default_template", False), query.field_equals("is_control_domain", False))
 
 
+class FirstRead(t.NamedTuple):
+    """What the first read of a round found: the VM the options name, and what making it would start from."""
+
+    vm: t.Optional[t.Tuple[str, view.Record]]
+    #: the VMs or templates the `template` or `source` option may name (None: not read)
+    sources: t.Optional[view.Records]
+    #: the pool objects (None: not read)
+    pool: t.Optional[view.PoolObjects]
+
+
+def first_read(client: xapi_client.XapiClient, params: t.Mapping[str, t.Any], may_create: bool) -> FirstRead:
+    """The VM the identity options name (see find_vm), in one round trip with what a creation would need when the VM
+    may have to be made: the template or source it would be copied from, and the pool objects (which a VM found
+    needs as well)."""
+    reads = [("VM", _vm_selector(params.get("name"), params.get("uuid")))]
+    source = _source_option(params) if may_create else None
+    if source is not None:
+        reads.append(("VM", _source_selector(*source)))
+    if may_create:
+        reads += [(cls, None) for cls in POOL_CLASSES]
+    answers = query.read_each(client, reads)
+    vm = _pick_vm(answers[0], params.get("name"), params.get("uuid"))
+    pool = pool_objects(dict(zip(POOL_CLASSES, answers[-len(POOL_CLASSES):]))) if may_create else None
+    return FirstRead(vm, answers[1] if source is not None else None, pool)
+
+
 def find_vm(client: xapi_client.XapiClient, name: t.Optional[str], uuid: t.Optional[str]) -> t.Optional[t.Tuple[str, view.Record]]:
     """The VM the identity options name; a name matching several VMs fails listing their uuids.
 
     A template made from a VM (is_a_template: true) is still found, by uuid or by name, so that it can be
     turned back; by name, plain VMs come first. Default templates, snapshots and control domains never match.
     """
-    if uuid:
-        identity = query.field_equals("uuid", uuid)
-    else:
-        identity = query.field_equals("name__label", name or "")
-    records = query.get_all_records_where(client, "VM", query.where_all(query.where_any(PLAIN_VM, CUSTOM_TEMPLATE), identity))
+    return _pick_vm(query.get_all_records_where(client, "VM", _vm_selector(name, uuid)), name, uuid)
+
+
+def _vm_selector(name: t.Optional[str], uuid: t.Optional[str]) -> str:
+    identity = query.field_equals("uuid", uuid) if uuid else query.field_equals("name__label", name or "")
+    return query.where_all(query.where_any(PLAIN_VM, CUSTOM_TEMPLATE), identity)
+
+
+def _pick_vm(records: view.Records, name: t.Optional[str], uuid: t.Optional[str]) -> t.Optional[t.Tuple[str, view.Record]]:
     plain = [(ref, record) for ref, record in sorted(records.items()) if not record.get("is_a_template")]
     return _engine.one_or_none(plain or sorted(records.items()), "name" if not uuid else "uuid", uuid or name or "")
 
 
-def find_source(client: xapi_client.XapiClient, option: str, key: str, kind: str) -> t.Tuple[str, view.Record]:
-    """A template (kind "template") or a VM or snapshot to copy (kind "source"), by name or uuid."""
-    if kind == "template":
+def _source_option(params: t.Mapping[str, t.Any]) -> t.Optional[t.Tuple[str, str]]:
+    """(option, value) of what a new VM is copied from: `template`, else `source`; None when neither is given."""
+    for option in ("template", "source"):
+        if params.get(option):
+            return option, str(params[option])
+    return None
+
+
+def _source_selector(option: str, key: str) -> str:
+    if option == "template":
         selector = query.where_all(query.field_equals("is_a_template", True), query.field_equals("is_a_snapshot", False))
-        what = "template"
     else:
         selector = query.where_any(query.field_equals("is_a_snapshot", True), PLAIN_VM)
-        what = "VM or snapshot"
-    records = query.get_all_records_where(client, "VM", query.where_all(selector, _key_clause(key)))
-    found = _engine.one_or_none(sorted(records.items()), option, key)
+    return query.where_all(selector, _key_clause(key))
+
+
+def find_source(client: xapi_client.XapiClient, params: t.Mapping[str, t.Any], candidates: t.Optional[view.Records] = None) -> t.Tuple[str, view.Record]:
+    """The template (option `template`) or the VM or snapshot to copy (`source`), by name or uuid: among the
+    candidates the first read found, or read now."""
+    source = _source_option(params)
+    if source is None:
+        raise errors.ResourceError("template: give the template (or source) to create the VM from.")
+    option, key = source
+    if candidates is None:
+        candidates = query.get_all_records_where(client, "VM", _source_selector(option, key))
+    found = _engine.one_or_none(sorted(candidates.items()), option, key)
     if found is None:
+        what = "template" if option == "template" else "VM or snapshot"
         raise errors.ResourceError("{0}: no {1} is named {2!r} or has that uuid.".format(option, what, key))
     return found
 

@@ -5,8 +5,9 @@
     power steps that stop the VM ─▶ hardware, boot, metadata, disks, CD, networks
         ─▶ power steps that start it ─▶ live migration ─▶ wait for the guest's addresses
 
-A no-op run reads the VM, its devices with the pool objects, and its disks (three reads; see reader) and writes
-nothing; a power transition reads the disks only with the VM after it. The pool objects are read once per round.
+A no-op run reads the VM with the pool objects (and the template it would be made from), its devices, and its disks
+(three round trips; see reader) and writes nothing; a power transition reads the disks only with the VM after it.
+The pool objects are read once per round.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class VmResource(_engine.Resource):
         super().__init__(*args, **kwargs)
         self.view: t.Optional[vm_view.VmView] = None
         self.stale = False
+        self.first: t.Optional[reader.FirstRead] = None
         self.timeout = float(self.params.get("task_timeout") or tasks.DEFAULT_TASK_TIMEOUT)
         # The VM a creation would make, and the steps after it, as planned (for check mode's changes and diff).
         self._prospect: t.Optional[t.Tuple[vm_view.VmView, t.List[common.VmChange]]] = None
@@ -78,13 +80,16 @@ class VmResource(_engine.Resource):
             # This run's copy is still a template, which a name lookup would take for a template made from a VM:
             # reported as not there yet, it is taken up by the creation (plan_create), which finishes it.
             return None
-        found = self._made_by_this_run() or reader.find_vm(self.client, self.params.get("name"), self.params.get("uuid"))
+        found = self._made_by_this_run()
+        if found is None:
+            self.first = reader.first_read(self.client, self.params, may_create=self.wanted_state() != "absent")
+            found = self.first.vm
         if found is not None:
-            self.view = reader.read_view(self.client, *found)
+            self.view = reader.read_view(self.client, *found, pool=self.first.pool if self.first is not None else None)
         return found
 
     def new_round(self) -> None:
-        self.view, self.stale = None, True
+        self.view, self.stale, self.first = None, True, None
 
     def _made_by_this_run(self) -> _engine.Found:
         """The VM an earlier round of this run made, once it is complete (not a template any more).
@@ -127,7 +132,7 @@ class VmResource(_engine.Resource):
         # Imported here: only a run that makes the VM needs it (and XML parsing with it); every other run starts faster.
         from ansible_collections.xen.xapi.plugins.module_utils.vm import create  # pylint: disable=import-outside-toplevel
 
-        creation = create.plan(self.client, self.params)
+        creation = create.plan(self.client, self.params, self.first)
         # Check the other options against the VM-to-be, so mistakes fail before anything is made.
         prospect = plan_changes(self.client, self.params, creation.prospect)
         self._must_wait(prospect.final_state, creation.prospect)

@@ -64,11 +64,12 @@ if _INSTALLED.name == "ansible_collections" and str(_INSTALLED.parent) not in sy
     sys.path.append(str(_INSTALLED.parent))
 
 from ansible_collections.xen.xapi.plugins.module_utils._module import CONNECTION_ARGUMENT_SPEC  # noqa: E402
-from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import ConnectionParams, XapiClient  # noqa: E402
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.client import XapiClient  # noqa: E402
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.codec import api_class_name  # noqa: E402
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import XapiConnectionError, XapiError  # noqa: E402
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.event_stream import EventFilter, EventTracker  # noqa: E402
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.query import event_class_name  # noqa: E402
+from ansible_collections.xen.xapi.plugins.module_utils._xapi.urls import ConnectionParams  # noqa: E402
 
 DEFAULT_CLASSES = ("VM", "host", "SR", "message")
 # XAPI's answers to a token it can no longer serve: read everything again.
