@@ -55,8 +55,8 @@ options:
     default: []
 notes:
   - One C(get_all_records_where) call selects the records, and every class that I(resolve) needs is read whole, one
-    call per class, the calls sent together (one round trip), so the number of API calls does not grow with the size
-    of the pool.
+    call per class, the calls sent together (one round trip, the logout with them), so the number of API calls does
+    not grow with the size of the pool (three round trips in all).
   - Credentials are never returned. In PBD records, values of C(device_config) keys that hold credentials (with
     C(password), C(passwd), C(secret) or C(token) in their name) are replaced by C(********), and so is the
     C(value) of C(secret) records.
@@ -140,8 +140,13 @@ Record = t.Dict[str, t.Any]
 def read(client: xapi_client.XapiClient, cls: str, params: t.Mapping[str, t.Any]) -> t.List[Record]:
     plan = _info.resolve_plan(cls, params["resolve"])
     filters = params["filters"]
+    if not plan:
+        # The run's only read: the logout goes with it.
+        client.end_with_next_read()
     records = query.get_all_records_where(client, cls, _info.server_expression(params))
     records = dict((ref, _info.without_secrets(cls, record)) for ref, record in records.items() if _info.matches(record, filters))
+    if plan and records:
+        client.end_with_next_read()
     objects = query.snapshot(client, sorted(set(plan.values()))) if plan and records else {}
     objects = dict((target, dict((ref, _info.without_secrets(target, record)) for ref, record in found.items()))
                    for target, found in objects.items())

@@ -149,3 +149,23 @@ def test_a_first_look_whose_answer_is_lost_takes_up_the_started_task(sim) -> Non
         assert client.call("VM.get_by_name_label", "lost-look-2") == [second]
         for clone in (first, second):
             client.call("VM.destroy", clone)
+
+
+def test_a_read_sent_together_that_fails_raises_xapis_error_once_and_the_session_still_ends(sim) -> None:
+    before = live_sessions(sim)
+    with client_for(sim) as client:
+        sim.control_post("reset_stats")
+        client.end_with_next_read()
+        try:
+            sim.control_post("faults", {"fail": {"method": "SR.get_all_records", "times": 2, "error": ["INTERNAL_ERROR", "injected"]}})
+            with pytest.raises(XapiError) as raised:
+                query.snapshot(client, ("host", "SR", "pool"))
+        finally:
+            sim.control_post("faults", {"clear": True})
+        assert raised.value.code == "INTERNAL_ERROR" and raised.value.params == ["injected"]
+        # Raised as answered, as a plain call raises it: not sent again.
+        calls = sim.control_get("stats")["calls"]
+        assert calls["SR.get_all_records"] == 1 and calls["session.logout"] == 1, calls
+        # The session went with the reads; what the run does next (naming objects in its error) logs in again.
+        assert client.call("pool.get_all")
+    assert live_sessions(sim) == before

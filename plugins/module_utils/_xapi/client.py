@@ -24,6 +24,8 @@ MAX_MASTER_REDIRECTS = 3
 LOGOUT_ATTEMPTS = 5
 LOGOUT_TIMEOUT = 5.0
 
+# Errors with which xapi refuses a call without running it, which call() settles (log in again, follow the master).
+_REFUSALS = ("SESSION_INVALID", "HOST_IS_SLAVE")
 # Calls outside the get_* family that only read, and so may be repeated after a lost answer.
 _READ_ONLY_CALLS = frozenset(("event.from", "event.get_current_id"))
 
@@ -256,9 +258,10 @@ class XapiClient:
     def call_each(self, calls: t.Sequence[t.Tuple[str, t.Sequence[t.Any]]]) -> t.List[t.Any]:
         """The values of several read-only calls, sent together and answered in order: one round trip for all.
 
-        A call the pipeline left unanswered (the connection failed) or answered with an error goes again on its own
-        through call(), which logs in again, follows the master and retries as for any read, and raises what it
-        still fails with. A master that let the pipeline time out is not waited for twice: the next host answers
+        The first XAPI error answered is raised as a plain call raises it. A call the pipeline left unanswered (the
+        connection failed) or that was refused (an expired session, a member that is no longer master) goes again on
+        its own through call(), which logs in again, follows the master and retries as for any read, and raises what
+        it still fails with. A master that let the pipeline time out is not waited for twice: the next host answers
         the rest, or the failure is raised. After end_with_next_read(), the logout goes with them.
         """
         if not calls:
@@ -279,11 +282,14 @@ class XapiClient:
             self.login()
         values = []
         for index, (method, args) in enumerate(calls):
-            if index < len(answers) and not isinstance(answers[index], errors.XapiBaseError):
+            failed = answers[index] if index < len(answers) else None
+            if index < len(answers) and not isinstance(failed, errors.XapiBaseError):
                 values.append(answers[index])
                 continue
-            # Failed, or unanswered (the connection broke, or the server closed it): sent again on its own.
-            failed = answers[index] if index < len(answers) else None
+            if isinstance(failed, errors.XapiError) and failed.code not in _REFUSALS:
+                raise failed  # xapi's answer, as a plain call would have had it
+            # Refused (an expired session, a member that is no longer master), or unanswered (the connection broke,
+            # or the server closed it): sent again on its own.
             if isinstance(failed, errors.XapiError) and failed.code == "SESSION_INVALID" and self._session == session:
                 # Once for all the calls that shared the expired session, not once each.
                 self._session = None
@@ -308,7 +314,7 @@ class XapiClient:
         if isinstance(first, errors.XapiError) and first.code == "SESSION_INVALID":
             self._session = None
             self.login()
-        refused = isinstance(first, errors.XapiError) and first.code in ("SESSION_INVALID", "HOST_IS_SLAVE")
+        refused = isinstance(first, errors.XapiError) and first.code in _REFUSALS
         if refused or (isinstance(first, errors.XapiConnectionError) and not first.request_sent):
             return [self.call(method, *args) for method, args in calls]
         for answer in answers:

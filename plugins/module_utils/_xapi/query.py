@@ -68,7 +68,8 @@ def where_any(*clauses: str) -> str:
 def get_all_records_where(client: xapi_client.XapiClient, cls: str, expr: str) -> Records:
     """The records of one class matching a where-expression, normalised, keyed by ref."""
     api_name = codec.api_class_name(cls)
-    records = client.call(api_name + ".get_all_records_where", expr)
+    # Through call_each, so that a logout meant to go with the run's last read goes with it (end_with_next_read).
+    records = client.call_each([(api_name + ".get_all_records_where", [expr])])[0]
     return dict((ref, codec.normalize_record(api_name, record)) for ref, record in records.items())
 
 
