@@ -218,6 +218,24 @@ def test_event_from_returns_empty_after_the_timeout(xapi: XenAPI.Session) -> Non
     event_from(xapi, ["vm"], batch["token"], 0.0)  # the new token is usable
 
 
+def test_a_token_is_the_latest_change_the_answer_reports(xapi: XenAPI.Session, other: XenAPI.Session) -> None:
+    # xapi_event.ml collect_events: the latest generation among the changes the subscription matched, or the token
+    # the call was given when none did; not the pool's latest change.
+    web02, db01 = vm_named(xapi, "web02"), vm_named(xapi, "db01")
+    token = event_from(xapi, [f"vm/{web02}"], "", 0.0)["token"]
+    other.xenapi.VM.set_name_description(db01, "not watched")
+    quiet = event_from(xapi, [f"vm/{web02}"], token, 0.0)
+    assert quiet["events"] == [] and quiet["token"] == token
+    assert event_from(xapi, [f"vm/{web02}"], "", 0.0)["token"] == token
+    # An object that does not exist matches nothing: the empty token's own generation, zero.
+    nothing = event_from(xapi, ["task/OpaqueRef:NULL"], "", 0.0)
+    assert nothing["events"] == [] and int(nothing["token"].split(",")[0]) == 0
+    # Any subscription may start from a token: this one sees the change made after it.
+    batch = event_from(xapi, ["vm"], token, 0.0)
+    assert db01 in {event["ref"] for event in batch["events"]} and batch["token"] > token
+    other.xenapi.VM.set_name_description(db01, "")
+
+
 def test_a_task_subscription_sees_only_that_task(xapi: XenAPI.Session) -> None:
     watched, ignored = (xapi.xenapi.task.create(name, "") for name in ("watched", "ignored"))
     snapshot = event_from(xapi, [f"task/{watched}"], "", 0.0)

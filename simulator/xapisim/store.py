@@ -56,6 +56,10 @@ class Store:
         self.generation = 0
         self.log: list[Change] = []
         self._log_gens: list[int] = []
+        # ref -> the generation of the object's latest change (its deletion too), and class -> that of its latest
+        # deletion: the token of an empty-token event.from, which covers the deletions xapi remembers.
+        self.last_changed: dict[str, int] = {}
+        self.last_deleted: dict[str, int] = {}
         self._writes = threading.local()
         # Fields computed from the rest of a record (e.g. VM.allowed_operations from power_state),
         # registered by the semantic layer and refreshed on every create and update.
@@ -198,10 +202,16 @@ class Store:
         self.generation += 1
         self.log.append(Change(self.generation, cls, ref, op, utcnow()))
         self._log_gens.append(self.generation)
+        self.last_changed[ref] = self.generation
+        if op == "del":
+            self.last_deleted[cls] = self.generation
 
     def _committed(self) -> None:
         if len(self.log) > LOG_LIMIT:
             drop = len(self.log) - LOG_LIMIT // 2
+            for change in self.log[:drop]:
+                if change.op == "del" and self.last_changed.get(change.ref) == change.gen:
+                    del self.last_changed[change.ref]  # forgotten with the change, as xapi's deletion log forgets
             del self.log[:drop]
             del self._log_gens[:drop]
         self.changed.notify_all()

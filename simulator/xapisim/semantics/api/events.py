@@ -1,8 +1,10 @@
 """event.*: ``event.from`` with tokens and class filters, and the legacy register/next/unregister.
 
-Tokens are the store's change generation, zero-padded. An empty token returns every matching
-object as an ``add`` event (a consistent snapshot); later calls block until something matching
-changed or the timeout passed, and merge several changes to one object into one event.
+Tokens are change generations, zero-padded. As in xapi (``collect_events``), a token is the latest
+generation among the changes the answer reports, or the one the call was given when none matched: an
+empty token returns every matching object as an ``add`` event (a consistent snapshot) with the
+generation of the latest of them; later calls block until something matching changed or the timeout
+passed, and merge several changes to one object into one event.
 
 Like xapi, event calls batch (``Batching``): they sleep before their first read (50 ms for an
 ``event.from`` not only about tasks, 200 ms for ``event.next``, none for task-only ``event.from``) and,
@@ -132,13 +134,23 @@ def event_from(ctx: "CallContext", classes: list[str], token: str, timeout: floa
                 for cls, ref in sorted(sub.objects):
                     if store.exists(cls, ref):
                         events.append(_event(store, None, cls, ref, "add"))
-                return _batch(ctx, sub, events, store.generation)
+                return _batch(ctx, sub, events, _snapshot_generation(ctx, sub, events))
             events = _collect(store, since, sub)
             remaining = deadline - time.monotonic()
             if events or remaining <= 0:
-                return _batch(ctx, sub, events, store.generation)
+                latest = max((event["id"] for event in events), default=since)
+                return _batch(ctx, sub, events, latest)
             store.changed.wait(remaining)
         batching.again()
+
+
+def _snapshot_generation(ctx: "CallContext", sub: Subscription, events: list[dict[str, Any]]) -> int:
+    """The token of a snapshot: the latest change among its objects and the deletions the subscription covers."""
+    store = ctx.store
+    generations = [store.last_changed.get(event["ref"], 0) for event in events]
+    generations += [store.last_deleted.get(cls, 0) for cls in sub.snapshot_classes(ctx)]
+    generations += [store.last_changed.get(ref, 0) for _cls, ref in sub.objects]
+    return max(generations, default=0)
 
 
 def _batch(ctx: "CallContext", sub: Subscription, events: list[dict[str, Any]], generation: int) -> dict[str, Any]:
