@@ -125,9 +125,13 @@ class FirstRead(t.NamedTuple):
 
 
 def first_read(client: xapi_client.XapiClient, params: t.Mapping[str, t.Any], may_create: bool) -> FirstRead:
-    """The VM the identity options name (see find_vm), in one round trip with what a creation would need when the VM
-    may have to be made: the template or source it would be copied from, and the pool objects (which a VM found
-    needs as well)."""
+    """The VM the identity options name, in one round trip with what a creation would need when the VM may have to
+    be made: the template or source it would be copied from, and the pool objects (which a VM found needs as well).
+
+    A name matching several VMs fails listing their uuids. A template made from a VM (is_a_template: true) is still
+    found, by uuid or by name, so that it can be turned back; by name, plain VMs come first. Default templates,
+    snapshots and control domains never match.
+    """
     reads = [("VM", _vm_selector(params.get("name"), params.get("uuid")))]
     source = _source_option(params) if may_create else None
     if source is not None:
@@ -138,15 +142,6 @@ def first_read(client: xapi_client.XapiClient, params: t.Mapping[str, t.Any], ma
     vm = _pick_vm(answers[0], params.get("name"), params.get("uuid"))
     pool = pool_objects(dict(zip(POOL_CLASSES, answers[-len(POOL_CLASSES):]))) if may_create else None
     return FirstRead(vm, answers[1] if source is not None else None, pool)
-
-
-def find_vm(client: xapi_client.XapiClient, name: t.Optional[str], uuid: t.Optional[str]) -> t.Optional[t.Tuple[str, view.Record]]:
-    """The VM the identity options name; a name matching several VMs fails listing their uuids.
-
-    A template made from a VM (is_a_template: true) is still found, by uuid or by name, so that it can be
-    turned back; by name, plain VMs come first. Default templates, snapshots and control domains never match.
-    """
-    return _pick_vm(query.get_all_records_where(client, "VM", _vm_selector(name, uuid)), name, uuid)
 
 
 def _vm_selector(name: t.Optional[str], uuid: t.Optional[str]) -> str:
