@@ -10,8 +10,8 @@ version_added: 0.1.0
 description:
   - Reads one or more XenServer / XCP-ng pools through their XAPI management API and adds their virtual machines
     (and, if asked, their physical hosts) to the inventory, with their facts as host variables and built-in groups.
-  - Each pool is read with a constant number of API calls whatever its size (log in, one C(event.from) snapshot of
-    VMs, hosts, guest metrics, networks, VIFs, disks and storage, log out).
+  - Each pool is read with a constant number of API calls whatever its size, in two round trips (log in; one read
+    per class of VMs, hosts, guest metrics, networks, VIFs, disks and storage, sent together with the log out).
   - The configuration file must be named C(*.xapi.yml) or C(*.xapi.yaml).
   - B(Host names.) The inventory host name is the first non-empty value of O(hostnames). When several objects end up
     with the same name, none of them keeps it, whatever order the pool lists them in; see O(duplicate_hostnames).
