@@ -13,7 +13,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils._xapi import datamodel_fields, query
-from ansible_collections.xen.xapi.plugins.module_utils.storage import device_config
+from ansible_collections.xen.xapi.plugins.module_utils.storage import credentials
 
 NULL_REF = "OpaqueRef:NULL"
 Record = t.Dict[str, t.Any]
@@ -123,7 +123,7 @@ def resolve_records(records: t.Dict[str, Record], plan: t.Dict[t.Tuple[str, ...]
 def without_secrets(cls: str, record: Record) -> Record:
     """A record fit to return: storage credentials (PBD device_config) and secret values masked."""
     if cls == "PBD" and isinstance(record.get("device_config"), dict):
-        return dict(record, device_config=device_config.masked(record["device_config"]))
+        return dict(record, device_config=credentials.masked(record["device_config"]))
     if cls == "secret" and "value" in record:
-        return dict(record, value=device_config.SECRET_MARKER)
+        return dict(record, value=credentials.SECRET_MARKER)
     return record

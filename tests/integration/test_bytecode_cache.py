@@ -27,7 +27,7 @@ def test_the_first_run_fills_the_cache_and_the_next_gives_the_same_result_from_i
     cache = tmp_path / "cache"
     first = records_returned(sim, cache)
     kept = entries(cache)
-    assert "ansible_collections.xen.xapi.plugins.module_utils._engine" in kept
+    assert "ansible_collections.xen.xapi.plugins.module_utils._module" in kept
     assert "ansible_collections.xen.xapi.plugins.module_utils._xapi.client" in kept
     assert {mode for mode, _written in kept.values()} == {0o600}
 

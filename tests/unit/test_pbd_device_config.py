@@ -13,10 +13,8 @@ from ansible.module_utils import testing
 
 from ansible_collections.xen.xapi.plugins.module_utils._module import XapiModule
 from ansible_collections.xen.xapi.plugins.module_utils._engine import string_map
+from ansible_collections.xen.xapi.plugins.module_utils.storage.credentials import SECRET_MARKER, is_secret_key, masked
 from ansible_collections.xen.xapi.plugins.module_utils.storage.device_config import (
-    SECRET_MARKER,
-    is_secret_key,
-    masked,
     new_config,
     protect_secrets,
     target_config,

@@ -5,7 +5,7 @@
 Passwords (NFS/SMB/CIFS credentials, iSCSI CHAP secrets) travel in the same map as ordinary
 settings such as the server name. The option is declared ``no_log`` so that Ansible never logs
 it as a whole; ``protect_secrets`` then hands the hiding of its secrets to the module, so ordinary
-values stay readable, and ``masked`` hides secrets in everything the modules return.
+values stay readable, and ``credentials.masked`` hides secrets in everything the modules return.
 """
 
 from __future__ import annotations
@@ -13,27 +13,15 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.xen.xapi.plugins.module_utils import _engine, _module
+from ansible_collections.xen.xapi.plugins.module_utils.storage import credentials
 
 StrMap = t.Dict[str, str]
 
-SECRET_MARKER = "********"
-# Parts of key names that hold credentials, in any driver's device_config.
-_SECRET_KEY_PARTS = ("password", "passwd", "secret", "token")
 # What XAPI calls a password it moved into a secret object: the key with this suffix, holding the
 # secret's uuid; the password itself can no longer be read back.
 SECRET_REF_SUFFIX = "_secret"
 # Keys the storage layer writes itself (on the SR master's PBD); clients may not set them.
 RESERVED_KEYS = frozenset(("SRmaster",))
-
-
-def is_secret_key(key: str) -> bool:
-    lowered = key.lower()
-    return any(part in lowered for part in _SECRET_KEY_PARTS)
-
-
-def masked(config: t.Mapping[str, t.Any]) -> StrMap:
-    """A copy fit to return: secret values replaced by a marker."""
-    return dict((key, SECRET_MARKER if is_secret_key(key) else str(value)) for key, value in config.items())
 
 
 def protect_secrets(module: _module.XapiModule, option: str = "device_config") -> None:
@@ -46,8 +34,8 @@ def protect_secrets(module: _module.XapiModule, option: str = "device_config") -
     config = module.params.get(option)
     if config is None:
         return
-    secrets = [_engine.xapi_text(value) for key, value in config.items() if is_secret_key(str(key))]
-    module.hide_secrets_of(option, secrets, masked(config))
+    secrets = [_engine.xapi_text(value) for key, value in config.items() if credentials.is_secret_key(str(key))]
+    module.hide_secrets_of(option, secrets, credentials.masked(config))
 
 
 def without_reserved(config: t.Mapping[str, str]) -> StrMap:
@@ -56,7 +44,7 @@ def without_reserved(config: t.Mapping[str, str]) -> StrMap:
 
 def _stored_as_secret(key: str, current: t.Mapping[str, str]) -> bool:
     """Whether XAPI replaced this password by a reference to a secret object, so it cannot be compared."""
-    return is_secret_key(key) and key not in current and key + SECRET_REF_SUFFIX in current
+    return credentials.is_secret_key(key) and key not in current and key + SECRET_REF_SUFFIX in current
 
 
 def target_config(current: t.Mapping[str, str], wanted: t.Optional[t.Mapping[str, t.Any]], purge: bool) -> t.Optional[StrMap]:
@@ -82,7 +70,7 @@ def _merged(base: t.Mapping[str, str], wanted_map: t.Mapping[str, str], purge: b
     target = dict(wanted_map) if purge else dict(base, **wanted_map)
     # A password given again replaces the secret object that held the old one.
     for key in wanted_map:
-        if is_secret_key(key):
+        if credentials.is_secret_key(key):
             target.pop(key + SECRET_REF_SUFFIX, None)
     return target
 

@@ -17,7 +17,7 @@ import typing as t
 from ansible_collections.xen.xapi.plugins.module_utils import _engine
 from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, query
 from ansible_collections.xen.xapi.plugins.module_utils.pool import hosts as pool_hosts
-from ansible_collections.xen.xapi.plugins.module_utils.storage import device_config
+from ansible_collections.xen.xapi.plugins.module_utils.storage import credentials, device_config
 
 # The operations on PBDs, in the order they run: everything is taken down before anything is brought up.
 UNPLUG, DESTROY, CREATE, PLUG = "unplug", "destroy", "create", "plug"
@@ -114,7 +114,7 @@ def pbd_view(record: _engine.Record, hosts: query.Records, srs: query.Records) -
         "sr": sr.get("name_label", ""),
         "sr_uuid": sr.get("uuid", ""),
         "plugged": bool(record.get("currently_attached")),
-        "device_config": device_config.masked(record.get("device_config") or {}),
+        "device_config": credentials.masked(record.get("device_config") or {}),
     }
 
 
@@ -129,7 +129,7 @@ def predicted_view(plan: HostPbd, before: _engine.Record, sr_record: _engine.Rec
         "sr": sr_record.get("name_label", ""),
         "sr_uuid": sr_record.get("uuid", ""),
         "plugged": plan.plug,
-        "device_config": device_config.masked(config),
+        "device_config": credentials.masked(config),
     }
 
 

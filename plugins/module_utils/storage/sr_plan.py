@@ -11,7 +11,7 @@ from ansible_collections.xen.xapi.plugins.module_utils import _engine, _setters
 from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, query
 from ansible_collections.xen.xapi.plugins.module_utils.disks import lookup
 from ansible_collections.xen.xapi.plugins.module_utils.pool import hosts as pool_hosts
-from ansible_collections.xen.xapi.plugins.module_utils.storage import device_config, disk_users
+from ansible_collections.xen.xapi.plugins.module_utils.storage import credentials, device_config, disk_users
 
 # SR types whose repositories hold ISO images rather than VM disks.
 ISO_TYPES = ("iso",)
@@ -137,7 +137,7 @@ def check_destroyable(name: str, record: _engine.Record, vdis: query.Records) ->
 
 def pbd_summary(pbd: _engine.Record, hosts: query.Records) -> _engine.Record:
     return {"uuid": pbd.get("uuid", ""), "host": pool_hosts.host_name(hosts, pbd.get("host", "")), "plugged": bool(pbd.get("currently_attached")),
-            "device_config": device_config.masked(pbd.get("device_config") or {})}
+            "device_config": credentials.masked(pbd.get("device_config") or {})}
 
 
 def pbd_summaries(record: _engine.Record, pbds: query.Records, hosts: query.Records) -> t.List[_engine.Record]:
