@@ -1,8 +1,8 @@
 # Developer entry points for the xen.xapi collection.
 #
 #   make test    everything CI runs: venv, pytest, ansible-test sanity and
-#                integration, the older ansible-core releases (compat), ansible-lint,
-#                collection docs lint and changelog lint
+#                integration, the older ansible-core releases (compat), mypy (typecheck),
+#                ansible-lint, collection docs lint and changelog lint
 #   make demo    run playbooks/demo.yml against a local XAPI simulator
 #   make sim     keep a demo pool running and print how to point Ansible at it
 #   make build   build the collection tarball into build/dist/
@@ -60,7 +60,7 @@ define step_end
 printf '<== %s: ok (%ss)\n' '$(1)' "$$SECONDS"
 endef
 
-.PHONY: help venv test pytest sanity integration compat ansible-lint docs-lint changelog-lint \
+.PHONY: help venv test pytest sanity integration compat typecheck ansible-lint docs-lint changelog-lint \
 	demo sim build lock compat-lock collection-copy collection-link node-clients clean distclean
 
 help:
@@ -97,7 +97,7 @@ $(SIMULATOR_STAMP): $(VENV_STAMP) $(SIMULATOR_FILES)
 	touch $@
 	$(call step_end,simulator package)
 
-test: venv pytest sanity integration compat ansible-lint docs-lint changelog-lint
+test: venv pytest sanity integration compat typecheck ansible-lint docs-lint changelog-lint
 	@printf '\nAll checks passed.\n'
 
 collection-link:
@@ -250,6 +250,16 @@ ansible-lint: venv collection-link
 	$(use_venv)
 	ansible-lint
 	$(call step_end,ansible-lint)
+
+# The type hints of the collection's Python, found through the collection link as
+# ansible_collections.xen.xapi, and of the simulator's package (tests/mypy.ini).
+typecheck: venv collection-link
+	@$(call step_begin,mypy)
+	$(use_venv)
+	MYPYPATH=$(RUNTIME_COLLECTIONS) mypy --config-file tests/mypy.ini \
+		-p ansible_collections.xen.xapi.plugins -p ansible_collections.xen.xapi.extensions.eda.plugins.event_source
+	MYPYPATH=simulator mypy --config-file tests/mypy.ini -p xapisim
+	$(call step_end,mypy)
 
 # Checks plugin documentation (schema, markup, references to this collection
 # and ansible.builtin) and extra docs, on the same clean copy as sanity.

@@ -38,7 +38,7 @@ from importlib.util import MAGIC_NUMBER
 from types import CodeType, ModuleType
 
 try:
-    from _imp import _fix_co_filename  # CPython: what its own loader uses to point cached code at today's file
+    from _imp import _fix_co_filename  # type: ignore[attr-defined]  # CPython: what its own loader uses to point cached code at today's file
 except ImportError:  # pragma: no cover  # other Pythons: cached code keeps the file name it was compiled with
     def _fix_co_filename(code: CodeType, path: str) -> None:  # pylint: disable=unused-argument
         return None
@@ -132,6 +132,8 @@ class _SourceInZipLoader:
 
     def exec_module(self, module: ModuleType) -> None:
         source, self._source = self._source or self._importer.get_source(module.__name__), None
+        if source is None:  # the zip lost the file since the finder read it
+            raise ImportError("no source for {0} in {1}".format(module.__name__, self.path), name=module.__name__)
         exec(module_code(module.__name__, source, self.path), module.__dict__)  # pylint: disable=exec-used
 
     def get_source(self, fullname: str) -> t.Optional[str]:
@@ -174,7 +176,9 @@ def _spec_in_zip(fullname: str, entry: str) -> t.Optional[ModuleSpec]:
         return None
     location = "{0}{1}{2}{3}".format(importer.archive, os.sep, importer.prefix, fullname.rpartition(".")[2])
     path = location + os.sep + "__init__.py" if is_package else location + ".py"
-    spec = ModuleSpec(fullname, _SourceInZipLoader(importer, path, source), origin=path, is_package=is_package)
+    # A loader by protocol (create_module, exec_module): subclassing importlib.abc.Loader would import importlib.abc first.
+    loader = t.cast(t.Any, _SourceInZipLoader(importer, path, source))
+    spec = ModuleSpec(fullname, loader, origin=path, is_package=is_package)
     spec.has_location = True  # sets the module's __file__
     if is_package:
         spec.submodule_search_locations = [location]
@@ -186,7 +190,7 @@ def _install() -> None:
     if _SourceInZipFinder in sys.meta_path:
         return
     position = next((index for index, finder in enumerate(sys.meta_path) if finder is PathFinder), len(sys.meta_path))
-    sys.meta_path.insert(position, _SourceInZipFinder)  # type: ignore[arg-type]  # a class with find_spec is a finder
+    sys.meta_path.insert(position, _SourceInZipFinder)  # a class with find_spec is a finder
 
 
 _install()

@@ -16,6 +16,7 @@ lets the core answer ``HOST_IS_SLAVE`` on members. The listeners themselves are 
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import json
 import socket
@@ -26,7 +27,7 @@ import time
 import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, cast
 
 from .errors import XapiError
 from .wire import (
@@ -196,7 +197,7 @@ class XapiRequestHandler(BaseHTTPRequestHandler):
         timeout = sock.gettimeout()
         try:
             sock.settimeout(0.0)
-            return bool(self.rfile.peek(1))
+            return bool(cast(io.BufferedReader, self.rfile).peek(1))  # socketserver's rfile: buffered
         except (OSError, ValueError):
             return False
         finally:

@@ -103,7 +103,7 @@ def decode_xmlrpc_request(body: bytes) -> tuple[str, list[Any]]:
             if param.tag != "param":
                 raise MalformedRequest(f"unexpected <{param.tag}> in <params>")
             params.append(_decode_value_element(_only_child(param, "value")))
-    return name_element.text.strip(), params
+    return (name_element.text or "").strip(), params
 
 
 def decode_xmlrpc_value(text: bytes) -> Any:

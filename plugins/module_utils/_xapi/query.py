@@ -137,7 +137,7 @@ def _wanted(classes: t.Sequence[str], objects: t.Mapping[str, t.Iterable[str]]) 
 
 # --- Look-ups within records already read -----------------------------------------------------
 
-def find_by_uuid(records: Records, uuid: str) -> t.Optional[t.Tuple[str, t.Dict[str, t.Any]]]:
+def find_by_uuid(records: t.Mapping[str, t.Dict[str, t.Any]], uuid: str) -> t.Optional[t.Tuple[str, t.Dict[str, t.Any]]]:
     """The (ref, record) whose uuid matches, or None."""
     for ref, record in records.items():
         if record.get("uuid") == uuid:
@@ -145,7 +145,7 @@ def find_by_uuid(records: Records, uuid: str) -> t.Optional[t.Tuple[str, t.Dict[
     return None
 
 
-def find_by_name(records: Records, name_label: str) -> t.List[t.Tuple[str, t.Dict[str, t.Any]]]:
+def find_by_name(records: t.Mapping[str, t.Dict[str, t.Any]], name_label: str) -> t.List[t.Tuple[str, t.Dict[str, t.Any]]]:
     """Every (ref, record) with this name_label, in ref order (names are not unique in XAPI)."""
     return [(ref, records[ref]) for ref in sorted(records) if records[ref].get("name_label") == name_label]
 

@@ -96,7 +96,7 @@ def _dropped(url: str, err: BaseException, request_sent: bool) -> errors.XapiCon
     return errors.XapiConnectionError(_shown(url), reason, request_sent=request_sent)
 
 
-def download(client: xapi_client.XapiClient, path: str, query: t.Mapping[str, str], write: t.Callable[[bytes], None],
+def download(client: xapi_client.XapiClient, path: str, query: t.Mapping[str, str], write: t.Callable[[bytes], t.Any],
              label: str, timeout: float, progress: t.Optional[t.Callable[[int], None]] = None) -> TransferResult:
     """GET ``path`` and pass the body to ``write`` piece by piece; the task's outcome decides success."""
     started = time.monotonic()

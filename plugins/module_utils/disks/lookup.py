@@ -24,12 +24,12 @@ def is_null(ref: t.Optional[str]) -> bool:
 
 
 def is_live(vm_record: t.Optional[_engine.Record]) -> bool:
-    return bool(vm_record) and vm_record.get("power_state") in LIVE_POWER_STATES
+    return vm_record is not None and vm_record.get("power_state") in LIVE_POWER_STATES
 
 
 # --- storage repositories ---------------------------------------------------------------------
 
-def resolve_sr(srs: query.Records, key: str, option: str = "sr") -> t.Tuple[str, _engine.Record]:
+def resolve_sr(srs: t.Mapping[str, _engine.Record], key: str, option: str = "sr") -> t.Tuple[str, _engine.Record]:
     """The SR a user named by uuid or name; fails naming the option when none or several match."""
     found = _engine.one_or_none(find_by_uuid_or_name(srs, key), "{0}: storage repository".format(option), key)
     if found is None:
@@ -47,7 +47,7 @@ def pool_default_sr(pools: query.Records, srs: query.Records) -> t.Tuple[str, _e
     raise errors.ResourceError("sr: the pool has no default storage repository; name one with the sr option.")
 
 
-def find_by_uuid_or_name(records: query.Records, key: str) -> t.List[t.Tuple[str, _engine.Record]]:
+def find_by_uuid_or_name(records: t.Mapping[str, _engine.Record], key: str) -> t.List[t.Tuple[str, _engine.Record]]:
     """A uuid match wins; otherwise every record with this name_label."""
     by_uuid = query.find_by_uuid(records, key)
     return [by_uuid] if by_uuid is not None else query.find_by_name(records, key)

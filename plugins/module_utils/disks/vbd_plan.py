@@ -69,10 +69,11 @@ def find_drive(vm_record: _engine.Record, vbds: query.Records, wanted: Wanted) -
     there, when userdevice is set); else, for type=CD without userdevice, the VM's only CD drive."""
     drives = [(ref, vbds[ref]) for ref in sorted(vm_record.get("VBDs") or []) if ref in vbds]
     vm_name = vm_record.get("name_label", "")
-    by_position = wanted.userdevice not in (None, AUTODETECT)
-    if by_position:
-        found = _engine.one_or_none([d for d in drives if same_device(d[1]["userdevice"], wanted.userdevice)],
-                                    "userdevice: drives of VM {0!r} at".format(vm_name), wanted.userdevice)
+    position = wanted.userdevice if wanted.userdevice != AUTODETECT else None
+    by_position = position is not None
+    if position is not None:
+        found = _engine.one_or_none([d for d in drives if same_device(d[1]["userdevice"], position)],
+                                    "userdevice: drives of VM {0!r} at".format(vm_name), position)
         if found is not None:
             return found
     if wanted.vdi_ref is not None and not wanted.wants_empty:

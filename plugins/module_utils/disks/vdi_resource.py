@@ -185,8 +185,9 @@ class VdiResource(_engine.BatchedResource):
             changes.append(_engine.Change("size", record["virtual_size"], new_size, lambda: self.run_task(method, ref, new_size)))
         target = self.params["export_to"]
         if target and not os.path.exists(target):
-            changes.append(_engine.Change("export_to", None, target, lambda: vdi_transfer.export_disk(self.client, ref, target, self.timeout) and None,
-                                          predict=lambda after: None))
+            def export() -> None:
+                vdi_transfer.export_disk(self.client, ref, target, self.timeout)
+            changes.append(_engine.Change("export_to", None, target, export, predict=lambda after: None))
         return changes
 
     def _refill(self, ref: str) -> None:

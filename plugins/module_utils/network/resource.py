@@ -84,7 +84,7 @@ class NetworkResource(_engine.BatchedResource):
         steps = plan.vlan_steps(record["name_label"], net_pifs, world["PIF"], world["host"], world["network"], spec)
         if steps:
             before = plan.pifs_view(net_pifs, world["host"])
-            reported = [("pifs", before, plan.predicted_pifs(before, steps, spec))]
+            reported: t.List[t.Tuple[str, t.Any, t.Any]] = [("pifs", before, plan.predicted_pifs(before, steps, spec))]
             if plan.current_vlan(before) is None:
                 reported.insert(0, ("vlan", None, spec.as_dict()))
             changes.extend(_setters.applied_together(reported, lambda: self._apply_vlan_steps(ref, steps, spec)))

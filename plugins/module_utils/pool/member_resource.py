@@ -99,7 +99,7 @@ class PoolMemberResource(_engine.BatchedResource):
     def _wait_for_member(self, address: str, uuid: str) -> str:
         """The joined host's ref, once the pool lists it enabled (event.from on the master, no polling)."""
         deadline = time.monotonic() + float(self.params.get("join_timeout") or 600)
-        token, hosts = "", {}  # type: t.Tuple[str, t.Dict[str, Record]]
+        token, hosts = "", {}  # type: t.Tuple[str, t.Dict[str, _engine.Record]]
         while time.monotonic() < deadline:
             wait = 0.0 if token == "" else max(0.0, min(deadline - time.monotonic(), self.client.http_timeout * 0.8))
             answer = self.client.call("event.from", ["host"], token, float(wait))

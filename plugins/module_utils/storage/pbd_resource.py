@@ -137,15 +137,15 @@ class PbdResource(_engine.BatchedResource):
         created: t.Dict[str, str] = {}
         for operation, plan in ordered:
             if operation == pbd_plan.UNPLUG:
-                self.change_state("PBD.unplug", plan.pbd_ref)
+                self.change_state("PBD.unplug", _existing(plan))
             elif operation == pbd_plan.DESTROY:
-                self.call("PBD.destroy", plan.pbd_ref)
+                self.call("PBD.destroy", _existing(plan))
             elif operation == pbd_plan.CREATE:
                 other_config = dict((plan.record or {}).get("other_config") or {})
                 record = {"host": plan.host_ref, "SR": sr_ref, "device_config": plan.config, "other_config": other_config}
                 created[plan.host_ref] = str(self.call("PBD.create", record))
             else:
-                self.change_state("PBD.plug", created.get(plan.host_ref, plan.pbd_ref))
+                self.change_state("PBD.plug", created.get(plan.host_ref) or _existing(plan))
 
     def settle_changes(self, done: t.List[_engine.Record], after: _engine.Record) -> None:
         """A PBD made anew (added, or re-created with other settings) is reported with the uuid XAPI gave it."""
@@ -171,3 +171,10 @@ class PbdResource(_engine.BatchedResource):
         if self.single:
             return next(iter(views.values()), {})
         return views
+
+
+def _existing(plan: pbd_plan.HostPbd) -> str:
+    """The PBD a step on an existing attachment acts on (pbd_plan plans those only for hosts that have one)."""
+    if plan.pbd_ref is None:
+        raise AssertionError("a step on the PBD of host {0} was planned, but the host has none".format(plan.host_ref))
+    return plan.pbd_ref

@@ -37,7 +37,7 @@ def match_drives(specs: t.Sequence[options.DiskSpec], existing: t.Sequence[Drive
         if drive in claimed:
             raise errors.ResourceError("{0}: the drive in slot {1} is already matched by disks[{2}]."
                                        .format(spec.label, existing[drive][1].get("userdevice"), claimed[drive]))
-        pairs[spec.index], claimed[drive] = drive, spec.index
+        pairs[spec.position], claimed[drive] = drive, spec.position
 
     for spec in specs:
         if spec.vdi:
@@ -45,7 +45,7 @@ def match_drives(specs: t.Sequence[options.DiskSpec], existing: t.Sequence[Drive
             if found:
                 claim(spec, found[0])
     for spec in specs:
-        if spec.userdevice is None or spec.index in pairs:
+        if spec.userdevice is None or spec.position in pairs:
             continue
         found = [i for i, (_ref, vbd, _vdi) in enumerate(existing) if vbd.get("userdevice") == spec.userdevice]
         if found:
@@ -54,7 +54,7 @@ def match_drives(specs: t.Sequence[options.DiskSpec], existing: t.Sequence[Drive
             claim(spec, found[0])
     free = [i for i in range(len(existing)) if i not in claimed]
     for spec in specs:
-        if spec.index in pairs or spec.userdevice is not None or spec.vdi or not free:
+        if spec.position in pairs or spec.userdevice is not None or spec.vdi or not free:
             continue
         claim(spec, free.pop(0))
     return pairs, [i for i in range(len(existing)) if i not in claimed]
@@ -70,8 +70,8 @@ def plan(ctx: common.PlanContext) -> t.List[common.VmChange]:
     slots = vm_slots.free_slots(ctx.view.used_userdevices(), reserved)
     changes: t.List[common.VmChange] = []
     for spec in specs:
-        if spec.index in pairs:
-            vbd_ref, vbd, vdi = existing[pairs[spec.index]]
+        if spec.position in pairs:
+            vbd_ref, vbd, vdi = existing[pairs[spec.position]]
             changes += _update(ctx, spec, vbd_ref, vbd, vdi)
         else:
             changes += _add(ctx, spec, spec.userdevice or next(slots))

@@ -75,8 +75,10 @@ class VmExportResource(_engine.Resource):
         if not self.params["force"]:
             return []
         export = self._planned_export()
-        return [_engine.Change("archive", "existing file", "new export", lambda: export() and None,
-                               predict=lambda after: after.update(size=None))]
+
+        def replace() -> None:
+            export()
+        return [_engine.Change("archive", "existing file", "new export", replace, predict=lambda after: after.update(size=None))]
 
     def _export(self, vm_ref: str, vm: _engine.Record, running: bool) -> None:
         source = vm_ref

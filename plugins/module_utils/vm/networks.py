@@ -46,8 +46,12 @@ def plan(ctx: common.PlanContext) -> t.List[common.VmChange]:
             vif_ref, vif = existing[device]
             before = {"device": device, "network": ctx.pool.name_of(ctx.pool.networks, vif.get("network")), "mac": vif.get("MAC")}
             changes.append(common.change("networks", before, None, _remove(ctx, vif_ref, vif),
-                                         predict=common.removes("networks", lambda item, gone=device: item.get("device") == gone)))
+                                         predict=common.removes("networks", _at_device(device))))
     return changes
+
+
+def _at_device(device: str) -> t.Callable[[view.Record], bool]:
+    return lambda item: item.get("device") == device
 
 
 def _update(ctx: common.PlanContext, spec: options.NetworkSpec, network_ref: str, vif_ref: str, vif: view.Record) -> t.List[common.VmChange]:
@@ -70,7 +74,7 @@ def _update(ctx: common.PlanContext, spec: options.NetworkSpec, network_ref: str
         apply = common.once(_replace(ctx, vif_ref, vif, replacement))
     if not differences:
         # Two networks with the same name: report the move by uuid.
-        differences = [("network", names.get(vif.get("network"), {}).get("uuid"), names[network_ref].get("uuid"))]
+        differences = [("network", names.get(vif.get("network", ""), {}).get("uuid"), names[network_ref].get("uuid"))]
     network = names.get(network_ref, {})
     predict = common.in_list("networks", lambda item: item.get("device") == spec.device, network=network.get("name_label"),
                              network_uuid=network.get("uuid"), mac=mac, mtu=mtu)

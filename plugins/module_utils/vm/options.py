@@ -99,7 +99,7 @@ def userdevice_option(value: t.Any, option: str, highest: int) -> t.Optional[str
 
 
 class DiskSpec(t.NamedTuple):
-    index: int
+    position: int  # in the disks option
     name: t.Optional[str]
     size: t.Optional[int]
     sr: t.Optional[str]
@@ -110,7 +110,7 @@ class DiskSpec(t.NamedTuple):
 
     @property
     def label(self) -> str:
-        return "disks[{0}]".format(self.index)
+        return "disks[{0}]".format(self.position)
 
 
 def disk_specs(params: Params) -> t.Optional[t.List[DiskSpec]]:
@@ -121,7 +121,7 @@ def disk_specs(params: Params) -> t.Optional[t.List[DiskSpec]]:
         label = "disks[{0}]".format(index)
         if item.get("name") is not None:
             validate.name(item["name"], label + ".name")
-        spec = DiskSpec(index=index, name=item.get("name"), size=size_option(item.get("size"), label + ".size"), sr=item.get("sr"),
+        spec = DiskSpec(position=index, name=item.get("name"), size=size_option(item.get("size"), label + ".size"), sr=item.get("sr"),
                         userdevice=userdevice_option(item.get("userdevice"), label + ".userdevice", MAX_USERDEVICE),
                         bootable=item.get("bootable"), mode=item.get("mode"), vdi=item.get("vdi"))
         specs.append(spec)
@@ -131,7 +131,7 @@ def disk_specs(params: Params) -> t.Optional[t.List[DiskSpec]]:
 
 
 class NetworkSpec(t.NamedTuple):
-    index: int
+    position: int  # in the networks option
     network: str
     mac: t.Optional[str]
     device: str
@@ -139,7 +139,7 @@ class NetworkSpec(t.NamedTuple):
 
     @property
     def label(self) -> str:
-        return "networks[{0}]".format(self.index)
+        return "networks[{0}]".format(self.position)
 
 
 def network_specs(params: Params) -> t.Optional[t.List[NetworkSpec]]:
@@ -153,7 +153,7 @@ def network_specs(params: Params) -> t.Optional[t.List[NetworkSpec]]:
             raise errors.ResourceError("{0}.mac: {1!r} is not a MAC address; write it as aa:bb:cc:dd:ee:ff.".format(label, mac))
         mtu = validate.mtu(item.get("mtu"), label + ".mtu")
         device = userdevice_option(item.get("device"), label + ".device", MAX_VIF_DEVICE)
-        specs.append(NetworkSpec(index=index, network=item["network"], mac=mac.lower() if mac else None,
+        specs.append(NetworkSpec(position=index, network=item["network"], mac=mac.lower() if mac else None,
                                  device=device if device is not None else str(index), mtu=mtu))
     _no_duplicates([s.device for s in specs], "networks", "device")
     return specs

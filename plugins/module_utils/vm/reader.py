@@ -99,7 +99,7 @@ def reread(client: xapi_client.XapiClient, ref: str, earlier: t.Optional[view.Vm
         return read_view(client, ref, record, pool)
     return view.VmView(ref=ref, record=record, vbds=t.cast(view.Records, vbds), vdis=dict((vdi, objects["VDI"][vdi]) for vdi in disks if not view.is_null(vdi)),
                        vifs=t.cast(view.Records, vifs), guest_metrics=objects["VM_guest_metrics"].get(metrics, {}) if not view.is_null(metrics) else {},
-                       pool=pool)
+                       pool=earlier.pool)
 
 
 def _key_clause(key: str) -> str:
@@ -132,7 +132,7 @@ def first_read(client: xapi_client.XapiClient, params: t.Mapping[str, t.Any], ma
     found, by uuid or by name, so that it can be turned back; by name, plain VMs come first. Default templates,
     snapshots and control domains never match.
     """
-    reads = [("VM", _vm_selector(params.get("name"), params.get("uuid")))]
+    reads: t.List[t.Tuple[str, t.Optional[str]]] = [("VM", _vm_selector(params.get("name"), params.get("uuid")))]
     source = _source_option(params) if may_create else None
     if source is not None:
         reads.append(("VM", _source_selector(*source)))

@@ -254,7 +254,7 @@ class SnapshotResource(_engine.Resource):
             self.client.call("VM.destroy", snapshot_ref)
             for vdi in owned:
                 tasks.run_async(self.client, "VDI.destroy", vdi, timeout=self.timeout)
-            if not snapshots.is_null(memory):
+            if memory is not None and not snapshots.is_null(memory):
                 self._destroy_memory_image(memory)
         return delete
 

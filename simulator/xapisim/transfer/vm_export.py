@@ -106,7 +106,7 @@ def _is_disk(store: Any, vdi: str, vbds: list[str]) -> bool:
 def _rewrite(sim: SimulatorView, cls: str, record: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
     """A record with every reference replaced by its export id, or ``OpaqueRef:NULL`` outside the export."""
     fields = sim.schema.cls(cls).fields
-    out = {}
+    out: dict[str, Any] = {}
     for name, value in record.items():
         kind = fields[name].type if name in fields else None
         if kind is not None and kind.kind == "ref":

@@ -10,6 +10,7 @@ success leaves the task's result the new VM, as a set of one reference.
 """
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..context import CallContext
@@ -113,7 +114,7 @@ def _create_objects(sim: SimulatorView, transfer: Transfer, objects: list[dict[s
         vdi = new_vdi(store, sr, {key: snapshot[key] for key in ("name_label", "name_description", "virtual_size",
                                                                  "type", "sharable", "read_only", "other_config")
                                   if key in snapshot})
-        undo.append(lambda vdi=vdi: _remove_disk(sim, vdi))
+        undo.append(functools.partial(_remove_disk, sim, vdi))
         ids[obj["id"]] = disks[obj["id"]] = vdi
     vm = _vm(sim, vms[0]["snapshot"], undo)
     restore = transfer.param("restore") == "true"

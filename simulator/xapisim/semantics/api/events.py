@@ -128,7 +128,7 @@ def event_from(ctx: "CallContext", classes: list[str], token: str, timeout: floa
     while True:
         with store.changed:
             if since is None:
-                events = []
+                events: list[dict[str, Any]] = []
                 for cls in sub.snapshot_classes(ctx):
                     events.extend(_event(store, None, cls, ref, "add") for ref in store.records(cls))
                 for cls, ref in sorted(sub.objects):

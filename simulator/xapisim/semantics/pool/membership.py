@@ -35,9 +35,9 @@ def _address(master_address: str) -> str:
 
 @handles("pool.join")
 def join(ctx: "CallContext", master_address: str, master_username: str, master_password: str) -> str:
-    me = ctx.sim
-    pool = me.peers.pool_at(_address(master_address)) if me.peers is not None else None
-    if pool is None:
+    me, peers = ctx.sim, ctx.sim.peers
+    pool = peers.pool_at(_address(master_address)) if peers is not None else None
+    if peers is None or pool is None:
         raise XapiError("POOL_JOINING_HOST_CONNECTION_FAILED")
     master = pool.store.get("host", pool.master_ref)
     if master["address"] != _address(master_address):
@@ -49,7 +49,7 @@ def join(ctx: "CallContext", master_address: str, master_username: str, master_p
         raise XapiError("OPERATION_NOT_ALLOWED", "Host is already part of a pool" if len(hosts) > 1 else "Host cannot become slave of itself")
     _pre_join_checks(me, pool)
     record = hosts[me.master_ref]
-    me.peers.join(record["address"], record["name_label"], pool)
+    peers.join(record["address"], record["name_label"], pool)
     return ""
 
 
