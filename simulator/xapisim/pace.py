@@ -87,7 +87,8 @@ class Pace:
                 "event_batching": {name: list(self.event_batching(name)) for name in XAPI_EVENT_BATCHING}}
 
     def set_event_batching(self, settings: dict[str, Any]) -> None:
-        """``{"event_from": [before, between], ...}`` as xapi.conf sets them; ``null`` goes back to the profile's."""
+        """``{"event_from": [before, between], ...}`` as xapi.conf's ``event_from_delay = before,between`` sets them; ``null`` goes
+        back to the profile's."""
         for name, value in settings.items():
             if name not in XAPI_EVENT_BATCHING:
                 raise ValueError(f"unknown event batching {name!r}; choose among {', '.join(XAPI_EVENT_BATCHING)}")

@@ -20,7 +20,7 @@ build/bench-peer; only its community.general collection is unpacked. Numbers onl
 
 The simulator batches event calls as xapi does by default (an ``event.from`` not only about tasks waits 50 ms
 before it answers: xapi 26.10 and later), with operations at the instant pace; ``--event-batching none`` turns that
-off, as in earlier xapi or with ``event_from = 0,0`` in xapi.conf.
+off, as in earlier xapi or with ``event_from_delay = 0,0`` in xapi.conf.
 """
 from __future__ import annotations
 
