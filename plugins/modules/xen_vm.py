@@ -18,7 +18,9 @@ description:
   - A run that changes nothing reads the VM, its devices, disks and the pool objects they refer to with one call per
     class, the reads that do not depend on each other sent together, so it makes at most twelve API calls (eleven
     without O(template) or O(source), which is read with the VM in case it must be made), login and logout included,
-    in five round trips. A run that changes the VM sends its logout together with the read that reports the VM after.
+    in four round trips, the logout sent with the read of the disks. A run that changes the VM sends its logout
+    together with the read that reports the VM after; one that finds a change only once it has read the disks logs
+    in again first.
 author:
   - xen.xapi maintainers (@xen-xapi)
 extends_documentation_fragment:

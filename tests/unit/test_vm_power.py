@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.xen.xapi.plugins.module_utils._xapi.errors import ResourceError
-from ansible_collections.xen.xapi.plugins.module_utils.vm.power import Transitions, transitions
+from ansible_collections.xen.xapi.plugins.module_utils.vm.power import Transitions, stays, transitions
 from ansible_collections.xen.xapi.plugins.module_utils.vm.view import HALTED, PAUSED, RUNNING, SUSPENDED
 
 
@@ -62,3 +62,20 @@ def test_changes_needing_a_halted_vm_stop_it_and_bring_it_back(current: str, sta
 def test_a_suspended_vm_cannot_come_back_suspended_after_offline_changes() -> None:
     with pytest.raises(ResourceError, match="could not be suspended again"):
         transitions(SUSPENDED, "present", needs_halt=True, force=True)
+
+
+@pytest.mark.parametrize("current, state, force, expected", [
+    (RUNNING, "present", False, True),
+    (RUNNING, "running", False, True),
+    (HALTED, "halted", False, True),
+    (PAUSED, "paused", False, True),
+    (HALTED, "running", False, False),
+    (RUNNING, "restarted", False, False),
+    (RUNNING, "halted", False, False),
+    (PAUSED, "running", False, False),
+    # What transitions refuses is left to the plan, which says why: not a VM that stays as it is.
+    (SUSPENDED, "halted", False, False),
+    (HALTED, "suspended", False, False),
+])
+def test_stays_tells_whether_the_state_option_leaves_the_power_state_alone(current: str, state: str, force: bool, expected: bool) -> None:
+    assert stays(current, state, force) is expected

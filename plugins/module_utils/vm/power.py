@@ -76,6 +76,15 @@ def transitions(current: str, state: str, needs_halt: bool, force: bool) -> Tran
     return Transitions(before, after)
 
 
+def stays(current: str, state: str, force: bool) -> bool:
+    """Whether `state` leaves a VM in power state `current` as it is, given no change that needs it halted (pure)."""
+    try:
+        steps = transitions(current, state, False, force)
+    except errors.ResourceError:
+        return False  # the plan says why
+    return not steps.before and not steps.after
+
+
 class PowerPlan(t.NamedTuple):
     before: t.List[common.VmChange]
     after: t.List[common.VmChange]

@@ -6,8 +6,8 @@
         ─▶ power steps that start it ─▶ live migration ─▶ wait for the guest's addresses
 
 A no-op run reads the VM with the pool objects (and the template it would be made from), its devices, and its disks
-(three round trips; see reader) and writes nothing; a power transition reads the disks only with the VM after it.
-The pool objects are read once per round.
+(three round trips; see reader), the last of them with the logout, and writes nothing; a power transition reads the
+disks only with the VM after it. The pool objects are read once per round.
 """
 
 from __future__ import annotations
@@ -45,16 +45,67 @@ class VmPlan(t.NamedTuple):
     warnings: t.List[str]
 
 
-def plan_changes(client: xapi_client.XapiClient, params: options.Params, view: vm_view.VmView, journal: t.Optional[_journal.Journal] = None) -> VmPlan:
-    """Every change the options ask of this VM, in the order they must be applied."""
+def plan_changes(client: xapi_client.XapiClient, params: options.Params, view: vm_view.VmView, journal: t.Optional[_journal.Journal] = None,
+                 end_early: bool = False) -> VmPlan:
+    """Every change the options ask of this VM, in the order they must be applied.
+
+    With ``end_early``, a run that has found nothing to change by the time it needs the VM's disks ends its session
+    with their read (see _read_disks_last).
+    """
     ctx = common.PlanContext(client, params, view, journal or _journal.Journal())
     host = placement.target_host(ctx)
     config: t.List[common.VmChange] = []
     for family in CONFIG_FAMILIES:
+        if family is disks and end_early and not config:
+            _read_disks_last(ctx, host)
         config += family.plan(ctx)
     power_plan = power.plan(ctx, config, host)
     migration = placement.plan(ctx, host, power_plan)
     return VmPlan(power_plan.before + config + power_plan.after + migration, power_plan.final_state or view.power_state, ctx.warnings)
+
+
+def _read_disks_last(ctx: common.PlanContext, host: t.Optional[str]) -> None:
+    """Read the VM's disks now, with the logout, when the run most likely changes nothing: a round trip less.
+
+    Called once hardware, boot and metadata asked for nothing: if the power state stays and the VM is where asked,
+    what is left to plan (disks, CD, interfaces, cloud-init) rarely differs, and the disks' read is then the run's
+    last. Should something differ all the same, the client logs in again before its first call: a round trip more,
+    for those runs only. Only when the disks are still to be read (those the options give need them), so that the
+    logout never goes with another read.
+    """
+    vdis = ctx.view.vdis
+    if not (isinstance(vdis, vm_view.LazyRecords) and vdis.pending and ctx.params.get("disks")):
+        return
+    if not power.stays(ctx.view.power_state, ctx.params.get("state") or "present", bool(ctx.params.get("force"))):
+        return
+    if host is not None and host != ctx.record.get("resident_on"):
+        return
+    if _devices_will_change(ctx.params, ctx.view):
+        return
+    ctx.client.end_with_next_read()
+    vdis.load()
+
+
+def _devices_will_change(params: options.Params, view: vm_view.VmView) -> bool:
+    """Whether the drives and interfaces as read already show a change the options ask for (more disks or interfaces
+    than the VM has, a disk given by name, a CD to insert into an empty drive or to eject), or cloud-init is asked,
+    whose drive only the disks' records tell. False tells nothing: the plan decides."""
+    wanted_disks = params.get("disks") or []
+    disk_drives = view.vbds_of_type("Disk")
+    if len(wanted_disks) > len(disk_drives) or any(disk.get("vdi") for disk in wanted_disks):
+        return True
+    if params.get("purge_disks") and len(disk_drives) > len(wanted_disks):
+        return True
+    wanted_networks = params.get("networks")
+    if wanted_networks is not None and (len(wanted_networks) > len(view.vifs)
+                                        or (params.get("purge_networks") and len(view.vifs) > len(wanted_networks))):
+        return True
+    cdrom = params.get("cdrom")
+    if cdrom is not None:
+        loaded = [vbd for _ref, vbd in view.cd_drives() if not vbd.get("empty")]
+        if bool(cdrom.get("iso")) != bool(loaded):
+            return True
+    return bool(params.get("cloud_init"))
 
 
 class VmResource(_engine.Resource):
@@ -110,7 +161,9 @@ class VmResource(_engine.Resource):
 
     def plan_update(self, ref: str, record: _engine.Record) -> t.List[_engine.Change]:
         view = self.located()
-        planned = plan_changes(self.client, self.params, view, self.journal)
+        # Waiting for addresses reads after planning, and a round after one that wrote reads the VM again: neither ends early.
+        waits = bool(self.params.get("wait_for_ip")) and not self._addresses_reported(view)
+        planned = plan_changes(self.client, self.params, view, self.journal, end_early=not waits and not self.journal.wrote)
         for warning in planned.warnings:
             self.module.warn(warning)
         changes = [self._tracked(c) for c in planned.changes]
@@ -217,8 +270,11 @@ class VmResource(_engine.Resource):
             raise errors.ResourceError("wait_for_ip: the VM will be {0}; only a running VM reports addresses. Give state: running."
                                        .format(vm_view.STATE_NAMES.get(final_state, final_state.lower())))
         # Addresses a running VM reports already do; after any change they are waited for again.
-        return not (view.power_state == vm_view.RUNNING and guest.has_addresses(view.guest_metrics, self.params["wait_for_ip_families"],
-                                                                                self.params.get("wait_for_ip_networks") or ()))
+        return not self._addresses_reported(view)
+
+    def _addresses_reported(self, view: vm_view.VmView) -> bool:
+        return view.power_state == vm_view.RUNNING and guest.has_addresses(view.guest_metrics, self.params["wait_for_ip_families"],
+                                                                           self.params.get("wait_for_ip_networks") or ())
 
     def _then_wait(self, last: common.VmChange, ref: str) -> common.VmChange:
         apply = last.apply

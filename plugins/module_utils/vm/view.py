@@ -46,10 +46,19 @@ class LazyRecords(t.Mapping[str, Record]):
         self._load: t.Optional[t.Callable[[], Records]] = load
         self._records: Records = {}
 
+    @property
+    def pending(self) -> bool:
+        """Whether the records are still to be read."""
+        return self._load is not None
+
     def _loaded(self) -> Records:
         if self._load is not None:
             self._records, self._load = self._load(), None
         return self._records
+
+    def load(self) -> None:
+        """Read the records now (if not read yet)."""
+        self._loaded()
 
     def __getitem__(self, ref: str) -> Record:
         return self._loaded()[ref]
