@@ -1,6 +1,6 @@
 """xen.xapi side by side with community.general's xenserver modules on the same simulated pool.
 
-    PYTHONPATH=tests .venv/bin/python tests/bench/bench_peer.py [--runs 5] [--latencies 0,20]
+    PYTHONPATH=tests .venv/bin/python tests/bench/bench_peer.py [--runs 5] [--latencies 0,20] [--only payloads]
 
 Prints, in one run:
 1. Task time (median of --runs, ours and the peer's runs alternating) for a no-op (as a play's only task; the
@@ -11,7 +11,7 @@ Prints, in one run:
    within each run (the median and range of the runs' ratios, steadier when the machine's speed drifts).
 2. XAPI calls per operation, counted by the simulator (targets: no-op 3, create 25, power transition 6), and the
    round trips they took (calls sent together on one connection, pipelined, make one trip).
-3. Per module: the payload Ansible ships (files, lines, bytes as zipped and sent), the time the controller takes to
+3. For every module of the collection and the peer's three: the payload Ansible ships (files, lines, bytes as zipped and sent), the time the controller takes to
    build it (once per play run: it parses every file it ships) and the time the target takes to import it, with
    an empty bytecode cache and with the one an earlier run filled (modules that keep none compile every time).
 
@@ -268,16 +268,17 @@ def build_seconds(collections: Path, module: str, runs: int) -> float:
 
 
 def payloads(pool: SimProcess, collections: Path, runs: int) -> None:
-    modules = {"xen.xapi.xen_vm": {"name": "x"}, "xen.xapi.xen_vdi": {"name": "x"}, "xen.xapi.xen_info": {},
-               "community.general.xenserver_guest": {"name": "x"},
-               "community.general.xenserver_guest_powerstate": {"name": "x"},
-               "community.general.xenserver_guest_info": {"name": "x"}}
+    # Every module of the collection, then the peer's: a check-mode run of each (its options refused or not) has
+    # Ansible build and ship the whole payload.
+    ours = sorted("xen.xapi." + path.stem for path in (REPO_ROOT / "plugins" / "modules").glob("xen_*.py"))
+    modules = ours + ["community.general.xenserver_guest", "community.general.xenserver_guest_powerstate",
+                      "community.general.xenserver_guest_info"]
     print("\nPayload per module (what Ansible ships and the target imports; build on the controller and import on the "
           "target, medians of {0})".format(runs))
     header = ("module", "files", "lines", "unzipped", "sent", "build s", "import s", "cached s")
     print("  {0:<46} {1:>6} {2:>7} {3:>10} {4:>9} {5:>9} {6:>9} {7:>9}".format(*header))
-    for module, options in modules.items():
-        archive, sent = payload(pool, collections, module, options)
+    for module in modules:
+        archive, sent = payload(pool, collections, module, {})
         sources = [info for info in archive.infolist() if info.filename.endswith(".py")]
         lines = sum(archive.read(info).count(b"\n") for info in sources)
         unzipped = sum(info.file_size for info in archive.infolist())
@@ -292,6 +293,7 @@ def main() -> None:
     parser.add_argument("--latencies", default="0,20", help="comma-separated milliseconds the simulator adds to every call")
     parser.add_argument("--event-batching", choices=("xapi", "none"), default="xapi",
                         help="event.from delays: xapi's defaults (the default) or none")
+    parser.add_argument("--only", choices=("tasks", "payloads"), help="print one of the two tables")
     arguments = parser.parse_args()
     collections = peer_collections()
     pool = start_simulator()
@@ -299,11 +301,13 @@ def main() -> None:
         batching = XAPI_EVENT_BATCHING if arguments.event_batching == "xapi" else dict.fromkeys(XAPI_EVENT_BATCHING, (0, 0))
         pool.control_post("pace", {"event_batching": batching})
         print("Event batching (seconds before the first read, at most between later ones):", json.dumps(batching))
-        # The VMs the no-op and power plays work on, made once, untimed.
-        run_play(pool, collections, operations(0)["no-op"]["ours"] + operations(0)["no-op"]["peer"])
-        for latency in arguments.latencies.split(","):
-            task_times(pool, collections, arguments.runs, float(latency))
-        payloads(pool, collections, arguments.runs)
+        if arguments.only != "payloads":
+            # The VMs the no-op and power plays work on, made once, untimed.
+            run_play(pool, collections, operations(0)["no-op"]["ours"] + operations(0)["no-op"]["peer"])
+            for latency in arguments.latencies.split(","):
+                task_times(pool, collections, arguments.runs, float(latency))
+        if arguments.only != "tasks":
+            payloads(pool, collections, arguments.runs)
     finally:
         pool.stop()
 
