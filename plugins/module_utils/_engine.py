@@ -103,6 +103,9 @@ class Resource:
     def settle_changes(self, done: t.List[Record], after: Record) -> None:
         """Replace predicted values in the reported changes by what the run produced (e.g. uuids XAPI chose)."""
 
+    def after_run(self, result: Record) -> None:
+        """The run succeeded (in check mode too) with this result; the module exits next."""
+
 
 class BatchedResource(Resource):
     """A resource that reads every class it needs in one ``query.snapshot``, cached until it writes.
@@ -163,6 +166,7 @@ def reconcile(module: _module.XapiModule, resource_class: t.Type[Resource],
             result = _reconcile(module, resource, reads_after=report is not None)
             if report is not None:
                 result.update(report(resource))
+            resource.after_run(result)
         except errors.ResourceError as err:
             journal = resource.journal
             module.fail(journal.failure_message(err.msg), **dict(err.details, **journal.failure_details()))

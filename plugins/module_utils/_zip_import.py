@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import marshal
 import os
-import stat
 import sys
 import typing as t
 import zipimport
 from importlib.machinery import ModuleSpec, PathFinder
 from importlib.util import MAGIC_NUMBER
 from types import CodeType, ModuleType
+
+from ansible_collections.xen.xapi.plugins.module_utils import _user_cache
 
 try:
     from _imp import _fix_co_filename  # type: ignore[attr-defined]  # CPython: what its own loader uses to point cached code at today's file
@@ -52,10 +53,7 @@ _HEADER_SIZE = len(MAGIC_NUMBER) + _DIGEST_SIZE
 def cache_directory() -> t.Optional[str]:
     """The user's bytecode cache for this Python, or None when there is none (no home, no cache tag)."""
     tag = sys.implementation.cache_tag
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    if tag is None or not os.path.isabs(base):
-        return None
-    return os.path.join(base, "xen.xapi", "bytecode", tag)
+    return _user_cache.directory("bytecode", tag) if tag is not None else None
 
 
 def source_digest(source: str) -> bytes:
@@ -66,17 +64,8 @@ def source_digest(source: str) -> bytes:
 
 def cached_code(directory: str, fullname: str, digest: bytes) -> t.Optional[CodeType]:
     """The code the cache holds for this module, if it was compiled from the source with this digest."""
-    try:
-        descriptor = os.open(os.path.join(directory, fullname + ".pyc"), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    with os.fdopen(descriptor, "rb") as stream:
-        status = os.fstat(stream.fileno())
-        # Only a file this user wrote, that no one else can change, is run.
-        if status.st_uid != os.geteuid() or status.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-            return None
-        data = stream.read()
-    if data[:_HEADER_SIZE] != MAGIC_NUMBER + digest:
+    data = _user_cache.read_own(os.path.join(directory, fullname + ".pyc"))
+    if data is None or data[:_HEADER_SIZE] != MAGIC_NUMBER + digest:
         return None
     try:
         code = marshal.loads(data[_HEADER_SIZE:])
@@ -87,23 +76,13 @@ def cached_code(directory: str, fullname: str, digest: bytes) -> t.Optional[Code
 
 def keep_code(directory: str, fullname: str, digest: bytes, code: CodeType) -> None:
     """Write the code to the cache, whole or not at all (another run may be reading or writing the same file)."""
-    import tempfile  # pylint: disable=import-outside-toplevel  # here: only a run that writes the cache needs it
-
-    os.makedirs(directory, mode=0o700, exist_ok=True)
-    descriptor, scratch = tempfile.mkstemp(dir=directory, prefix="." + fullname, suffix=".tmp")  # mode 0600
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(MAGIC_NUMBER + digest + marshal.dumps(code))
-        os.replace(scratch, os.path.join(directory, fullname + ".pyc"))
-    except BaseException:
-        os.unlink(scratch)
-        raise
+    _user_cache.write_whole(directory, fullname + ".pyc", MAGIC_NUMBER + digest + marshal.dumps(code))
 
 
 def module_code(fullname: str, source: str, path: str) -> CodeType:
     """The module's code: from the cache when it holds this source's, else compiled (and kept for the next run)."""
     directory = cache_directory()
-    if directory is None or not hasattr(os, "geteuid"):
+    if directory is None:
         return compile(source, path, "exec", dont_inherit=True)
     digest = source_digest(source)
     code = cached_code(directory, fullname, digest)

@@ -18,9 +18,11 @@ description:
   - A run that changes nothing reads the VM, its devices, disks and the pool objects they refer to with one call per
     class, the reads that do not depend on each other sent together, so it makes at most twelve API calls (eleven
     without O(template) or O(source), which is read with the VM in case it must be made), login and logout included,
-    in four round trips, the logout sent with the read of the disks. A run that changes the VM sends its logout
-    together with the read that reports the VM after; one that finds a change only once it has read the disks logs
-    in again first.
+    in four round trips, the logout sent with the read of the disks. A run with the same options as an earlier one
+    on the same machine reads the VM, its devices and its disks in one round trip (three in all), by the references
+    that run found, and when that run changed nothing, sends the logout with them too (two round trips in all). A
+    run that changes the VM sends its logout together with the read that reports the VM after; one that finds a
+    change only once its session ended with a read logs in again first.
 author:
   - xen.xapi maintainers (@xen-xapi)
 extends_documentation_fragment:
@@ -326,6 +328,12 @@ notes:
     addresses.
   - Long operations run as XAPI tasks; the module waits for them on the event stream, without polling.
   - Snapshots and migration between pools are not handled by this module.
+  - Each run keeps the references (OpaqueRefs) of the VM and its devices it found, and whether it changed anything,
+    in a small file in the cache directory of the user running the module, C($XDG_CACHE_HOME/xen.xapi/xen_vm/) or
+    C(~/.cache/xen.xapi/xen_vm/), named by a digest of the pool, user and options (password and O(cloud_init) left
+    out). The next run with the same options reads those objects beside the VM; records are always read from the
+    pool in the run itself, the file only says which. Deleting the directory, or a cache that cannot be written,
+    only costs round trips.
 seealso:
   - module: xen.xapi.xen_info
 """

@@ -27,6 +27,11 @@ def test_noop_run_on_a_running_vm_stays_within_the_call_budget(sim) -> None:
     run_playbook(sim, "xen_vm_count.yml")
 
 
+def test_a_run_with_the_options_of_the_last_reads_the_vm_in_its_first_round_trip(sim) -> None:
+    # Two round trips when the last run changed nothing; a drive attached, the VM stopped or made again in between.
+    run_playbook(sim, "xen_vm_last_run.yml")
+
+
 def test_devices_added_are_read_back_in_one_call(sim) -> None:
     run_playbook(sim, "xen_vm_reread_count.yml")
 

@@ -62,7 +62,8 @@ def payload_zip(directory: Path, name: str = "payload.zip") -> Path:
         for package in ("ansible_collections", "ansible_collections/xen", "ansible_collections/xen/xapi",
                         "ansible_collections/xen/xapi/plugins", UTILS.rstrip("/")):
             archive.writestr(package + "/__init__.py", "")
-        archive.write(REPO_ROOT / "plugins/module_utils/_zip_import.py", UTILS + "_zip_import.py")
+        for util in ("_zip_import.py", "_user_cache.py"):
+            archive.write(REPO_ROOT / "plugins/module_utils" / util, UTILS + util)
         for name, source in SAMPLE.items():
             archive.writestr(name, source)
     return path

@@ -214,9 +214,7 @@ class XapiClient:
         unknown, and only a fresh read can tell, which is the caller's business (see _engine).
         reply_within bounds the wait for the answer instead of the connection timeout (see _tasks).
         """
-        if self._session is None and self._ended_early:
-            # A call after the read that ended the session (end_with_next_read): a new session, as after an expiry.
-            self.login()
+        self.resume_session()
         if self._session is None or self._transport is None:
             raise errors.XapiConnectionError(self.base_url, "not logged in")
         read_only = is_read_only(method)
@@ -266,6 +264,7 @@ class XapiClient:
         """
         if not calls:
             return []
+        self.resume_session()
         ending = self._ending_calls()
         self._end_with_next_read = False
         if (len(calls) + len(ending) < 2 or self._session is None or self._transport is None
@@ -307,6 +306,7 @@ class XapiClient:
         all alike (an expired session, a member that is no longer master), none ran: they go again one by one
         through call(), which logs in again or follows the master first.
         """
+        self.resume_session()
         if len(calls) < 2 or self._session is None or self._transport is None:
             return [self.call(method, *args) for method, args in calls]
         answers, failure = self._transport.call_pipelined([(method, [self._session] + list(args)) for method, args in calls])
@@ -335,6 +335,12 @@ class XapiClient:
         more, never a failure. A logout that goes unanswered there is sent again at exit, as usual.
         """
         self._end_with_next_read = True
+
+    def resume_session(self) -> None:
+        """Log in again when a read ended the session (end_with_next_read) and calls follow all the same: a new
+        session, as after an expiry. Callers that note the session (to find their tasks in it) call this first."""
+        if self._session is None and self._ended_early:
+            self.login()
 
     def _ending_calls(self) -> t.List[t.Tuple[str, t.List[t.Any]]]:
         if not self._end_with_next_read or self._session is None:

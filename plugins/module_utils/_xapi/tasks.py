@@ -221,6 +221,7 @@ def start_task(client: xapi_client.XapiClient, method: str, *args: t.Any) -> t.T
     When the tasks cannot be listed right then, or the wait for the task broke off, the same
     operation started again later in the run (the next round) takes that task up instead.
     """
+    client.resume_session()  # the session its task is looked for in, should the answer be lost
     ledger = client.task_ledger
     key = call_key(method, args)
     session, task = ledger.pending.pop(key, (None, ""))

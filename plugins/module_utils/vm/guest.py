@@ -61,8 +61,9 @@ def check_networks(networks: t.Sequence[str]) -> None:
                                        "such as 192.0.2.0/24.".format(network))
 
 
-def wait_for_ip(client: xapi_client.XapiClient, vm_ref: str, families: t.Sequence[str], timeout: float, networks: t.Sequence[str] = ()) -> view.Record:
-    """Block until the guest reports the addresses; returns its guest metrics record."""
+def wait_for_ip(client: xapi_client.XapiClient, vm_ref: str, families: t.Sequence[str], timeout: float,
+                networks: t.Sequence[str] = ()) -> t.Tuple[str, view.Record]:
+    """Block until the guest reports the addresses; returns its guest metrics (reference and record)."""
     seen: t.Dict[str, view.Record] = {}
 
     def reported(vm: view.Record, metrics: view.Record) -> bool:
@@ -72,7 +73,7 @@ def wait_for_ip(client: xapi_client.XapiClient, vm_ref: str, families: t.Sequenc
     guest_tools.watch_guest(client, vm_ref, timeout, reported)
     metrics, power_state = seen.get("metrics") or {}, (seen.get("vm") or {}).get("power_state", view.RUNNING)
     if metrics and has_addresses(metrics, families, networks):
-        return metrics
+        return str((seen.get("vm") or {}).get("guest_metrics", "")), metrics
     if power_state != view.RUNNING:
         raise errors.ResourceError("wait_for_ip: the VM is {0}, so its guest agent cannot report addresses.".format(str(power_state).lower()))
     raise errors.ResourceError("wait_for_ip: the guest agent reported no {0} address within {1:g} seconds; is the agent installed "

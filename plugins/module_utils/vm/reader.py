@@ -7,7 +7,9 @@ A VM is found with one `VM.get_all_records_where`, sent together with the reads 
 VBDs, VIFs and guest metrics) then come in one `query.snapshot`, and its disks with a second one when first used.
 A snapshot is one call per class, the calls sent together on the connection: one round trip. A run that changes
 the VM without looking at its disks (a power transition) takes them with the read after its changes, together
-with the rest. A VM the run made is read by its reference in two round trips (read_by_ref).
+with the rest. A VM the run made is read by its reference in two round trips (read_by_ref). A run with the
+options of an earlier one reads the VM, its devices and its disks in the first round trip, by the references that
+run found (see last_run).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import typing as t
 from ansible_collections.xen.xapi.plugins.module_utils import _engine
 from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, codec, errors, query
 from ansible_collections.xen.xapi.plugins.module_utils.disks import lookup
-from ansible_collections.xen.xapi.plugins.module_utils.vm import view
+from ansible_collections.xen.xapi.plugins.module_utils.vm import last_run, view
 
 # The pool-wide classes read with every VM: few objects each, and names users refer to.
 POOL_CLASSES = ("host", "network", "SR", "pool")
@@ -84,22 +86,33 @@ def reread(client: xapi_client.XapiClient, ref: str, earlier: t.Optional[view.Vm
     objects = query.snapshot(client, objects={"VM": [ref], "VBD": list(earlier.vbds) + made.get("VBD", []),
                                               "VIF": list(earlier.vifs) + made.get("VIF", []),
                                               "VDI": _disk_refs(earlier.vbds.values()) + made.get("VDI", []),
-                                              "VM_guest_metrics": [guest_metrics]})
+                                              "VM_guest_metrics": [guest_metrics] + made.get("VM_guest_metrics", [])})
     record = objects["VM"].get(ref)
     if record is None:  # gone: VM.get_record says so in xapi's words (HANDLE_INVALID)
         return read_view(client, ref, codec.normalize_record("VM", client.call("VM.get_record", ref)), pool)
+    return assembled(client, ref, record, objects, earlier.pool) or read_view(client, ref, record, pool)
+
+
+def assembled(client: xapi_client.XapiClient, ref: str, record: view.Record, objects: t.Mapping[str, view.Records],
+              pool: view.PoolObjects, lazy_disks: bool = False) -> t.Optional[view.VmView]:
+    """The VM from records read by reference (``objects``: {"VBD": ..., "VIF": ..., "VDI": ..., "VM_guest_metrics":
+    ...}), if they hold every drive, interface and guest metrics its record lists, and the disks in those drives;
+    with ``lazy_disks``, disks missing there are read on first use instead. None when they do not."""
     vbds = dict((vbd, objects["VBD"].get(vbd)) for vbd in record.get("VBDs", []))
     vifs = dict((vif, objects["VIF"].get(vif)) for vif in record.get("VIFs", []))
-    disks = _disk_refs(vbd for vbd in vbds.values() if vbd is not None)
     metrics = record.get("guest_metrics", "")
-    known = (None not in vbds.values() and None not in vifs.values()
-             and all(view.is_null(vdi) or vdi in objects["VDI"] for vdi in disks)
-             and (view.is_null(metrics) or metrics in objects["VM_guest_metrics"]))
-    if not known:
-        return read_view(client, ref, record, pool)
-    return view.VmView(ref=ref, record=record, vbds=t.cast(view.Records, vbds), vdis=dict((vdi, objects["VDI"][vdi]) for vdi in disks if not view.is_null(vdi)),
-                       vifs=t.cast(view.Records, vifs), guest_metrics=objects["VM_guest_metrics"].get(metrics, {}) if not view.is_null(metrics) else {},
-                       pool=earlier.pool)
+    if None in vbds.values() or None in vifs.values() or not (view.is_null(metrics) or metrics in objects["VM_guest_metrics"]):
+        return None
+    disks = _disk_refs(t.cast(view.Records, vbds).values())
+    vdis: t.Mapping[str, view.Record]
+    if all(vdi in objects["VDI"] for vdi in disks):
+        vdis = dict((vdi, objects["VDI"][vdi]) for vdi in disks)
+    elif lazy_disks:
+        vdis = view.LazyRecords(lambda: query.snapshot(client, objects={"VDI": disks})["VDI"])
+    else:
+        return None
+    return view.VmView(ref=ref, record=record, vbds=t.cast(view.Records, vbds), vdis=vdis, vifs=t.cast(view.Records, vifs),
+                       guest_metrics=objects["VM_guest_metrics"].get(metrics, {}) if not view.is_null(metrics) else {}, pool=pool)
 
 
 def _key_clause(key: str) -> str:
@@ -122,11 +135,19 @@ class FirstRead(t.NamedTuple):
     sources: t.Optional[view.Records]
     #: the pool objects (None: not read)
     pool: t.Optional[view.PoolObjects]
+    #: the whole VM, when the references of the last run (see last_run) held its devices (None: still to be read)
+    whole: t.Optional[view.VmView] = None
 
 
-def first_read(client: xapi_client.XapiClient, params: t.Mapping[str, t.Any], may_create: bool) -> FirstRead:
+# What a VM refers to, read beside it by the references the last run with the same options found.
+DEVICE_CLASSES = ("VBD", "VIF", "VDI", "VM_guest_metrics")
+
+
+def first_read(client: xapi_client.XapiClient, params: t.Mapping[str, t.Any], may_create: bool,
+               last: t.Optional[last_run.LastRun] = None) -> FirstRead:
     """The VM the identity options name, in one round trip with what a creation would need when the VM may have to
     be made: the template or source it would be copied from, and the pool objects (which a VM found needs as well).
+    With ``last``, its devices and disks by the references it holds, in the same round trip (see last_run).
 
     A name matching several VMs fails listing their uuids. A template made from a VM (is_a_template: true) is still
     found, by uuid or by name, so that it can be turned back; by name, plain VMs come first. Default templates,
@@ -136,12 +157,34 @@ def first_read(client: xapi_client.XapiClient, params: t.Mapping[str, t.Any], ma
     source = _source_option(params) if may_create else None
     if source is not None:
         reads.append(("VM", _source_selector(*source)))
-    if may_create:
+    remembered = dict(zip(DEVICE_CLASSES, (last.vbds, last.vifs, last.vdis, [last.guest_metrics]))) if last is not None and last.vm else {}
+    devices = [cls for cls in DEVICE_CLASSES if any(not view.is_null(ref) for ref in remembered.get(cls, []))]
+    reads += [(cls, query.ref_in(remembered[cls])) for cls in devices]
+    with_pool = may_create or bool(remembered)
+    if with_pool:
         reads += [(cls, None) for cls in POOL_CLASSES]
     answers = query.read_each(client, reads)
     vm = _pick_vm(answers[0], params.get("name"), params.get("uuid"))
-    pool = pool_objects(dict(zip(POOL_CLASSES, answers[-len(POOL_CLASSES):]))) if may_create else None
-    return FirstRead(vm, answers[1] if source is not None else None, pool)
+    pool = pool_objects(dict(zip(POOL_CLASSES, answers[-len(POOL_CLASSES):]))) if with_pool else None
+    whole = None
+    if vm is not None and pool is not None and remembered and vm[0] == t.cast(last_run.LastRun, last).vm:
+        objects = dict((cls, answers[1 + (source is not None) + devices.index(cls)] if cls in devices else {}) for cls in DEVICE_CLASSES)
+        whole = completed(client, vm[0], vm[1], objects, pool)
+    return FirstRead(vm, answers[1] if source is not None else None, pool, whole)
+
+
+def completed(client: xapi_client.XapiClient, ref: str, record: view.Record, objects: t.Mapping[str, view.Records],
+              pool: view.PoolObjects) -> t.Optional[view.VmView]:
+    """The VM from the records of its devices read already, reading those they lack: the drives, interfaces and
+    guest metrics its record lists but ``objects`` does not hold in one round trip (none when it holds them all, as
+    when they did not change since the last run), the disks on first use unless ``objects`` holds them all. So a
+    VM whose guest agent came up, or that has a new drive, costs at most the reads of a VM read afresh."""
+    wanted = {"VBD": record.get("VBDs", []), "VIF": record.get("VIFs", []), "VM_guest_metrics": [record.get("guest_metrics", "")]}
+    missing = dict((cls, [ref for ref in refs if not view.is_null(ref) and ref not in objects[cls]]) for cls, refs in wanted.items())
+    if any(missing.values()):
+        more = query.snapshot(client, objects=missing)
+        objects = dict((cls, dict(records, **more.get(cls, {}))) for cls, records in objects.items())
+    return assembled(client, ref, record, objects, pool, lazy_disks=True)
 
 
 def _vm_selector(name: t.Optional[str], uuid: t.Optional[str]) -> str:

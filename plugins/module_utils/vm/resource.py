@@ -24,6 +24,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.vm import (
     disks,
     guest,
     hardware,
+    last_run,
     metadata,
     networks,
     options,
@@ -133,11 +134,26 @@ class VmResource(_engine.Resource):
             return None
         found = self._made_by_this_run()
         if found is None:
-            self.first = reader.first_read(self.client, self.params, may_create=self.wanted_state() != "absent")
+            self.first = reader.first_read(self.client, self.params, may_create=self.wanted_state() != "absent", last=self._last_run())
             found = self.first.vm
         if found is not None:
-            self.view = reader.read_view(self.client, *found, pool=self.first.pool if self.first is not None else None)
+            whole = self.first.whole if self.first is not None else None
+            self.view = whole or reader.read_view(self.client, *found, pool=self.first.pool if self.first is not None else None)
         return found
+
+    def _last_run(self) -> t.Optional[last_run.LastRun]:
+        """What the last run with these options found, for the first read of this run's first round (see last_run).
+        When that run changed nothing, the first read takes the logout along."""
+        if self.journal.rounds > 1 or self.journal.wrote:
+            return None
+        last = last_run.recall(self.params)
+        if last is not None and not last.changed:
+            self.client.end_with_next_read()
+        return last
+
+    def after_run(self, result: _engine.Record) -> None:
+        found = self.view is not None and bool(result.get(self.result_key))
+        last_run.keep(self.params, self.view if found else None, bool(result.get("changed")))
 
     def new_round(self) -> None:
         self.view, self.stale, self.first = None, True, None
@@ -286,6 +302,9 @@ class VmResource(_engine.Resource):
         return last
 
     def wait(self, ref: str) -> None:
-        guest.wait_for_ip(self.client, ref, self.params["wait_for_ip_families"], float(self.params["wait_for_ip_timeout"]),
-                          self.params.get("wait_for_ip_networks") or ())
+        metrics, _record = guest.wait_for_ip(self.client, ref, self.params["wait_for_ip_families"], float(self.params["wait_for_ip_timeout"]),
+                                             self.params.get("wait_for_ip_networks") or ())
+        if self.view is not None and self.view.ref == ref:
+            # The agent may have come up during the wait: the read after it asks for its metrics with the rest.
+            self.view.made.setdefault("VM_guest_metrics", []).append(metrics)
         self.stale = True

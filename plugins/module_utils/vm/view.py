@@ -120,8 +120,9 @@ class VmView:
     vifs: Records = dataclasses.field(default_factory=dict)
     guest_metrics: Record = dataclasses.field(default_factory=dict)
     pool: PoolObjects = dataclasses.field(default_factory=PoolObjects)
-    # Refs of the objects (class -> refs) this run made for the VM after it was read, new disks and interfaces: the
-    # read after the changes asks for them with the others, in one call instead of the three of a first read.
+    # Refs of the objects (class -> refs) this run made for the VM after it was read, new disks and interfaces (and
+    # the guest metrics an agent that came up meanwhile made): the read after the changes asks for them with the
+    # others, in one call instead of the three of a first read.
     made: t.Dict[str, t.List[str]] = dataclasses.field(default_factory=dict)
 
     @property
