@@ -180,7 +180,7 @@ def completed(client: xapi_client.XapiClient, ref: str, record: view.Record, obj
     when they did not change since the last run), the disks on first use unless ``objects`` holds them all. So a
     VM whose guest agent came up, or that has a new drive, costs at most the reads of a VM read afresh."""
     wanted = {"VBD": record.get("VBDs", []), "VIF": record.get("VIFs", []), "VM_guest_metrics": [record.get("guest_metrics", "")]}
-    missing = dict((cls, [ref for ref in refs if not view.is_null(ref) and ref not in objects[cls]]) for cls, refs in wanted.items())
+    missing = dict((cls, [one for one in refs if not view.is_null(one) and one not in objects[cls]]) for cls, refs in wanted.items())
     if any(missing.values()):
         more = query.snapshot(client, objects=missing)
         objects = dict((cls, dict(records, **more.get(cls, {}))) for cls, records in objects.items())
