@@ -332,8 +332,8 @@ notes:
     in a small file in the cache directory of the user running the module, C($XDG_CACHE_HOME/xen.xapi/xen_vm/) or
     C(~/.cache/xen.xapi/xen_vm/), named by a digest of the pool, user and options (password and O(cloud_init) left
     out). The next run with the same options reads those objects beside the VM; records are always read from the
-    pool in the run itself, the file only says which. Deleting the directory, or a cache that cannot be written,
-    only costs round trips.
+    pool in the run itself, the file only says which. Files no run has written for 90 days are removed. Deleting the
+    directory, or a cache that cannot be written, only costs round trips.
 seealso:
   - module: xen.xapi.xen_info
 """

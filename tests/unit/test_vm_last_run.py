@@ -43,7 +43,7 @@ def test_secrets_stay_out_of_the_file_and_its_name(cache_home: Path) -> None:
     last_run.keep(PARAMS, view(), changed=True)
     # Another password or other cloud-init data: the same task, the same file.
     assert last_run.recall(dict(PARAMS, password="changed", cloud_init={"user_data": "other"})) is not None
-    (path,) = (cache_home / "xen.xapi" / "xen_vm").iterdir()
+    (path,) = (cache_home / "xen.xapi" / "xen_vm").glob("*.json")
     text = path.read_text(encoding="utf-8")
     assert "s3cret" not in text and "hunter2" not in text and "web01" not in text
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
@@ -63,14 +63,14 @@ def test_an_absent_vm_and_disks_never_read_are_kept_as_nothing_known() -> None:
 def test_a_damaged_file_is_not_used(content: bytes) -> None:
     last_run.keep(PARAMS, view(), changed=False)
     folder = Path(os.environ["XDG_CACHE_HOME"]) / "xen.xapi" / "xen_vm"
-    (path,) = folder.iterdir()
+    (path,) = folder.glob("*.json")
     path.write_bytes(content)
     assert last_run.recall(PARAMS) is None
 
 
 def test_a_file_others_can_write_is_not_used(cache_home: Path) -> None:
     last_run.keep(PARAMS, view(), changed=False)
-    (path,) = (cache_home / "xen.xapi" / "xen_vm").iterdir()
+    (path,) = (cache_home / "xen.xapi" / "xen_vm").glob("*.json")
     path.chmod(0o666)
     assert last_run.recall(PARAMS) is None
 
@@ -107,3 +107,19 @@ def test_a_vm_without_guest_metrics_needs_none() -> None:
     record = dict(RECORD, guest_metrics="OpaqueRef:NULL")
     whole = reader.assembled(None, VM, record, dict(OBJECTS, VM_guest_metrics={}), PoolObjects())  # type: ignore[arg-type]
     assert whole is not None and whole.guest_metrics == {}
+
+
+def test_files_of_tasks_not_run_for_long_are_removed_once_a_day(cache_home: Path) -> None:
+    folder = cache_home / "xen.xapi" / "xen_vm"
+    last_run.keep(PARAMS, view(), changed=False)
+    last_run.keep(dict(PARAMS, vcpus=8), view(), changed=False)
+    old, recent = folder.glob("*.json")
+    now = old.stat().st_mtime + last_run.FORGET_AFTER + 10
+    os.utime(recent, (now, now))
+    marker = folder / ".tidied"
+    os.utime(marker, (now - 60, now - 60))
+    last_run._tidy(str(folder), now=now)  # pylint: disable=protected-access  # looked a minute ago: not again
+    assert old.exists()
+    os.utime(marker, (now - last_run.TIDY_EVERY - 1, now - last_run.TIDY_EVERY - 1))
+    last_run._tidy(str(folder), now=now)  # pylint: disable=protected-access
+    assert not old.exists() and recent.exists()

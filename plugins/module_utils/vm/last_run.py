@@ -17,7 +17,7 @@ a change all the same, it logs in again first, one round trip more.
 
 Kept in the user's cache (see _user_cache), ``xen.xapi/xen_vm/<SHA-256>.json``, one small file per pool, user and
 options; what goes into the name leaves secrets out (the password, cloud-init's data). References are of no use
-without a session.
+without a session. Files no run has written for FORGET_AFTER seconds are removed, by a run once a day at most.
 """
 
 from __future__ import annotations
@@ -31,6 +31,11 @@ from ansible_collections.xen.xapi.plugins.module_utils.vm import view as vm_view
 
 # Options that never go into the file's name: secrets, and what may hold them.
 UNKEYED_OPTIONS = frozenset(("password", "cloud_init"))
+# Files of tasks not run for this long are removed (their options changed, or their VMs went).
+FORGET_AFTER = 90 * 24 * 3600
+# A run looks for such files when the last look is older than this (the marker file's age tells).
+TIDY_EVERY = 24 * 3600
+_TIDY_MARKER = ".tidied"
 
 
 class LastRun(t.NamedTuple):
@@ -90,5 +95,28 @@ def keep(params: t.Mapping[str, t.Any], view: t.Optional[vm_view.VmView], change
                       guest_metrics=view.record.get("guest_metrics", ""))
     try:
         _user_cache.write_whole(location[0], location[1], json.dumps(fields, sort_keys=True).encode("utf-8"))
+        _tidy(location[0])
     except OSError:
         pass  # nothing kept: the next run reads the VM in the usual round trips
+
+
+def _tidy(folder: str, now: t.Optional[float] = None) -> None:
+    """Remove the files no run wrote for FORGET_AFTER seconds, when no run looked for them in TIDY_EVERY seconds."""
+    import time  # pylint: disable=import-outside-toplevel  # here: only a run that writes needs it
+
+    now = time.time() if now is None else now
+    marker = os.path.join(folder, _TIDY_MARKER)
+    try:
+        if now - os.stat(marker).st_mtime < TIDY_EVERY:
+            return
+    except OSError:
+        pass  # never looked: look now
+    with open(marker, "w", encoding="utf-8"):
+        pass  # (re)written first: forks running side by side look once
+    for name in os.listdir(folder):
+        path = os.path.join(folder, name)
+        try:
+            if name.endswith(".json") and now - os.stat(path).st_mtime > FORGET_AFTER:
+                os.unlink(path)
+        except OSError:
+            pass  # removed by another run meanwhile
