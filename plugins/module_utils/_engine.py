@@ -17,7 +17,7 @@ import copy
 import dataclasses
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils import _journal, _module, _validate as validate
+from ansible_collections.xen.xapi.plugins.module_utils import _journal, _module, _run_memory, _validate as validate
 from ansible_collections.xen.xapi.plugins.module_utils._xapi import client as xapi_client, errors, naming, query, tasks
 
 Record = t.Dict[str, t.Any]
@@ -54,12 +54,19 @@ class Resource:
 
     #: the key under which the object is returned, e.g. "vdi"
     result_key = "object"
+    #: whether a run that changes nothing reads all it needs in its first round trip, so that the logout can go with
+    #: that read when the last run with the same options changed nothing (see _run_memory)
+    reads_at_once = False
+    #: options besides no_log ones that may hold secrets: kept out of the digest naming the run memory's file
+    unkeyed_options: t.Tuple[str, ...] = ()
 
     def __init__(self, module: _module.XapiModule, client: xapi_client.XapiClient) -> None:
         self.module = module
         self.client = client
         self.params = module.params
         self.journal = _journal.Journal()
+        #: what the last run with the same options found (see _run_memory), None when unknown; set by reconcile
+        self.last_run: t.Optional[_run_memory.Memory] = None
 
     # -- hooks ------------------------------------------------------------------------------
     def locate(self) -> Found:
@@ -103,8 +110,10 @@ class Resource:
     def settle_changes(self, done: t.List[Record], after: Record) -> None:
         """Replace predicted values in the reported changes by what the run produced (e.g. uuids XAPI chose)."""
 
-    def after_run(self, result: Record) -> None:
-        """The run succeeded (in check mode too) with this result; the module exits next."""
+    def facts_to_keep(self, result: Record) -> t.Dict[str, t.Any]:
+        """What the next run with the same options gets in ``last_run.facts``, once this one succeeded with
+        ``result`` (in check mode too); nothing by default."""
+        return {}
 
 
 class BatchedResource(Resource):
@@ -117,6 +126,7 @@ class BatchedResource(Resource):
 
     #: the XAPI classes ``world()`` reads, e.g. ("SR", "PBD", "host")
     read_classes: t.Sequence[str] = ()
+    reads_at_once = True
 
     def __init__(self, module: _module.XapiModule, client: xapi_client.XapiClient) -> None:
         super().__init__(module, client)
@@ -162,11 +172,16 @@ def reconcile(module: _module.XapiModule, resource_class: t.Type[Resource],
         module.fail(err.msg, **err.details)
     with module.client() as client:
         resource = resource_class(module, client)
+        kind, unkeyed = resource_class.__name__, module.secret_options | frozenset(resource_class.unkeyed_options)
+        resource.last_run = last = _run_memory.recall(kind, module.params, unkeyed)
+        if last is not None and not last.changed and resource.reads_at_once and report is None:
+            # Most likely a no-op again: its one read takes the logout along (a change found after logs in again).
+            client.end_with_next_read()
         try:
             result = _reconcile(module, resource, reads_after=report is not None)
             if report is not None:
                 result.update(report(resource))
-            resource.after_run(result)
+            _run_memory.keep(kind, module.params, bool(result.get("changed")), resource.facts_to_keep(result), unkeyed)
         except errors.ResourceError as err:
             journal = resource.journal
             module.fail(journal.failure_message(err.msg), **dict(err.details, **journal.failure_details()))

@@ -54,6 +54,7 @@ class XapiModule:
                          for name, option in spec.items())
             AnsibleModule(argument_spec=loose, supports_check_mode=True).fail_json(msg=problem)
         self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        self._spec = spec
         # Credentials written into a URL (https://root:secret@host) are hidden like the password in all output,
         # the invocation Ansible echoes included; messages of ours show such URLs without them anyway.
         for url in [self.params.get("hostname"), self.params.get("proxy")] + list(self.params.get("fallback_hosts") or []):
@@ -90,6 +91,11 @@ class XapiModule:
     @property
     def params(self) -> dict[str, t.Any]:
         return self.module.params
+
+    @property
+    def secret_options(self) -> t.FrozenSet[str]:
+        """The options declared no_log: the password, maps of credentials."""
+        return frozenset(name for name, option in self._spec.items() if option.get("no_log"))
 
     @property
     def check_mode(self) -> bool:

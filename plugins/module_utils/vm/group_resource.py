@@ -20,6 +20,8 @@ from ansible_collections.xen.xapi.plugins.module_utils.vm import group_plan, rea
 class VmGroupResource(_engine.BatchedResource):
     result_key = "vm_group"
     read_classes = ("VM_group", "host")
+    # The group's members and the VMs the options name come in reads of their own, after the group's.
+    reads_at_once = False
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)

@@ -111,6 +111,9 @@ def _devices_will_change(params: options.Params, view: vm_view.VmView) -> bool:
 
 class VmResource(_engine.Resource):
     result_key = "vm"
+    # With the references of the last run, the VM, its devices and its disks come in the first read (see last_run).
+    reads_at_once = True
+    unkeyed_options = ("cloud_init",)
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
@@ -142,18 +145,14 @@ class VmResource(_engine.Resource):
         return found
 
     def _last_run(self) -> t.Optional[last_run.LastRun]:
-        """What the last run with these options found, for the first read of this run's first round (see last_run).
-        When that run changed nothing, the first read takes the logout along."""
+        """The references the last run with these options found, for the first read of this run's first round."""
         if self.journal.rounds > 1 or self.journal.wrote:
             return None
-        last = last_run.recall(self.params)
-        if last is not None and not last.changed:
-            self.client.end_with_next_read()
-        return last
+        return last_run.recalled(self.last_run)
 
-    def after_run(self, result: _engine.Record) -> None:
+    def facts_to_keep(self, result: _engine.Record) -> t.Dict[str, t.Any]:
         found = self.view is not None and bool(result.get(self.result_key))
-        last_run.keep(self.params, self.view if found else None, bool(result.get("changed")))
+        return last_run.facts(self.view if found else None)
 
     def new_round(self) -> None:
         self.view, self.stale, self.first = None, True, None
