@@ -64,3 +64,16 @@ def test_a_vm_without_guest_metrics_needs_none() -> None:
     record = dict(RECORD, guest_metrics="OpaqueRef:NULL")
     whole = reader.assembled(None, VM, record, dict(OBJECTS, VM_guest_metrics={}), PoolObjects())  # type: ignore[arg-type]
     assert whole is not None and whole.guest_metrics == {}
+
+
+def test_new_guest_metrics_alone_are_left_to_a_read_on_first_use() -> None:
+    """The VM started again since the last run: its drives and disks are as remembered, its agent's record is new."""
+    record = dict(RECORD, guest_metrics="OpaqueRef:gm2")
+    whole = reader.completed(None, VM, record, OBJECTS, PoolObjects())  # type: ignore[arg-type]  # nothing read here
+    assert whole is not None and dict(whole.vdis) == OBJECTS["VDI"]
+    assert isinstance(whole.guest_metrics, LazyRecords) and whole.guest_metrics.pending
+
+
+def test_records_that_agree_with_the_vm_need_no_read() -> None:
+    whole = reader.completed(None, VM, RECORD, OBJECTS, PoolObjects())  # type: ignore[arg-type]
+    assert whole is not None and whole.guest_metrics == {"networks": {}}

@@ -72,13 +72,13 @@ def needs_tools(vm: Record) -> bool:
     return bool(vm.get("HVM_boot_policy"))
 
 
-def has_pv_drivers(metrics: Record) -> bool:
+def has_pv_drivers(metrics: t.Mapping[str, t.Any]) -> bool:
     """xapi's Xapi_pv_driver_version.has_pv_drivers: the agent reported a driver version."""
     version = metrics.get("PV_drivers_version") or {}
     return bool(version.get("major"))
 
 
-def tools_state(vm: Record, metrics: Record, need: str) -> str:
+def tools_state(vm: Record, metrics: t.Mapping[str, t.Any], need: str) -> str:
     """READY, WAITING (tools not up yet) or REFUSED (the guest says it cannot) for one operation (pure)."""
     if not needs_tools(vm):
         return READY

@@ -177,12 +177,21 @@ def completed(client: xapi_client.XapiClient, ref: str, record: view.Record, obj
               pool: view.PoolObjects) -> t.Optional[view.VmView]:
     """The VM from the records of its devices read already, reading those they lack: the drives, interfaces and
     guest metrics its record lists but ``objects`` does not hold in one round trip (none when it holds them all, as
-    when they did not change since the last run), the disks on first use unless ``objects`` holds them all. So a
-    VM whose guest agent came up, or that has a new drive, costs at most the reads of a VM read afresh."""
+    when they did not change since the last run), the disks on first use unless ``objects`` holds them all, and new
+    guest metrics alone on first use too. So a VM whose guest agent came up, or that has a new drive, costs at most
+    the reads of a VM read afresh."""
     wanted = {"VBD": record.get("VBDs", []), "VIF": record.get("VIFs", []), "VM_guest_metrics": [record.get("guest_metrics", "")]}
     missing = dict((cls, [one for one in refs if not view.is_null(one) and one not in objects[cls]]) for cls, refs in wanted.items())
+    metrics = missing.pop("VM_guest_metrics")
+    if not any(missing.values()) and metrics:
+        # Only the guest metrics are new (the VM started again since): read when first used, most often with the
+        # read that takes the logout along.
+        whole = assembled(client, ref, record, dict(objects, VM_guest_metrics={metrics[0]: {}}), pool, lazy_disks=True)
+        if whole is not None:
+            whole.guest_metrics = view.LazyRecords(lambda: query.snapshot(client, objects={"VM_guest_metrics": metrics})["VM_guest_metrics"].get(metrics[0], {}))
+        return whole
     if any(missing.values()):
-        more = query.snapshot(client, objects=missing)
+        more = query.snapshot(client, objects=dict(missing, VM_guest_metrics=metrics))
         objects = dict((cls, dict(records, **more.get(cls, {}))) for cls, records in objects.items())
     return assembled(client, ref, record, objects, pool, lazy_disks=True)
 

@@ -35,23 +35,24 @@ def userdevice_order(record: Record) -> t.Tuple[int, str]:
     return (int(text), text) if text.isdigit() else (1 << 30, text)
 
 
-class LazyRecords(t.Mapping[str, Record]):
-    """Records read on first use: a VM's disks, which only planning some options and presenting the VM need.
+class LazyRecords(t.Mapping[str, t.Any]):
+    """Records (or the fields of one record) read on first use: a VM's disks, which only planning some options and
+    presenting the VM need, or guest metrics that appeared since the last run (see reader.completed).
 
     A power transition plans without them and presents the VM from the read after it, which takes them in the
     same call; reading them up front would cost a call the run never uses.
     """
 
-    def __init__(self, load: t.Callable[[], Records]) -> None:
-        self._load: t.Optional[t.Callable[[], Records]] = load
-        self._records: Records = {}
+    def __init__(self, load: t.Callable[[], t.Mapping[str, t.Any]]) -> None:
+        self._load: t.Optional[t.Callable[[], t.Mapping[str, t.Any]]] = load
+        self._records: t.Mapping[str, t.Any] = {}
 
     @property
     def pending(self) -> bool:
         """Whether the records are still to be read."""
         return self._load is not None
 
-    def _loaded(self) -> Records:
+    def _loaded(self) -> t.Mapping[str, t.Any]:
         if self._load is not None:
             self._records, self._load = self._load(), None
         return self._records
@@ -60,8 +61,8 @@ class LazyRecords(t.Mapping[str, Record]):
         """Read the records now (if not read yet)."""
         self._loaded()
 
-    def __getitem__(self, ref: str) -> Record:
-        return self._loaded()[ref]
+    def __getitem__(self, key: str) -> t.Any:
+        return self._loaded()[key]
 
     def __iter__(self) -> t.Iterator[str]:
         return iter(self._loaded())
@@ -118,7 +119,8 @@ class VmView:
     # The VBDs' disks: a LazyRecords when read by the reader (see there), a plain dict otherwise.
     vdis: t.Mapping[str, Record] = dataclasses.field(default_factory=dict)
     vifs: Records = dataclasses.field(default_factory=dict)
-    guest_metrics: Record = dataclasses.field(default_factory=dict)
+    # The guest agent's record ({} without one); a LazyRecords when left to a read on first use (reader.completed).
+    guest_metrics: t.Mapping[str, t.Any] = dataclasses.field(default_factory=dict)
     pool: PoolObjects = dataclasses.field(default_factory=PoolObjects)
     # Refs of the objects (class -> refs) this run made for the VM after it was read, new disks and interfaces (and
     # the guest metrics an agent that came up meanwhile made): the read after the changes asks for them with the
