@@ -38,4 +38,12 @@ attributes:
   diff_mode:
     description: Returns the object before and after the change (predicted in check mode).
     support: full
+notes:
+  - Each run keeps whether it changed anything in a small file in the cache directory of the user running the module,
+    C($XDG_CACHE_HOME/xen.xapi/runs/) (C(~/.cache/xen.xapi/runs/) by default), one per pool, user, module and
+    options, named by a digest that leaves out the options declared C(no_log). When the last run with the same options
+    changed nothing, the next one most likely changes nothing either, and a module that reads all it needs at once
+    sends its logout with that read; should it find a change all the same, it logs in again first. What the pool
+    holds is always read from the pool. Files no run has written for 90 days are removed; removing the directory is
+    always safe.
 """

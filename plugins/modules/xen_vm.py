@@ -328,12 +328,9 @@ notes:
     addresses.
   - Long operations run as XAPI tasks; the module waits for them on the event stream, without polling.
   - Snapshots and migration between pools are not handled by this module.
-  - Each run keeps whether it changed anything and the references (OpaqueRefs) of the VM and its devices it found in
-    a small file in the cache directory of the user running the module, C($XDG_CACHE_HOME/xen.xapi/runs/) or
-    C(~/.cache/xen.xapi/runs/), named by a digest of the pool, user and options (password and O(cloud_init) left
-    out). The next run with the same options reads those objects beside the VM; records are always read from the
-    pool in the run itself, the file only says which. Files no run has written for 90 days are removed. Deleting the
-    directory, or a cache that cannot be written, only costs round trips.
+  - Besides whether it changed anything (see the note on the user's cache directory), each run keeps the references
+    (OpaqueRefs) of the VM and its devices it found; the next run with the same options reads those objects beside the VM, and only uses their records if
+    they agree with the VM read with them. O(cloud_init) is left out of the digest that names the file.
 seealso:
   - module: xen.xapi.xen_info
 """

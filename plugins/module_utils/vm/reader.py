@@ -188,7 +188,8 @@ def completed(client: xapi_client.XapiClient, ref: str, record: view.Record, obj
         # read that takes the logout along.
         whole = assembled(client, ref, record, dict(objects, VM_guest_metrics={metrics[0]: {}}), pool, lazy_disks=True)
         if whole is not None:
-            whole.guest_metrics = view.LazyRecords(lambda: query.snapshot(client, objects={"VM_guest_metrics": metrics})["VM_guest_metrics"].get(metrics[0], {}))
+            whole.guest_metrics = view.LazyRecords(
+                lambda: query.snapshot(client, objects={"VM_guest_metrics": metrics})["VM_guest_metrics"].get(metrics[0], {}))
         return whole
     if any(missing.values()):
         more = query.snapshot(client, objects=dict(missing, VM_guest_metrics=metrics))
