@@ -8,7 +8,8 @@ Prints, in one run:
    play's second task, once Ansible has built the module's payload for the run), a create from a template and a
    power transition, at each latency the simulator adds to every call, with ansible.builtin.ping's task time as
    the floor of any task; the ratio ours / peer (targets: at most 0.95 at 0 ms, 0.5 at 20 ms), of the medians and
-   within each run (the median and range of the runs' ratios, steadier when the machine's speed drifts).
+   within each run (the median and range of the runs' ratios, steadier when the machine's speed drifts); the
+   floor ratio ping / peer, which no module can go below; and the ratio of the times past that floor.
 2. XAPI calls per operation, counted by the simulator (targets: no-op 3, create 25, power transition 6), and the
    round trips they took (calls sent together on one connection, pipelined, make one trip).
 3. For every module of the collection and the peer's three: the payload Ansible ships (files, lines, bytes as zipped and sent), the time the controller takes to
@@ -171,15 +172,19 @@ def task_times(pool: SimProcess, collections: Path, runs: int, latency_ms: float
         return statistics.median(second for run_seconds in samples[(operation, side)] for second in run_seconds)
     ping = median_of("no-op", "ping")
     print("\nTask time at {0:g} ms per call (median of {1}; ansible.builtin.ping takes {2:.3f} s)".format(latency_ms, runs, ping))
-    print("  {0:<18} {1:>9} {2:>9} {3:>11} {4:>17} {5:>11} {6:>11} {7:>11} {8:>11}".format(
-        "operation", "ours s", "peer s", "ours/peer", "per run (range)", "calls ours", "calls peer", "trips ours", "trips peer"))
+    print("  {0:<18} {1:>9} {2:>9} {3:>11} {4:>17} {5:>7} {6:>11} {7:>11} {8:>11} {9:>11} {10:>11}".format(
+        "operation", "ours s", "peer s", "ours/peer", "per run (range)", "floor", "beyond ping", "calls ours", "calls peer",
+        "trips ours", "trips peer"))
     for operation in operations(0):
         ours, peer = median_of(operation, "ours"), median_of(operation, "peer")
         # The ratio within each run, whose two sides ran back to back: steadier than the ratio of medians when the
         # machine's speed drifts over the benchmark.
         paired = [statistics.median(o) / statistics.median(p) for o, p in zip(samples[(operation, "ours")], samples[(operation, "peer")])]
-        print("  {0:<18} {1:>9.3f} {2:>9.3f} {3:>11.2f} {4:>17} {5:>11g} {6:>11g} {7:>11g} {8:>11g}".format(
+        # floor: the ratio of a task that did nothing at all (ping / peer), below which no module can go; beyond ping:
+        # the ratio of the time each side spends past that floor (building, shipping and running the module).
+        print("  {0:<18} {1:>9.3f} {2:>9.3f} {3:>11.2f} {4:>17} {5:>7.2f} {6:>11.2f} {7:>11g} {8:>11g} {9:>11g} {10:>11g}".format(
             operation, ours, peer, ours / peer, "{0:.2f} ({1:.2f}-{2:.2f})".format(statistics.median(paired), min(paired), max(paired)),
+            ping / peer, (ours - ping) / (peer - ping) if peer > ping else float("nan"),
             statistics.median(calls[(operation, "ours")]), statistics.median(calls[(operation, "peer")]),
             statistics.median(trips[(operation, "ours")]), statistics.median(trips[(operation, "peer")])))
     pool.faults(latency_ms=0)
