@@ -54,9 +54,6 @@ class Resource:
 
     #: the key under which the object is returned, e.g. "vdi"
     result_key = "object"
-    #: whether a run that changes nothing reads all it needs in its first round trip, so that the logout can go with
-    #: that read when the last run with the same options changed nothing (see _run_memory)
-    reads_at_once = False
     #: options besides no_log ones that may hold secrets: kept out of the digest naming the run memory's file
     unkeyed_options: t.Tuple[str, ...] = ()
 
@@ -67,6 +64,13 @@ class Resource:
         self.journal = _journal.Journal()
         #: what the last run with the same options found (see _run_memory), None when unknown; set by reconcile
         self.last_run: t.Optional[_run_memory.Memory] = None
+
+    @property
+    def reads_at_once(self) -> bool:
+        """Whether a run that changes nothing reads all it needs in its first round trip, so that the logout can go
+        with that read when the last run with the same options changed nothing (see _run_memory). Asked once
+        ``last_run`` is set; a class whose answer never depends on it sets ``reads_at_once = True``."""
+        return False
 
     # -- hooks ------------------------------------------------------------------------------
     def locate(self) -> Found:
@@ -126,7 +130,10 @@ class BatchedResource(Resource):
 
     #: the XAPI classes ``world()`` reads, e.g. ("SR", "PBD", "host")
     read_classes: t.Sequence[str] = ()
-    reads_at_once = True
+
+    @property
+    def reads_at_once(self) -> bool:
+        return True
 
     def __init__(self, module: _module.XapiModule, client: xapi_client.XapiClient) -> None:
         super().__init__(module, client)

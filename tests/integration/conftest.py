@@ -6,9 +6,15 @@ its assertions into a few playbook runs, so the suite stays fast.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from harness import BYTECODE_CACHE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,3 +41,14 @@ def _make_collection_importable() -> None:
 
 
 _make_collection_importable()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_run_memory_from_earlier_pools() -> Iterator[None]:
+    """Each test module starts with no run memory (plugins/module_utils/_run_memory.py) in the tests' cache.
+
+    The memory is keyed by the pool's URL, and a new simulator may get the port of an older one: what an earlier
+    pool's runs kept would only cost round trips, but the tests count them.
+    """
+    shutil.rmtree(BYTECODE_CACHE / "xen.xapi" / "runs", ignore_errors=True)
+    yield

@@ -21,6 +21,11 @@ def test_removal_of_disks_in_use(sim) -> None:
     run_playbook(sim, "xen_vdi_remove.yml")
 
 
+def test_runs_again_from_what_the_last_run_found(sim) -> None:
+    """xen_vdi and xen_vbd with the same options as an earlier run: two round trips, right after changes behind them."""
+    run_playbook(sim, "xen_disks_last_run.yml")
+
+
 def test_examples_run_as_written_against_the_demo_pool(sim_factory, tmp_path: Path) -> None:
     result = run_examples(sim_factory(), tmp_path, *EXAMPLE_MODULES)
     assert "web01 sees the disk as /dev/xvdb" in result.stdout

@@ -99,9 +99,14 @@ def resolve_iso(vdis: query.Records, srs: query.Records, key: str, option: str, 
 
 # --- virtual machines -------------------------------------------------------------------------
 
+def vm_clause(key: str) -> str:
+    """Matches the VMs whose uuid or name_label is ``key``."""
+    return query.where_any(query.where(uuid=key), query.where(name_label=key))
+
+
 def find_vms(client: xapi_client.XapiClient, key: str) -> query.Records:
     """The VM records whose uuid or name_label is ``key`` (one call)."""
-    return query.get_all_records_where(client, "VM", query.where_any(query.where(uuid=key), query.where(name_label=key)))
+    return query.get_all_records_where(client, "VM", vm_clause(key))
 
 
 def pick_vm(vms: query.Records, key: str, option: str = "vm") -> _engine.Found:

@@ -4,7 +4,9 @@
 
 Reads: the VM by name or uuid (one call), then its drives with the VDI class (one ``query.snapshot``: a call per
 class, sent together); so a run that changes nothing costs four to six calls in four round trips with login and
-logout.
+logout. When the last run with the same options found the VM (see _run_memory), its drives are read by that
+reference beside the VM and the VDI class, and used when the VM found is that one and lists exactly those drives:
+everything in one round trip (two with login and logout, which goes with it after a run that changed nothing).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils import _engine, _setters, _validate as validate
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _run_memory, _setters, _validate as validate
 from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, guest_tools, query, tasks
 from ansible_collections.xen.xapi.plugins.module_utils.disks import lookup, vbd_plan
 
@@ -42,9 +44,29 @@ class VbdResource(_engine.Resource):
         validate.position(params.get("userdevice"), "userdevice", MAX_USERDEVICE, allow_autodetect=True)
 
     # -- reads ------------------------------------------------------------------------------
+    @property
+    def reads_at_once(self) -> bool:  # known once the last run is recalled
+        return self.params["uuid"] is None and bool(remembered_vm(self.last_run))
+
+    def facts_to_keep(self, result: _engine.Record) -> t.Dict[str, t.Any]:
+        return {"vm": self._vm[0] if self._vm is not None and self.params["uuid"] is None else ""}
+
     def _read_by_vm(self) -> None:
         vm_key = self.params["vm"]
-        self._vm = lookup.pick_vm(lookup.find_vms(self.client, vm_key), vm_key)
+        remembered = remembered_vm(self.last_run)
+        if not remembered:
+            self._vm = lookup.pick_vm(lookup.find_vms(self.client, vm_key), vm_key)
+        else:
+            # The drives of the VM the last run found, beside the VM and the disks: right if it is still that VM.
+            extra = self._extra_classes()
+            reads = [("VM", lookup.vm_clause(vm_key)), ("VBD", query.field_equals("VM", remembered)), ("VDI", None)]
+            answers = query.read_each(self.client, reads + [(cls, None) for cls in extra])
+            self._vm = lookup.pick_vm(answers[0], vm_key)
+            if self._vm is not None and self._vm[0] == remembered and set(self._vm[1]["VBDs"]) == set(answers[1]):
+                self._vbds, self._vdis = answers[1], answers[2]
+                self._srs = answers[3] if extra else {}
+                self._stale = False
+                return
         if self._vm is not None:
             self._read_around(classes=("VDI",), objects={"VBD": self._vm[1]["VBDs"]})
 
@@ -56,15 +78,17 @@ class VbdResource(_engine.Resource):
 
     def _read_around(self, classes: t.Sequence[str], objects: t.Mapping[str, t.Iterable[str]], vm_ref: t.Optional[str] = None) -> None:
         """One call for the drives and disks (and the VM when only its reference is known)."""
-        # SRs tell ISO libraries apart, for CD media; they come in the same call.
-        extra = ("SR",) if self.params["sr"] is not None or self.params["type"] == "CD" else ()
-        world = query.snapshot(self.client, tuple(classes) + extra, objects)
+        world = query.snapshot(self.client, tuple(classes) + self._extra_classes(), objects)
         self._vbds, self._vdis = world["VBD"], world["VDI"]
         self._srs = world.get("SR", {})
         if vm_ref is not None:
             record = world["VM"].get(vm_ref)
             self._vm = (vm_ref, record) if record is not None else None
         self._stale = False
+
+    def _extra_classes(self) -> t.Tuple[str, ...]:
+        # SRs tell ISO libraries apart, for CD media; they come with the drives.
+        return ("SR",) if self.params["sr"] is not None or self.params["type"] == "CD" else ()
 
     def _refresh(self) -> None:
         if self._stale and self._vm is not None:
@@ -250,3 +274,9 @@ class VbdResource(_engine.Resource):
         if record is None or self._vm is None:
             return {}
         return vbd_plan.vbd_view(record, self._vm[1], self._vdis.get(record["VDI"]))
+
+
+def remembered_vm(memory: t.Optional[_run_memory.Memory]) -> str:
+    """The VM the last run with the same options found ("" when it kept none)."""
+    ref = memory.facts.get("vm") if memory is not None else None
+    return ref if isinstance(ref, str) else ""
