@@ -126,27 +126,55 @@ class BatchedResource(Resource):
     ``world()`` is that snapshot; ``call`` (a quick database change) and ``run_task`` (an operation run
     as a task and waited for on events) make it stale, so the next ``world()`` (e.g. in ``present``)
     reads again.
+
+    Objects of ``related_class`` that the records point to (the VMs behind a disk's drives) are read by reference
+    with ``related()``: those the last run with the same options needed, and those this run needed already, come with
+    every snapshot; others cost one more call when first needed.
     """
 
     #: the XAPI classes ``world()`` reads, e.g. ("SR", "PBD", "host")
     read_classes: t.Sequence[str] = ()
+    #: the class of the objects ``related()`` reads by reference (not one of read_classes), if any
+    related_class: t.Optional[str] = None
 
     @property
     def reads_at_once(self) -> bool:
-        return True
+        # With related objects, only once the last run said which ones it needed (none, or read with the snapshot).
+        return self.related_class is None or remembered_refs(self.last_run) is not None
 
     def __init__(self, module: _module.XapiModule, client: xapi_client.XapiClient) -> None:
         super().__init__(module, client)
         self._world: t.Optional[query.Snapshot] = None
+        self._related: t.Dict[str, Record] = {}
+        self._related_refs: t.Set[str] = set()
         self.timeout = float(self.params.get("task_timeout") or tasks.DEFAULT_TASK_TIMEOUT)
 
     def world(self) -> query.Snapshot:
         if self._world is None:
-            self._world = query.snapshot(self.client, self.read_classes)
+            known = self._related_refs | set(remembered_refs(self.last_run) or ())
+            objects = {self.related_class: known} if self.related_class and known else None
+            world = query.snapshot(self.client, self.read_classes, objects)
+            # As records of this read, never as kept: the memory only says which objects to read.
+            self._related = world.pop(self.related_class, {}) if self.related_class else {}
+            self._world = world
         return self._world
+
+    def related(self, refs: t.Iterable[str]) -> t.Dict[str, Record]:
+        """The records of these ``related_class`` objects that exist: read with the snapshot, or now in one call."""
+        wanted = set(refs)
+        self.world()
+        self._related_refs |= wanted
+        missing = wanted - set(self._related)
+        if missing and self.related_class:
+            self._related.update(query.snapshot(self.client, objects={self.related_class: missing})[self.related_class])
+        return dict((ref, self._related[ref]) for ref in wanted if ref in self._related)
+
+    def facts_to_keep(self, result: Record) -> t.Dict[str, t.Any]:
+        return {"related": sorted(self._related_refs)} if self.related_class else {}
 
     def forget_reads(self) -> None:
         self._world = None
+        self._related = {}
 
     def new_round(self) -> None:
         self.forget_reads()
@@ -163,6 +191,12 @@ class BatchedResource(Resource):
         """A quick operation that brings the object to a state (a plug), in one plain call (run_state_change)."""
         self.forget_reads()
         tasks.run_state_change(self.client, method, ref, *args, timeout=self.timeout)
+
+
+def remembered_refs(memory: t.Optional[_run_memory.Memory]) -> t.Optional[t.List[str]]:
+    """The related objects the last run with the same options needed (see BatchedResource); None if it kept none."""
+    refs = memory.facts.get("related") if memory is not None else None
+    return [str(ref) for ref in refs] if isinstance(refs, list) else None
 
 
 def reconcile(module: _module.XapiModule, resource_class: t.Type[Resource],

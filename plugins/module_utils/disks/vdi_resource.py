@@ -3,9 +3,8 @@
 """xen_vdi's resource: a virtual disk found by uuid, or by name within a storage repository.
 
 Reads: one ``query.snapshot`` of the VDI, SR, pool, VBD and SM classes (a call per class, sent together: one round
-trip), and, when the disk has drives, one more call for the VMs behind them. The VMs the last run with the same
-options found behind its drives (see _run_memory), and those this run read already, come in the same round trip as
-the classes: a run on a disk whose drives did not change reads everything at once.
+trip), and, when the disk has drives, the VMs behind them: in the same round trip when the last run with the same
+options found them (``related``), else in one more call.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from __future__ import annotations
 import os
 import typing as t
 
-from ansible_collections.xen.xapi.plugins.module_utils import _engine, _run_memory, _setters, _validate as validate
+from ansible_collections.xen.xapi.plugins.module_utils import _engine, _setters, _validate as validate
 from ansible_collections.xen.xapi.plugins.module_utils._xapi import errors, query
 from ansible_collections.xen.xapi.plugins.module_utils.disks import disk_images, lookup, vdi_plan, vdi_transfer
 
@@ -26,48 +25,21 @@ IMPORT_PENDING = "vdi/import"
 
 class VdiResource(_engine.BatchedResource):
     read_classes = READ_CLASSES
+    related_class = "VM"
     result_key = "vdi"
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
         self._predicted: _engine.Record = {}
-        self._vms: t.Dict[str, _engine.Record] = {}
-        # The VMs behind the disk's drives that this run read at some point: read again with every snapshot.
-        self._vm_refs: t.Set[str] = set()
         self._sr: t.Optional[t.Tuple[str, _engine.Record]] = None
         self._source: t.Optional[t.Tuple[str, _engine.Record]] = None
 
     # -- reads ------------------------------------------------------------------------------
-    @property
-    def reads_at_once(self) -> bool:
-        # All at once when the last run kept which VMs were behind the disk's drives (none, or read with the classes).
-        return self.last_run is not None and isinstance(self.last_run.facts.get("vms"), list)
-
-    def world(self) -> query.Snapshot:
-        if self._world is None:
-            # The VMs likely behind the disk's drives come with the classes: as records of this read, never as kept.
-            known = sorted(self._vm_refs | set(remembered_vms(self.last_run)))
-            world = query.snapshot(self.client, self.read_classes, {"VM": known} if known else None)
-            self._vms = world.pop("VM", {})
-            self._world = world
-        return self._world
-
-    def forget_reads(self) -> None:
-        super().forget_reads()
-        self._vms = {}
-
     def _users(self, record: _engine.Record) -> t.List[vdi_plan.Attachment]:
-        """The disk's drives and their VMs; VMs not read with the classes are read once, only for disks with drives."""
+        """The disk's drives and their VMs."""
         vbds = self.world()["VBD"]
-        vm_refs = set(vbds[ref]["VM"] for ref in record.get("VBDs") or [] if ref in vbds)
-        self._vm_refs |= vm_refs
-        missing = vm_refs - set(self._vms)
-        if missing:
-            self._vms.update(query.snapshot(self.client, objects={"VM": missing})["VM"])
-        return vdi_plan.attachments(record, vbds, self._vms)
-
-    def facts_to_keep(self, result: _engine.Record) -> t.Dict[str, t.Any]:
-        return {"vms": sorted(self._vm_refs)}
+        vms = self.related(vbds[ref]["VM"] for ref in record.get("VBDs") or [] if ref in vbds)
+        return vdi_plan.attachments(record, vbds, vms)
 
     # -- identity ---------------------------------------------------------------------------
     def _target_sr(self) -> t.Tuple[str, _engine.Record]:
@@ -240,9 +212,3 @@ class VdiResource(_engine.BatchedResource):
         if record is None:
             return {}
         return vdi_plan.vdi_view(record, world["SR"], self._users(record))
-
-
-def remembered_vms(memory: t.Optional[_run_memory.Memory]) -> t.List[str]:
-    """The VMs the last run with the same options found behind the disk's drives (none if it kept no list)."""
-    refs = memory.facts.get("vms") if memory is not None else None
-    return [str(ref) for ref in refs] if isinstance(refs, list) else []

@@ -3,8 +3,9 @@
 """xen_pool: the pool object itself, its name, default SRs, metadata, live-migration compression and HA.
 
 A pool always exists and is never created nor removed by this module. Reads: one ``query.snapshot`` of
-the pool, its hosts and SRs (and, when HA is on, one call per statefile for its SR; with sync_updates, one for
-the update repository).
+the pool, its hosts and SRs (and, when HA is on, its statefiles' disks, for their SRs: with the snapshot when the
+last run with the same options found them, else in one more call; with sync_updates, one for the update
+repository).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ansible_collections.xen.xapi.plugins.module_utils.pool import host_updates,
 class PoolResource(_engine.BatchedResource):
     result_key = "pool"
     read_classes = ("pool", "host", "SR")
+    related_class = "VDI"  # the HA statefiles
     synced: t.Optional[str] = None
 
     def locate(self) -> _engine.Found:
@@ -66,5 +68,6 @@ class PoolResource(_engine.BatchedResource):
             return {}
         world = self.world()
         record = world["pool"][ref]
-        heartbeat = [self.client.call("VDI.get_SR", vdi) for vdi in record.get("ha_statefiles") or []] if record.get("ha_enabled") else []
+        statefiles = self.related(record.get("ha_statefiles") or []) if record.get("ha_enabled") else {}
+        heartbeat = [statefiles[vdi]["SR"] for vdi in record.get("ha_statefiles") or [] if vdi in statefiles]
         return pool_plan.pool_view(record, world["host"], world["SR"], heartbeat)
